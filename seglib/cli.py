@@ -1,0 +1,102 @@
+"""The ``seglib`` command: ``demo``, ``run`` and ``init``.
+
+Library code raises; only this module turns errors into exit codes: 2 for bad
+input or config, 1 for a run that failed, 0 for success.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from seglib.errors import InputError, SeglibError
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from seglib import synth
+    from seglib.config import demo_config_text
+
+    out = Path(args.out)
+    print(f"generating demo data: {args.customers:,} customers, seed {args.seed}, "
+          f"locale {args.locale} -> {out}/", flush=True)
+    try:
+        paths = synth.write_demo(out, n_customers=args.customers, seed=args.seed,
+                                 locale=args.locale)
+    except ValueError as err:
+        raise InputError(f"seglib demo: {err}") from err
+    config_path = out / "config.yaml"
+    config_path.write_text(
+        demo_config_text({k: p.name for k, p in paths.items()}, locale=args.locale,
+                         seed=args.seed, our_brand=synth.our_brand(args.locale)),
+        encoding="utf-8",
+    )
+    print(f"wrote {', '.join(p.name for p in paths.values())} and {config_path}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from seglib.config import load_config
+    from seglib.workbook import run
+
+    config = load_config(Path(args.config))
+    print(f"running the STP workbook for {config.client!r}", flush=True)
+    run_dir = run(config, Path(args.out) if args.out else None,
+                  echo=lambda line: print(line, flush=True))
+    print(f"done. report: {run_dir / 'report.html'}")
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from seglib.config import template_text
+
+    path = Path(args.out) if args.out else Path(f"{args.name}.yaml")
+    if path.exists():
+        raise InputError(f"{path} exists; choose another name or --out")
+    path.write_text(template_text(args.name), encoding="utf-8")
+    print(f"wrote {path}: point data.*.path at the client's files, then `seglib run {path}`")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``seglib`` command."""
+    parser = argparse.ArgumentParser(
+        prog="seglib", description="STP marketing workbook: segmentation, targeting, "
+        "positioning, personas and the customer lifecycle.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="generate the demo retailer's data and its config")
+    demo.add_argument("--out", default="data/demo", help="folder to write (default data/demo)")
+    demo.add_argument("--customers", type=int, default=5000, help="number of customers")
+    demo.add_argument("--seed", type=int, default=42, help="random seed")
+    demo.add_argument("--locale", default="en", choices=["en", "vi"], help="names and currency")
+    demo.set_defaults(func=_cmd_demo)
+
+    run = sub.add_parser("run", help="run the whole STP chain for one config")
+    run.add_argument("config", help="the client's YAML config")
+    run.add_argument("--out", help="run folder (default reports/<client>/<YYYYmmdd-HHMMSS>)")
+    run.set_defaults(func=_cmd_run)
+
+    init = sub.add_parser("init", help="write a commented config template")
+    init.add_argument("name", help="the client's name")
+    init.add_argument("--out", help="file to write (default NAME.yaml)")
+    init.set_defaults(func=_cmd_init)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SeglibError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,704 @@
+"""Stage 1, data collection: read the client's sources into one row per customer.
+
+Sources are read, never modified. Every rule that changes or excludes rows adds
+a line to the data-quality ledger, so nothing disappears silently. The customer
+table joins recency, frequency and monetary value (RFM) from the transactions
+with the customers' attributes, survey answers, service effort and web activity.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from seglib.config import RunConfig, SourceConfig
+from seglib.errors import DataError
+
+CHANNELS = ("online", "store", "phone")
+_CHANNEL_SYNONYMS = {
+    "online": "online", "web": "online", "website": "online", "internet": "online",
+    "e-commerce": "online", "ecommerce": "online", "app": "online", "mobile app": "online",
+    "store": "store", "in store": "store", "in-store": "store", "shop": "store",
+    "retail": "store", "offline": "store", "pos": "store",
+    "phone": "phone", "telephone": "phone", "call": "phone", "call centre": "phone",
+    "call center": "phone", "hotline": "phone",
+}
+#: Column names that hold personal data; removed from the customer table unless kept on purpose.
+PII_PATTERN = re.compile(
+    r"(^|_)(name|full_?name|first_?name|last_?name|surname|e_?mail|phone|mobile|tel|address)($|_)",
+    re.IGNORECASE,
+)
+
+#: The data dictionary: what each computed feature means, its unit and its source.
+FEATURES: dict[str, tuple[str, str, str]] = {
+    "n_orders": ("number of distinct orders kept after cleaning", "orders", "transactions"),
+    "revenue": ("total value of the customer's orders", "currency", "transactions"),
+    "avg_order_value": ("revenue / n_orders", "currency per order", "transactions"),
+    "first_purchase": ("date of the first order", "date", "transactions"),
+    "last_purchase": ("date of the last order", "date", "transactions"),
+    "recency_days": ("days from the last order to the end of observation", "days", "transactions"),
+    "tenure_days": ("days from the first order to the end of observation", "days", "transactions"),
+    "orders_per_year": ("n_orders per 365 days of tenure (at least 30 days)", "orders / year",
+                        "transactions"),
+    "margin": ("total gross margin of the customer's orders", "currency", "transactions"),
+    "margin_rate": ("margin / revenue", "share", "transactions"),
+    "online_share": ("share of orders placed online", "share", "transactions"),
+    "store_share": ("share of orders placed in a store", "share", "transactions"),
+    "phone_share": ("share of orders placed by phone", "share", "transactions"),
+    "special_occasion_share": ("share of orders flagged special occasion", "share",
+                               "transactions"),
+    "returns_rate": ("share of the customer's orders returned", "share", "transactions"),
+    "favourite_category": ("category with the most revenue", "category", "transactions"),
+    "has_email": ("an email address is on file (the address itself is not kept)", "flag",
+                  "customers"),
+    "has_phone": ("a phone number is on file (the number itself is not kept)", "flag",
+                  "customers"),
+    "service_contacts": ("number of support contacts", "contacts", "service"),
+    "service_effort": ("mean effort score of the support contacts", "1-10", "service"),
+}
+
+
+@dataclass
+class Collected:
+    """What the collection stage produces, before it is written to the run folder."""
+
+    customers: pd.DataFrame
+    transactions: pd.DataFrame | None
+    brand_ratings: pd.DataFrame | None
+    ledger: pd.DataFrame
+    as_of: pd.Timestamp | None
+    sources: list[str] = field(default_factory=list)
+
+
+class _Ledger:
+    """Collects one line per rule that changed or excluded data."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+
+    def add(self, source: str, rule: str, rows: int, revenue: float | None = None,
+            action: str = "") -> None:
+        self.rows.append({"source": source, "rule": rule, "rows": int(rows),
+                          "revenue": None if revenue is None else float(revenue),
+                          "action": action})
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=["source", "rule", "rows", "revenue", "action"])
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _sniff_sep(path: Path, encoding: str) -> str:
+    with path.open("r", encoding=encoding, newline="") as handle:
+        sample = handle.read(65536)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def read_table(path: Path, *, source: str, sheet: str | int | None = None,
+               sep: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+    """Read a CSV, Excel or Parquet file as it is, with clear errors.
+
+    Parameters
+    ----------
+    path : Path
+        The file; its suffix picks the reader (``.csv``/``.txt``/``.tsv``,
+        ``.xlsx``/``.xlsm``, ``.parquet``; ``.gz`` CSVs are read too).
+    source : str
+        The source's name in the config, for messages.
+    sheet, sep, encoding
+        Excel sheet, CSV delimiter and CSV encoding; detected when not given.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, empty, unreadable, or has a header but no rows.
+    """
+    where = f"data.{source} ({path})"
+    if not path.is_file():
+        raise DataError(f"{where}: file not found")
+    if path.stat().st_size == 0:
+        raise DataError(f"{where}: the file is empty (0 bytes)")
+    suffixes = [s.lower() for s in path.suffixes]
+    try:
+        if suffixes[-1:] == [".parquet"]:
+            table = pd.read_parquet(path)
+        elif suffixes[-1:] in ([".xlsx"], [".xlsm"], [".xls"]):
+            table = _read_excel(path, sheet, where)
+        else:
+            table = _read_csv(path, sep, encoding, where)
+    except DataError:
+        raise
+    except UnicodeDecodeError as err:
+        raise DataError(
+            f"{where}: the file is not {encoding or 'UTF-8'} text ({err.reason} at byte "
+            f"{err.start}); set data.{source}.encoding (e.g. cp1252, utf-16)"
+        ) from err
+    except (pd.errors.ParserError, ValueError, OSError) as err:
+        raise DataError(f"{where}: cannot be read as a table: {err}") from err
+    except Exception as err:  # pyarrow and openpyxl raise their own types
+        raise DataError(f"{where}: cannot be read as a table: {type(err).__name__}: {err}") from err
+    if table.columns.duplicated().any():
+        dupes = sorted(set(table.columns[table.columns.duplicated()]))
+        raise DataError(f"{where}: duplicated column name(s) {dupes}; each column needs one name")
+    if table.empty:
+        raise DataError(f"{where}: the file has a header but no data rows")
+    return table
+
+
+def _read_csv(path: Path, sep: str | None, encoding: str | None, where: str) -> pd.DataFrame:
+    enc = encoding or "utf-8-sig"
+    if path.suffix.lower() == ".gz":
+        sep = sep or ","
+    else:
+        sep = sep or _sniff_sep(path, enc)
+    try:
+        table = pd.read_csv(path, sep=sep, encoding=enc, dtype=str, keep_default_na=False,
+                            na_values=[""])
+    except pd.errors.EmptyDataError as err:
+        raise DataError(f"{where}: the file holds no columns (empty or blank lines only)") from err
+    # pandas renames a repeated header "x" to "x.1": report it as the duplicate it is.
+    repeated = [c for c in table.columns if re.fullmatch(r".+\.\d+", str(c))
+                and str(c).rsplit(".", 1)[0] in table.columns]
+    if repeated:
+        names = sorted({str(c).rsplit(".", 1)[0] for c in repeated})
+        raise DataError(f"{where}: duplicated column name(s) {names} in the header")
+    if any("\x00" in str(c) for c in table.columns):
+        raise DataError(f"{where}: the file is binary, not delimited text")
+    return table
+
+
+def _read_excel(path: Path, sheet: str | int | None, where: str) -> pd.DataFrame:
+    try:
+        book = pd.ExcelFile(path)
+    except Exception as err:
+        raise DataError(f"{where}: not a readable Excel workbook: {err}") from err
+    if sheet is None:
+        sheet = book.sheet_names[0]
+    elif isinstance(sheet, str) and sheet not in book.sheet_names:
+        raise DataError(f"{where}: no sheet named {sheet!r}; the workbook has {book.sheet_names}")
+    elif isinstance(sheet, int) and not 0 <= sheet < len(book.sheet_names):
+        raise DataError(f"{where}: no sheet number {sheet}; the workbook has {book.sheet_names}")
+    return pd.read_excel(book, sheet_name=sheet)
+
+
+def apply_mapping(table: pd.DataFrame, src: SourceConfig, source: str) -> pd.DataFrame:
+    """Rename the client's columns to canonical names; unmapped columns keep their names."""
+    missing = [(canon, col) for canon, col in src.columns.items() if col not in table.columns]
+    if missing:
+        canon, col = missing[0]
+        raise DataError(
+            f"data.{source} ({src.path}): column {col!r} (mapped to {canon!r} in "
+            f"data.{source}.columns) is not in the file; its columns are: "
+            f"{', '.join(map(str, table.columns))}"
+        )
+    rename = {col: canon for canon, col in src.columns.items()}
+    # An unmapped column already carrying a canonical name that another column is mapped to
+    # keeps its data under "<name>_raw" rather than colliding.
+    clashes = {c: f"{c}_raw" for c in table.columns if c in rename.values() and c not in rename}
+    mapped = table.rename(columns={**clashes, **rename})
+    mapped.attrs["mapping"] = dict(src.columns)
+    return mapped
+
+
+def _label(table: pd.DataFrame, canonical: str) -> str:
+    """How messages name a column: the client's name, and the canonical one if mapped."""
+    client = table.attrs.get("mapping", {}).get(canonical)
+    if client and client != canonical:
+        return f"{client!r} (mapped to {canonical!r})"
+    return repr(canonical)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _row_of(mask: pd.Series) -> int:
+    """1-based data row of the first True in mask (the header is line 1)."""
+    return int(np.flatnonzero(mask.to_numpy())[0]) + 1
+
+
+def _require(table: pd.DataFrame, column: str, source: str, path: Path) -> None:
+    if column not in table.columns:
+        raise DataError(
+            f"data.{source} ({path}): no {column!r} column; map the client's column in "
+            f"data.{source}.columns.{column}. Columns found: "
+            f"{', '.join(map(str, table.columns))}"
+        )
+
+
+def normalize_ids(values: pd.Series) -> pd.Series:
+    """Return customer or order ids as trimmed strings (``17850.0`` becomes ``17850``)."""
+    if pd.api.types.is_float_dtype(values):
+        whole = values.dropna()
+        if (whole == np.floor(whole)).all():
+            values = values.astype("Int64")
+    text = values.astype("string").str.strip()
+    text = text.str.replace(r"\.0$", "", regex=True)
+    return text.where(text.notna() & (text != ""), pd.NA).astype("string")
+
+
+def parse_numbers(values: pd.Series, source: str, column: str, path: Path) -> pd.Series:
+    """Parse a column as numbers; any text that is not a number is a DataError."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype("float64")
+    text = values.astype("string").str.strip()
+    numbers = pd.to_numeric(text, errors="coerce")
+    bad = text.notna() & numbers.isna()
+    if bad.any():
+        row = _row_of(bad)
+        raise DataError(
+            f"data.{source} ({path}): column {column}: {int(bad.sum())} value(s) are not "
+            f"numbers, first at data row {row}: {str(text[bad].iloc[0])!r}; expected numbers "
+            f"such as 1234.50"
+        )
+    return numbers.astype("float64")
+
+
+def parse_dates(values: pd.Series, source: str, column: str, path: Path) -> pd.Series:
+    """Parse a column of dates or date-times; anything unparseable is a DataError."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype("datetime64[ns]")
+    text = values.astype("string").str.strip()
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    if (text.notna() & parsed.isna()).any():
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    bad = text.notna() & parsed.isna()
+    if bad.any():
+        row = _row_of(bad)
+        raise DataError(
+            f"data.{source} ({path}): column {column}: {int(bad.sum())} value(s) are not "
+            f"dates, first at data row {row}: {str(text[bad].iloc[0])!r}; expected dates such "
+            f"as 2025-03-31 or 2025-03-31 14:05"
+        )
+    return parsed.astype("datetime64[ns]")
+
+
+def _parse_flags(values: pd.Series, source: str, column: str, path: Path) -> pd.Series:
+    truthy = {"1", "true", "yes", "y", "t", "x"}
+    falsy = {"0", "false", "no", "n", "f", ""}
+    text = values.astype("string").str.strip().str.lower().fillna("")
+    text = text.str.replace(r"\.0$", "", regex=True)
+    bad = ~text.isin(truthy | falsy)
+    if bad.any():
+        raise DataError(
+            f"data.{source} ({path}): column {column}: value {str(values[bad].iloc[0])!r} at "
+            f"data row {_row_of(bad)} is not a yes/no flag; expected 1/0, true/false or yes/no"
+        )
+    return text.isin(truthy)
+
+
+def normalize_channel(values: pd.Series) -> pd.Series:
+    """Map channel labels to online / store / phone; anything else is kept, lower-cased."""
+    text = values.astype("string").str.strip().str.lower()
+    return text.map(lambda v: _CHANNEL_SYNONYMS.get(v, v) if isinstance(v, str) else pd.NA,
+                    na_action="ignore").astype("string")
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def prepare_transactions(raw: pd.DataFrame, path: Path, ledger: _Ledger,
+                         as_of: pd.Timestamp | None) -> pd.DataFrame:
+    """Return canonical, cleaned transactions; every exclusion is written to the ledger."""
+    src = "transactions"
+    _require(raw, "customer_id", src, path)
+    _require(raw, "date", src, path)
+    tx = raw.copy()
+    tx["customer_id"] = normalize_ids(tx["customer_id"])
+    tx["date"] = parse_dates(tx["date"], src, _label(raw, "date"), path)
+    if "amount" in tx.columns:
+        tx["amount"] = parse_numbers(tx["amount"], src, _label(raw, "amount"), path)
+    elif "quantity" in tx.columns and "unit_price" in tx.columns:
+        quantity = parse_numbers(tx["quantity"], src, _label(raw, "quantity"), path)
+        price = parse_numbers(tx["unit_price"], src, _label(raw, "unit_price"), path)
+        tx["amount"] = quantity * price
+    else:
+        raise DataError(
+            f"data.transactions ({path}): no 'amount' column, and no 'quantity' with "
+            f"'unit_price' to compute it; map them in data.transactions.columns"
+        )
+    missing_amount = tx["amount"].isna()
+    if missing_amount.any():
+        raise DataError(
+            f"data.transactions ({path}): column {_label(raw, 'amount')}: "
+            f"{int(missing_amount.sum())} row(s) "
+            f"have no amount, first at data row {_row_of(missing_amount)}"
+        )
+    if "order_id" in tx.columns:
+        tx["order_id"] = normalize_ids(tx["order_id"])
+        no_order = tx["order_id"].isna()
+        if no_order.any():
+            raise DataError(
+                f"data.transactions ({path}): column {_label(raw, 'order_id')}: "
+                f"{int(no_order.sum())} row(s) "
+                f"have no order id, first at data row {_row_of(no_order)}"
+            )
+    else:
+        tx["order_id"] = pd.Series(np.arange(1, len(tx) + 1), index=tx.index).astype("string")
+        ledger.add(src, "no order id column: each row counted as one order", len(tx),
+                   action="order_id = row number")
+    for column in ("margin",):
+        if column in tx.columns:
+            tx[column] = parse_numbers(tx[column], src, _label(raw, column), path)
+    for column in ("special_occasion", "returned"):
+        if column in tx.columns:
+            tx[column] = _parse_flags(tx[column], src, _label(raw, column), path)
+    if "channel" in tx.columns:
+        tx["channel"] = normalize_channel(tx["channel"])
+    if "category" in tx.columns:
+        tx["category"] = tx["category"].astype("string").str.strip()
+
+    ledger.add(src, "rows read", len(tx), tx["amount"].sum(), "")
+    duplicated = tx.duplicated(keep="first")
+    if duplicated.any():
+        ledger.add(src, "exact duplicate rows", duplicated.sum(), tx.loc[duplicated, "amount"].sum(),
+                   "removed (kept the first)")
+        tx = tx[~duplicated]
+    if as_of is not None:
+        future = tx["date"] >= as_of
+        if future.any():
+            ledger.add(src, f"dated on or after the end of observation ({as_of.date()})",
+                       future.sum(), tx.loc[future, "amount"].sum(), "excluded")
+            tx = tx[~future]
+    if "returned" in tx.columns:
+        returned = tx["returned"]
+        if returned.any():
+            ledger.add(src, "returned orders (returned flag)", returned.sum(),
+                       tx.loc[returned, "amount"].sum(),
+                       "excluded from revenue and order counts; counted in returns_rate")
+    negative = tx["amount"] < 0
+    if negative.any():
+        ledger.add(src, "negative amounts (cancellations, refunds)", negative.sum(),
+                   tx.loc[negative, "amount"].sum(), "excluded from revenue and order counts")
+    no_customer = tx["customer_id"].isna()
+    if no_customer.any():
+        ledger.add(src, "no customer id", no_customer.sum(), tx.loc[no_customer, "amount"].sum(),
+                   "kept in revenue totals, excluded from customer features")
+    return tx.reset_index(drop=True)
+
+
+def _kept_for_features(tx: pd.DataFrame) -> pd.Series:
+    keep = tx["customer_id"].notna() & (tx["amount"] >= 0)
+    if "returned" in tx.columns:
+        keep &= ~tx["returned"]
+    return keep
+
+
+def default_as_of(transactions: pd.DataFrame) -> pd.Timestamp:
+    """End of observation when none is configured: midnight after the last order."""
+    return transactions["date"].max().normalize() + pd.Timedelta(days=1)
+
+
+def customer_rfm(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Summarise cleaned transactions to one row per customer (RFM and behaviour).
+
+    Returned orders, negative amounts and rows without a customer id are left out
+    of the features (they stay in the ledger and the revenue totals).
+    """
+    tx = transactions[_kept_for_features(transactions)]
+    orders = tx.groupby(["customer_id", "order_id"], sort=False).agg(
+        date=("date", "min"), amount=("amount", "sum"),
+        **({"margin": ("margin", "sum")} if "margin" in tx.columns else {}),
+        **({"channel": ("channel", "first")} if "channel" in tx.columns else {}),
+        **({"special_occasion": ("special_occasion", "max")}
+           if "special_occasion" in tx.columns else {}),
+    ).reset_index()
+    by_customer = orders.groupby("customer_id")
+    rfm = pd.DataFrame({
+        "n_orders": by_customer.size().astype("int64"),
+        "revenue": by_customer["amount"].sum(),
+        "first_purchase": by_customer["date"].min(),
+        "last_purchase": by_customer["date"].max(),
+    })
+    rfm["avg_order_value"] = rfm["revenue"] / rfm["n_orders"]
+    rfm["recency_days"] = (as_of - rfm["last_purchase"]).dt.days.astype("int64")
+    rfm["tenure_days"] = (as_of - rfm["first_purchase"]).dt.days.astype("int64")
+    rfm["orders_per_year"] = rfm["n_orders"] / (rfm["tenure_days"].clip(lower=30) / 365.0)
+    if "margin" in orders.columns:
+        rfm["margin"] = by_customer["margin"].sum()
+        rfm["margin_rate"] = (rfm["margin"] / rfm["revenue"].where(rfm["revenue"] != 0))
+    if "channel" in orders.columns:
+        counts = pd.crosstab(orders["customer_id"], orders["channel"])
+        for channel in CHANNELS:
+            share = counts[channel] if channel in counts.columns else 0
+            rfm[f"{channel}_share"] = (share / rfm["n_orders"]).astype("float64")
+    if "special_occasion" in orders.columns:
+        rfm["special_occasion_share"] = by_customer["special_occasion"].mean().astype("float64")
+    if "returned" in transactions.columns:
+        valid = transactions[transactions["customer_id"].notna()]
+        per_order = valid.groupby(["customer_id", "order_id"])["returned"].max()
+        rfm["returns_rate"] = per_order.groupby(level="customer_id").mean().astype("float64")
+    if "category" in tx.columns:
+        spend = tx.groupby(["customer_id", "category"])["amount"].sum().reset_index()
+        spend = spend.sort_values(["customer_id", "amount", "category"],
+                                  ascending=[True, False, True])
+        rfm["favourite_category"] = spend.drop_duplicates("customer_id").set_index(
+            "customer_id")["category"]
+    rfm.index.name = "customer_id"
+    return rfm.reset_index()
+
+
+def is_pii_column(name: object) -> bool:
+    """True for a column name that holds personal data (a name, email, phone or address)."""
+    return bool(PII_PATTERN.search(re.sub(r"[^a-z0-9]+", "_", str(name).lower())))
+
+
+def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger,
+                      keep_pii: bool) -> pd.DataFrame:
+    """Return the customers table with canonical ids, numbers parsed and PII removed."""
+    src = "customers"
+    _require(raw, "customer_id", src, path)
+    customers = raw.copy()
+    customers["customer_id"] = normalize_ids(customers["customer_id"])
+    id_label = _label(raw, "customer_id")
+    blank = customers["customer_id"].isna()
+    if blank.any():
+        raise DataError(
+            f"data.customers ({path}): column {id_label}: {int(blank.sum())} row(s) have no "
+            f"customer id, first at data row {_row_of(blank)}; every customer needs an id"
+        )
+    dupes = customers["customer_id"].duplicated()
+    if dupes.any():
+        raise DataError(
+            f"data.customers ({path}): column {id_label}: {int(dupes.sum())} id(s) appear more "
+            f"than once, first at data row {_row_of(dupes)}: "
+            f"{customers['customer_id'][dupes].iloc[0]!r}; the customers file needs one row per "
+            f"customer"
+        )
+    customers = _numeric_where_possible(customers, exclude={"customer_id"})
+    ledger.add(src, "rows read", len(customers))
+    pii = [c for c in customers.columns if c != "customer_id" and is_pii_column(c)]
+    if pii:
+        for column in pii:
+            if re.search(r"mail", str(column), re.IGNORECASE):
+                customers["has_email"] = customers[column].notna()
+            elif re.search(r"phone|mobile|tel", str(column), re.IGNORECASE):
+                customers["has_phone"] = customers[column].notna()
+        if not keep_pii:
+            customers = customers.drop(columns=pii)
+            ledger.add(src, f"personal data columns: {', '.join(pii)}", len(customers),
+                       action="removed (collect.keep_pii is false)")
+    return customers
+
+
+def _numeric_where_possible(table: pd.DataFrame, exclude: Iterable[str]) -> pd.DataFrame:
+    """Turn text columns that are entirely numbers into floats; leave the rest as text."""
+    table = table.copy()
+    for column in table.columns:
+        if column in exclude or pd.api.types.is_numeric_dtype(table[column]):
+            continue
+        text = table[column].astype("string").str.strip()
+        numbers = pd.to_numeric(text, errors="coerce")
+        if text.notna().any() and (numbers.notna() == text.notna()).all():
+            table[column] = numbers.astype("float64")
+    return table
+
+
+def _per_customer(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
+                  prefix: str) -> pd.DataFrame:
+    """Numeric columns of a customer-keyed source, averaged per customer and prefixed."""
+    _require(raw, "customer_id", source, path)
+    table = raw.copy()
+    table["customer_id"] = normalize_ids(table["customer_id"])
+    blank = table["customer_id"].isna()
+    ledger.add(source, "rows read", len(table))
+    if blank.any():
+        ledger.add(source, "no customer id", blank.sum(), action="excluded")
+        table = table[~blank]
+    table = _numeric_where_possible(table, exclude={"customer_id"})
+    numeric = [c for c in table.columns if c != "customer_id"
+               and pd.api.types.is_numeric_dtype(table[c])]
+    per = table.groupby("customer_id")[numeric].mean()
+    return per.rename(columns=lambda c: c if c.startswith(prefix) else f"{prefix}{c}")
+
+
+def prepare_service(raw: pd.DataFrame, path: Path, ledger: _Ledger) -> pd.DataFrame:
+    """Support contacts per customer, and their mean effort score when given."""
+    _require(raw, "customer_id", "service", path)
+    table = raw.copy()
+    table["customer_id"] = normalize_ids(table["customer_id"])
+    ledger.add("service", "rows read", len(table))
+    blank = table["customer_id"].isna()
+    if blank.any():
+        ledger.add("service", "no customer id", blank.sum(), action="excluded")
+        table = table[~blank]
+    per = table.groupby("customer_id").size().rename("service_contacts").to_frame()
+    if "effort_score" in table.columns:
+        effort = parse_numbers(table["effort_score"], "service", _label(raw, "effort_score"), path)
+        per["service_effort"] = effort.groupby(table["customer_id"]).mean()
+    return per
+
+
+def prepare_web(raw: pd.DataFrame, path: Path, ledger: _Ledger,
+                as_of: pd.Timestamp | None) -> pd.DataFrame:
+    """Web and email activity per customer; ``last_visit`` becomes days since the visit."""
+    table = raw.copy()
+    if "last_visit" in table.columns and as_of is not None:
+        visits = parse_dates(table["last_visit"], "web", _label(raw, "last_visit"), path)
+        table["recency_days"] = (as_of - visits).dt.days
+    table = table.drop(columns=[c for c in ("last_visit", "first_visit") if c in table.columns])
+    return _per_customer(table, "web", path, ledger, prefix="web_")
+
+
+def prepare_brand_ratings(raw: pd.DataFrame, path: Path, ledger: _Ledger) -> pd.DataFrame:
+    """Ratings in long form: one row per rating, ``brand`` plus numeric attribute columns."""
+    _require(raw, "brand", "brand_ratings", path)
+    table = raw.copy()
+    for key in ("respondent_id", "customer_id"):
+        if key in table.columns:
+            table[key] = normalize_ids(table[key])
+    table["brand"] = table["brand"].astype("string").str.strip()
+    table = _numeric_where_possible(table, exclude={"brand", "respondent_id", "customer_id"})
+    attributes = [c for c in table.columns if c not in ("brand", "respondent_id", "customer_id")
+                  and pd.api.types.is_numeric_dtype(table[c])]
+    if len(attributes) < 2:
+        raise DataError(
+            f"data.brand_ratings ({path}): found {len(attributes)} numeric attribute column(s); "
+            f"a perceptual map needs at least 2 rated attributes besides 'brand'"
+        )
+    ledger.add("brand_ratings", "rows read", len(table))
+    return table[[c for c in ("respondent_id", "customer_id") if c in table.columns]
+                 + ["brand"] + attributes]
+
+
+def load_source(name: str, src: SourceConfig) -> pd.DataFrame:
+    """Read one configured source and apply its column mapping."""
+    table = read_table(src.path, source=name, sheet=src.sheet, sep=src.sep, encoding=src.encoding)
+    return apply_mapping(table, src, name)
+
+
+def collect(config: RunConfig) -> Collected:
+    """Run the collection stage: read, clean and join every configured source."""
+    ledger = _Ledger()
+    sources = config.sources()
+    as_of = pd.Timestamp(config.collect.as_of) if config.collect.as_of else None
+    transactions = None
+    if "transactions" in sources:
+        src = sources["transactions"]
+        transactions = prepare_transactions(load_source("transactions", src), src.path, ledger,
+                                            as_of)
+        if as_of is None:
+            as_of = default_as_of(transactions)
+    customers = None
+    if "customers" in sources:
+        src = sources["customers"]
+        customers = prepare_customers(load_source("customers", src), src.path, ledger,
+                                      config.collect.keep_pii)
+    table = customers
+    if transactions is not None:
+        rfm = customer_rfm(transactions, as_of)
+        if customers is None:
+            table = rfm
+        else:
+            unknown = ~rfm["customer_id"].isin(customers["customer_id"])
+            if unknown.any():
+                ledger.add("transactions", "customer ids not in the customers file",
+                           unknown.sum(), rfm.loc[unknown, "revenue"].sum(),
+                           "kept as customers with unknown attributes")
+            table = customers.merge(rfm, on="customer_id", how="outer")
+            table["n_orders"] = table["n_orders"].fillna(0).astype("int64")
+            table["revenue"] = table["revenue"].fillna(0.0)
+    extra = []
+    if "survey" in sources:
+        src = sources["survey"]
+        extra.append(_per_customer(load_source("survey", src), "survey", src.path, ledger,
+                                   prefix=""))
+    if "service" in sources:
+        src = sources["service"]
+        extra.append(prepare_service(load_source("service", src), src.path, ledger))
+    if "web" in sources:
+        src = sources["web"]
+        extra.append(prepare_web(load_source("web", src), src.path, ledger, as_of))
+    for frame in extra:
+        frame = frame.rename(columns=lambda c: f"{c}_2" if c in table.columns else c)
+        table = table.merge(frame, left_on="customer_id", right_index=True, how="left")
+    if "service_contacts" in table.columns:
+        table["service_contacts"] = table["service_contacts"].fillna(0).astype("int64")
+    brand_ratings = None
+    if "brand_ratings" in sources:
+        src = sources["brand_ratings"]
+        brand_ratings = prepare_brand_ratings(load_source("brand_ratings", src), src.path, ledger)
+    table = _plain_dtypes(table.sort_values("customer_id", kind="stable").reset_index(drop=True))
+    return Collected(customers=table, transactions=transactions, brand_ratings=brand_ratings,
+                     ledger=ledger.frame(), as_of=as_of, sources=list(sources))
+
+
+def _plain_dtypes(table: pd.DataFrame) -> pd.DataFrame:
+    """Nullable numeric columns (Int64, Float64) as NumPy floats, so models and plots take them."""
+    table = table.copy()
+    for column in table.columns:
+        dtype = table[column].dtype
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_numeric_dtype(
+                dtype) and not pd.api.types.is_bool_dtype(dtype):
+            table[column] = table[column].astype("float64")
+    return table
+
+
+def data_dictionary(customers: pd.DataFrame) -> pd.DataFrame:
+    """Describe every column of the customer table: meaning, unit, source, coverage."""
+    rows = []
+    for column in customers.columns:
+        meaning, unit, source = FEATURES.get(column, ("as given by the client", "", "client file"))
+        if column == "customer_id":
+            meaning, unit, source = "the customer's id, joins every source", "id", "all"
+        rows.append({"column": column, "meaning": meaning, "unit": unit, "source": source,
+                     "filled": float(customers[column].notna().mean())})
+    return pd.DataFrame(rows)
+
+
+def rfm_overview(customers: pd.DataFrame) -> pd.DataFrame:
+    """Quartiles and mean of recency, frequency and monetary value over buying customers."""
+    columns = [c for c in ("recency_days", "n_orders", "revenue", "avg_order_value",
+                           "tenure_days") if c in customers.columns]
+    if "n_orders" not in customers.columns:
+        return pd.DataFrame()
+    buyers = customers[customers["n_orders"] > 0]
+    return buyers[columns].describe(percentiles=[0.25, 0.5, 0.75]).T.round(1)
+
+
+def quality_summary(collected: Collected) -> pd.DataFrame:
+    """Per source: rows read and, for the customer table, missing values per column."""
+    customers = collected.customers
+    missing = customers.isna().mean().rename("missing_share").to_frame()
+    missing["dtype"] = customers.dtypes.astype(str)
+    return missing[missing["missing_share"] > 0].sort_values("missing_share", ascending=False)
+
+
+def write_outputs(collected: Collected, run_dir: Path) -> dict[str, Path]:
+    """Write the stage's files into the run folder and return them by name."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    out = {"customers": run_dir / "customers.parquet", "ledger": run_dir / "data_quality.csv",
+           "collect": run_dir / "collect.json"}
+    collected.customers.to_parquet(out["customers"], index=False)
+    collected.ledger.to_csv(out["ledger"], index=False)
+    if collected.transactions is not None:
+        out["transactions"] = run_dir / "transactions.parquet"
+        collected.transactions.to_parquet(out["transactions"], index=False)
+    if collected.brand_ratings is not None:
+        out["brand_ratings"] = run_dir / "brand_ratings.parquet"
+        collected.brand_ratings.to_parquet(out["brand_ratings"], index=False)
+    meta = {"as_of": None if collected.as_of is None else str(collected.as_of.date()),
+            "sources": collected.sources, "customers": len(collected.customers)}
+    out["collect"].write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    return out
+
+
+def read_collected(run_dir: Path) -> tuple[pd.DataFrame, dict]:
+    """Read the customer table and the collection facts that later stages build on."""
+    run_dir = Path(run_dir)
+    path = run_dir / "customers.parquet"
+    if not path.is_file():
+        raise DataError(f"{path} not found: run 01_collect first (or `seglib run` the config)")
+    meta = json.loads((run_dir / "collect.json").read_text(encoding="utf-8"))
+    return pd.read_parquet(path), meta

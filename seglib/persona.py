@@ -1,0 +1,204 @@
+"""Stage 5, personas: give each target segment a human face.
+
+A persona is built from its segment's members only: every trait carries the
+statistic behind it (``evidence``), so nothing is invented. The name is made
+up, drawn from a list of first names for the run's locale; it is never taken
+from the client's data.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FIRST_NAMES = {
+    "en": ("Joe", "Sarah", "Maya", "Tom", "Priya", "Leo", "Grace", "Sam", "Nina", "Omar",
+           "Ruth", "Ethan", "Chloe", "Marcus", "Ivy", "Daniel"),
+    "vi": ("Minh", "Lan", "Huy", "Thảo", "Tuấn", "Mai", "Khoa", "Linh", "Phúc", "Ngọc",
+           "Quân", "Hà", "Bảo", "Trang", "Duy", "Vy"),
+}
+CHANNEL_WORDS = {"online": "online", "store": "in store", "phone": "by phone"}
+
+
+def _share_text(share: float) -> str:
+    return f"{share:.0%}"
+
+
+def _mode(values: pd.Series) -> tuple[str | None, float]:
+    counts = values.dropna().astype(str).value_counts()
+    if counts.empty:
+        return None, 0.0
+    top = counts.sort_index().sort_values(ascending=False, kind="stable")
+    return str(top.index[0]), float(top.iloc[0] / counts.sum())
+
+
+def persona_names(segments: list[int], locale: str, seed: int) -> dict[int, str]:
+    """Distinct made-up first names, one per segment, reproducible from the seed."""
+    pool = list(FIRST_NAMES.get(locale, FIRST_NAMES["en"]))
+    order = np.random.default_rng(seed).permutation(len(pool))
+    return {seg: pool[order[i % len(pool)]] for i, seg in enumerate(sorted(segments))}
+
+
+def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str,
+                  currency: str = "") -> dict:
+    """One persona from a segment's members; ``base`` is the whole customer table.
+
+    Returns a dict with ``name``, ``summary`` and ``traits`` (a list of
+    ``{"trait", "value", "evidence"}``) plus ``actions`` (what to send them,
+    when, through which channel).
+    """
+    traits = []
+
+    def add(trait: str, value: str, evidence: str) -> None:
+        traits.append({"trait": trait, "value": value, "evidence": evidence})
+
+    n = len(members)
+    facts: dict[str, float | str] = {}
+    if "age" in members and members["age"].notna().any():
+        age = float(members["age"].median())
+        facts["age"] = age
+        add("Age", f"{age:.0f}", f"median age of the {n:,} customers in the segment")
+    if "gender" in members:
+        gender, share = _mode(members["gender"])
+        if gender:
+            add("Gender", gender, f"{_share_text(share)} of the segment")
+    if "occupation" in members:
+        job, share = _mode(members["occupation"])
+        if job:
+            add("Occupation", job, f"most common occupation, {_share_text(share)} of the segment")
+    if "income" in members and members["income"].notna().any():
+        income = float(members["income"].median())
+        base_income = float(base["income"].median())
+        add("Income", f"{income:,.0f} {currency}".strip(),
+            f"median yearly income ({income / base_income:.0%} of the customer base's median)")
+    if "city" in members:
+        city, share = _mode(members["city"])
+        if city:
+            add("Lives in", city, f"{_share_text(share)} of the segment live there")
+    if "household_size" in members and members["household_size"].notna().any():
+        add("Household", f"{members['household_size'].median():.0f} people",
+            "median household size")
+    shares = {c: float(members[f"{c}_share"].mean()) for c in CHANNEL_WORDS
+              if f"{c}_share" in members and members[f"{c}_share"].notna().any()}
+    if shares:
+        top = max(shares, key=shares.get)
+        facts["channel"], facts["channel_share"] = top, shares[top]
+        add("Buys", CHANNEL_WORDS[top], f"{_share_text(shares[top])} of the segment's orders")
+    if "orders_per_year" in members and members["orders_per_year"].notna().any():
+        freq = float(members["orders_per_year"].median())
+        facts["orders_per_year"] = freq
+        add("How often", f"about {freq:.0f} orders a year" if freq >= 1.5 else "about once a year",
+            "median orders per year of tenure")
+    if "avg_order_value" in members and members["avg_order_value"].notna().any():
+        aov = float(members["avg_order_value"].median())
+        base_aov = float(base["avg_order_value"].median())
+        facts["aov"] = aov
+        add("Spend per visit", f"{aov:,.0f} {currency}".strip(),
+            f"median order value ({aov / base_aov:.0%} of the base's median)")
+    if "special_occasion_share" in members and members["special_occasion_share"].notna().any():
+        occ = float(members["special_occasion_share"].mean())
+        facts["occasion"] = occ
+        add("Special occasions", _share_text(occ), "share of orders for a special occasion")
+    if "favourite_category" in members:
+        cat, share = _mode(members["favourite_category"])
+        if cat:
+            add("Favourite category", cat, f"top category for {_share_text(share)} of the segment")
+    if "web_savviness" in members and members["web_savviness"].notna().any():
+        add("Web savvy", f"{members['web_savviness'].median():.0f} / 5", "median self-rating")
+    if "social_followers" in members and members["social_followers"].notna().any():
+        followers = float(members["social_followers"].median())
+        facts["followers"] = followers
+        add("Social reach", f"{followers:,.0f} followers", "median followers")
+    name_line = name
+    if "age" in facts:
+        name_line = f"{name}, {facts['age']:.0f}"
+    summary = _summary(name_line, facts, currency)
+    return {"name": name, "title": name_line, "summary": summary, "customers": n,
+            "traits": traits, "actions": _actions(facts)}
+
+
+def _summary(name_line: str, facts: dict, currency: str) -> str:
+    bits = [name_line]
+    if "channel" in facts:
+        bits.append(f"buys {CHANNEL_WORDS[facts['channel']]} ({facts['channel_share']:.0%} of "
+                    "orders)")
+    if "orders_per_year" in facts:
+        bits.append(f"about {facts['orders_per_year']:.0f} times a year")
+    if "aov" in facts:
+        bits.append(f"spending about {facts['aov']:,.0f} {currency}".rstrip() + " per order")
+    text = ", ".join(bits) + "."
+    if facts.get("occasion", 0) >= 0.4:
+        text += f" Most purchases are for special occasions ({facts['occasion']:.0%})."
+    if facts.get("followers", 0) >= 500:
+        text += f" Has a real social following ({facts['followers']:,.0f} followers)."
+    return text
+
+
+def _actions(facts: dict) -> list[str]:
+    actions = []
+    channel = facts.get("channel")
+    if channel == "online":
+        actions.append("Weekly email with new arrivals and offers; checkout reminders online.")
+    elif channel == "store":
+        actions.append("Invitations to in-store events and personal service; keep email rare.")
+    elif channel == "phone":
+        actions.append("A named account contact who calls ahead of their usual reorder.")
+    if facts.get("occasion", 0) >= 0.4:
+        actions.append("Time campaigns for holidays and gifting seasons, a few weeks ahead.")
+    elif facts.get("orders_per_year", 0) >= 10:
+        actions.append("Reward their frequency: a loyalty tier or volume pricing.")
+    if facts.get("followers", 0) >= 500:
+        actions.append("Referral and review programme: they talk about what they buy.")
+    return actions or ["Test a first targeted message and measure the response."]
+
+
+def build_personas(customers: pd.DataFrame, segments: pd.DataFrame, targeting: pd.DataFrame,
+                   *, locale: str = "en", seed: int = 0, max_personas: int = 6,
+                   currency: str = "") -> list[dict]:
+    """One persona per selected target segment, best-ranked first."""
+    table = customers.merge(segments[["customer_id", "segment"]], on="customer_id")
+    chosen = targeting[targeting["selected"].astype(bool)].sort_values("rank").head(max_personas)
+    names = persona_names(list(chosen["segment"]), locale, seed)
+    personas = []
+    for row in chosen.itertuples():
+        members = table[table["segment"] == row.segment]
+        persona = build_persona(members, table, names[row.segment], currency)
+        persona.update({"segment": int(row.segment), "segment_name": row.segment_name,
+                        "rank": int(row.rank)})
+        personas.append(persona)
+    return personas
+
+
+def cards_html(personas: list[dict]) -> str:
+    """Printable persona cards; every text from data is HTML-escaped."""
+    e = html.escape
+    cards = []
+    for p in personas:
+        rows = "".join(
+            f"<tr><th>{e(t['trait'])}</th><td>{e(t['value'])}</td>"
+            f"<td class='evidence'>{e(t['evidence'])}</td></tr>" for t in p["traits"]
+        )
+        actions = "".join(f"<li>{e(a)}</li>" for a in p["actions"])
+        cards.append(
+            "<div class='persona-card'>"
+            f"<h3>{e(p['title'])}</h3>"
+            f"<p class='segment'>Segment: {e(p['segment_name'])} · {p['customers']:,} customers</p>"
+            f"<p>{e(p['summary'])}</p><table>{rows}</table>"
+            f"<p><b>What to send them</b></p><ul>{actions}</ul></div>"
+        )
+    style = ("<style>.persona-card{border:1px solid #bbb;border-radius:8px;padding:12px 16px;"
+             "margin:12px 0;max-width:760px;page-break-inside:avoid}.persona-card h3{margin:0}"
+             ".persona-card .segment{color:#555;margin-top:2px}.persona-card th{text-align:left;"
+             "padding-right:12px}.persona-card .evidence{color:#666;font-size:90%}</style>")
+    return style + "".join(cards)
+
+
+def write_outputs(personas: list[dict], run_dir: Path) -> dict[str, Path]:
+    """Write ``personas.json``."""
+    path = Path(run_dir) / "personas.json"
+    path.write_text(json.dumps(personas, indent=2, ensure_ascii=False), encoding="utf-8")
+    return {"personas": path}

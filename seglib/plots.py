@@ -1,0 +1,143 @@
+"""Figures for the stage notebooks and the report (seaborn on matplotlib).
+
+Every function takes the stage's table and returns a matplotlib Figure, so a
+notebook shows it with one call and tests can check what was drawn.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from sklearn.decomposition import PCA
+
+sns.set_theme(style="whitegrid", context="notebook")
+
+
+def rfm_distributions(customers: pd.DataFrame) -> plt.Figure:
+    """Histograms of recency, frequency and monetary value across buying customers."""
+    buyers = customers[customers.get("n_orders", pd.Series(0, index=customers.index)) > 0]
+    panels = [("recency_days", "Days since last order", False),
+              ("n_orders", "Orders per customer (log scale)", True),
+              ("revenue", "Revenue per customer (log scale)", True)]
+    panels = [p for p in panels if p[0] in buyers]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
+    for ax, (column, title, log) in zip(axes[0], panels, strict=True):
+        sns.histplot(buyers[column].clip(lower=1) if log else buyers[column], ax=ax, bins=40,
+                     log_scale=log, color="#4C72B0")
+        ax.set_title(title)
+        ax.set_xlabel("")
+        ax.set_ylabel("customers")
+    fig.tight_layout()
+    return fig
+
+
+def k_selection(k_scores: pd.DataFrame, chosen: int) -> plt.Figure:
+    """Silhouette and inertia against k, the chosen k marked."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    sns.lineplot(data=k_scores, x="k", y="silhouette", marker="o", ax=left)
+    left.axvline(chosen, color="#C44E52", linestyle="--", label=f"chosen k = {chosen}")
+    left.set_title("Silhouette (higher = better separated)")
+    left.legend()
+    sns.lineplot(data=k_scores, x="k", y="inertia", marker="o", ax=right, color="#55A868")
+    right.axvline(chosen, color="#C44E52", linestyle="--")
+    right.set_title("Inertia (look for the elbow)")
+    fig.tight_layout()
+    return fig
+
+
+def segment_map(standardised: np.ndarray, labels: np.ndarray, names: dict[int, str],
+                random_state: int = 0, max_points: int = 5000) -> plt.Figure:
+    """Customers on the first two principal components of the clustering features."""
+    rng = np.random.default_rng(random_state)
+    idx = np.sort(rng.choice(len(labels), size=min(max_points, len(labels)), replace=False))
+    pca = PCA(n_components=2, random_state=random_state).fit(standardised)
+    xy = pca.transform(standardised[idx])
+    frame = pd.DataFrame({"PC1": xy[:, 0], "PC2": xy[:, 1],
+                          "segment": [names[int(s)] for s in labels[idx]]})
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    sns.scatterplot(data=frame, x="PC1", y="PC2", hue="segment", s=12, alpha=0.6, ax=ax,
+                    hue_order=[names[k] for k in sorted(names) if names[k] in set(frame.segment)])
+    ratio = pca.explained_variance_ratio_
+    ax.set_xlabel(f"PC1 ({ratio[0]:.0%} of variance)")
+    ax.set_ylabel(f"PC2 ({ratio[1]:.0%} of variance)")
+    ax.set_title("Customers coloured by segment")
+    ax.legend(loc="best", fontsize=8, markerscale=2)
+    fig.tight_layout()
+    return fig
+
+
+def profile_heatmap(profiles: pd.DataFrame, features: list[str]) -> plt.Figure:
+    """Segment means against the base (index, 100 = average), one row per segment."""
+    columns = [f"index_{f}" for f in features if f"index_{f}" in profiles]
+    data = profiles.set_index("segment_name")[columns].rename(
+        columns=lambda c: c.removeprefix("index_"))
+    fig, ax = plt.subplots(figsize=(1.1 * len(columns) + 3, 0.6 * len(data) + 1.8))
+    sns.heatmap(data, annot=True, fmt=".0f", cmap="RdBu_r", center=100, vmin=0, vmax=250,
+                cbar_kws={"label": "index (100 = average customer)"}, ax=ax)
+    ax.set_ylabel("")
+    ax.set_title("What sets each segment apart")
+    fig.tight_layout()
+    return fig
+
+
+def attractiveness(scored: pd.DataFrame) -> plt.Figure:
+    """Attractiveness score per segment, selected segments highlighted."""
+    data = scored.dropna(subset=["attractiveness"]).sort_values("attractiveness")
+    colors = ["#C44E52" if s else "#8C8C8C" for s in data["selected"]]
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(data) + 1.5))
+    ax.barh(data["segment_name"], data["attractiveness"], color=colors)
+    for y, value in enumerate(data["attractiveness"]):
+        ax.text(value + 0.1, y, f"{value:.1f}", va="center")
+    ax.set_xlim(0, 10.8)
+    ax.set_xlabel("attractiveness (1-10, weighted)")
+    ax.set_title("Segment attractiveness (red = selected targets)")
+    fig.tight_layout()
+    return fig
+
+
+def perceptual_map(brands: pd.DataFrame, attributes: pd.DataFrame,
+                   explained: tuple[float, float], our_brand: str | None = None) -> plt.Figure:
+    """PCA biplot: brands as points, attributes as arrows."""
+    fig, ax = plt.subplots(figsize=(8, 6.5))
+    span = float(np.abs(brands[["dim1", "dim2"]].to_numpy()).max()) or 1.0
+    scale = span / max(float(np.abs(attributes[["dim1", "dim2"]].to_numpy()).max()), 1e-9)
+    for row in attributes.itertuples():
+        ax.annotate("", xy=(row.dim1 * scale, row.dim2 * scale), xytext=(0, 0),
+                    arrowprops={"arrowstyle": "->", "color": "#55A868", "lw": 1.4})
+        ax.text(row.dim1 * scale * 1.08, row.dim2 * scale * 1.08, row.attribute,
+                color="#2E7D32", ha="center", va="center", fontsize=9)
+    for row in brands.itertuples():
+        ours = row.brand == our_brand
+        ax.scatter(row.dim1, row.dim2, s=140 if ours else 70,
+                   color="#C44E52" if ours else "#4C72B0", zorder=3)
+        ax.text(row.dim1, row.dim2 + span * 0.06, row.brand, ha="center",
+                fontweight="bold" if ours else "normal")
+    ax.axhline(0, color="#999", lw=0.8)
+    ax.axvline(0, color="#999", lw=0.8)
+    lim = span * 1.35
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_xlabel(f"Dimension 1 ({explained[0]:.0%} of differences)")
+    ax.set_ylabel(f"Dimension 2 ({explained[1]:.0%} of differences)")
+    ax.set_title("Perceptual map: brands (points) and attributes (arrows)")
+    fig.tight_layout()
+    return fig
+
+
+def stages_by_segment(table: pd.DataFrame, stages: tuple[str, ...]) -> plt.Figure:
+    """Stacked bars: the lifecycle-stage mix of every segment."""
+    counts = pd.crosstab(table["segment_name"], table["stage"]).reindex(
+        columns=[s for s in stages if s in set(table["stage"].astype(str))], fill_value=0)
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(shares) + 1.8))
+    shares.plot(kind="barh", stacked=True, ax=ax,
+                color=sns.color_palette("RdYlGn_r", n_colors=len(shares.columns)))
+    ax.set_xlabel("share of the segment's customers")
+    ax.set_ylabel("")
+    ax.set_xlim(0, 1)
+    ax.legend(title="stage", bbox_to_anchor=(1.01, 1), loc="upper left")
+    ax.set_title("Lifecycle stage by segment")
+    fig.tight_layout()
+    return fig

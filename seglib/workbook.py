@@ -1,0 +1,215 @@
+"""The runner: execute the six stage notebooks with papermill into one run folder.
+
+A run folder holds the executed notebooks, every stage's files, ``report.html``
+and ``manifest.json`` (config, input hashes, package versions, seed, per-stage
+time and status). A failed stage stops the run, marks the manifest failed and
+leaves no ``report.html``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+from seglib.config import RunConfig, config_to_dict, write_config
+from seglib.errors import INPUT_ERROR_NAMES, DataError, InputError, SeglibError, StageError
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the STP chain: its notebook and its config section."""
+
+    name: str
+    notebook: str
+    section: str
+
+
+STAGES = (
+    Stage("collect", "01_collect.ipynb", "collect"),
+    Stage("segment", "02_segment.ipynb", "segmentation"),
+    Stage("target", "03_target.ipynb", "targeting"),
+    Stage("position", "04_position.ipynb", "positioning"),
+    Stage("personas", "05_personas.ipynb", "personas"),
+    Stage("lifecycle", "06_lifecycle.ipynb", "lifecycle"),
+)
+
+#: Run-level parameters each notebook receives besides its section's keys.
+COMMON_PARAMETERS = {
+    "collect": ("run_dir", "config_path"),
+    "segment": ("run_dir", "seed"),
+    "target": ("run_dir", "seed"),
+    "position": ("run_dir",),
+    "personas": ("run_dir", "seed", "locale", "currency"),
+    "lifecycle": ("run_dir",),
+}
+
+PACKAGES = ("seglib", "stp-workbook", "pandas", "numpy", "scikit-learn", "seaborn", "matplotlib",
+            "papermill", "pyarrow", "pydantic", "nbconvert")
+
+
+def notebooks_dir() -> Path:
+    """The folder of the stage notebooks (``notebooks/`` beside the package)."""
+    override = os.environ.get("SEGLIB_NOTEBOOKS")
+    folder = Path(override) if override else Path(__file__).resolve().parent.parent / "notebooks"
+    if not folder.is_dir():
+        raise SeglibError(f"stage notebooks not found in {folder}; set SEGLIB_NOTEBOOKS")
+    return folder
+
+
+def stage_parameters(config: RunConfig, stage: Stage, run_dir: Path,
+                     config_snapshot: Path) -> dict:
+    """The parameters papermill injects into one stage's notebook."""
+    common = {"run_dir": str(run_dir), "config_path": str(config_snapshot),
+              "seed": config.seed, "locale": config.locale,
+              "currency": config.currency}
+    params = {k: common[k] for k in COMMON_PARAMETERS[stage.name]}
+    params.update(config_to_dict(config)[stage.section])
+    return params
+
+
+def sha256(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages that shape the results."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def default_run_dir(config: RunConfig, root: Path = Path("reports")) -> Path:
+    """``reports/<client>/<YYYYmmdd-HHMMSS>/``."""
+    return root / config.slug() / datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+class _Manifest:
+    def __init__(self, path: Path, data: dict) -> None:
+        self.path = path
+        self.data = data
+        self.save()
+
+    def save(self) -> None:
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.data, indent=2, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+
+def _prepare_run_dir(run_dir: Path) -> None:
+    if run_dir.exists() and any(run_dir.iterdir()):
+        raise InputError(f"{run_dir}: output folder exists and is not empty; choose a new --out")
+    (run_dir / "notebooks").mkdir(parents=True, exist_ok=True)
+
+
+def _stage_failure(stage: Stage, err: Exception) -> StageError:
+    """Turn papermill's error into one message naming the notebook and the cell."""
+    ename = getattr(err, "ename", type(err).__name__)
+    evalue = getattr(err, "evalue", str(err))
+    cell = getattr(err, "exec_count", None)
+    where = f"notebooks/{stage.notebook}" + (f", cell [{cell}]" if cell else "")
+    code = 2 if ename in INPUT_ERROR_NAMES else 1
+    return StageError(f"stage '{stage.name}' failed in {where}: {ename}: {evalue}", exit_code=code)
+
+
+def run(config: RunConfig, out_dir: Path | None = None, *,
+        echo: Callable[[str], None] = print) -> Path:
+    """Run every stage for one config; return the run folder.
+
+    Raises
+    ------
+    InputError
+        If the output folder is not empty, or a stage found bad input (exit 2).
+    StageError
+        If a stage notebook failed (exit 1).
+    """
+    import papermill as pm
+
+    from seglib.report import build_report
+
+    run_dir = Path(out_dir) if out_dir is not None else default_run_dir(config)
+    run_dir = run_dir.resolve()
+    _prepare_run_dir(run_dir)
+    snapshot = write_config(config, run_dir / "config.yaml")
+    inputs = {}
+    for name, src in config.sources().items():
+        try:
+            inputs[name] = {"path": str(src.path), "sha256": sha256(src.path)}
+        except OSError as err:
+            raise DataError(f"data.{name} ({src.path}): cannot be read: {err}") from err
+    manifest = _Manifest(run_dir / "manifest.json", {
+        "client": config.client,
+        "status": "running",
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "seed": config.seed,
+        "config": config_to_dict(config),
+        "inputs": inputs,
+        "versions": package_versions(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "stages": [],
+    })
+    source = notebooks_dir()
+    executed = []
+    total = len(STAGES)
+    for i, stage in enumerate(STAGES, start=1):
+        target = run_dir / "notebooks" / stage.notebook
+        entry = {"name": stage.name, "notebook": f"notebooks/{stage.notebook}",
+                 "status": "running", "seconds": None}
+        manifest.data["stages"].append(entry)
+        manifest.save()
+        start = time.perf_counter()
+        try:
+            pm.execute_notebook(
+                str(source / stage.notebook), str(target),
+                parameters=stage_parameters(config, stage, run_dir, snapshot),
+                kernel_name="python3", cwd=str(run_dir), progress_bar=False,
+                log_output=False, stdout_file=None, stderr_file=None,
+                # the kernel's own start-up warnings are not for the user
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
+        except Exception as err:  # papermill raises its own types; name the stage
+            failure = err if isinstance(err, SeglibError) else _stage_failure(stage, err)
+            entry.update(status="failed", seconds=round(time.perf_counter() - start, 2),
+                         error=str(failure))
+            manifest.data.update(status="failed",
+                                 finished=datetime.now().isoformat(timespec="seconds"),
+                                 error=str(failure))
+            manifest.save()
+            echo(f"[{i}/{total}] {stage.name:<10} FAILED after {entry['seconds']:.1f} s")
+            raise failure from err
+        entry.update(status="ok", seconds=round(time.perf_counter() - start, 2))
+        manifest.save()
+        executed.append(target)
+        echo(f"[{i}/{total}] {stage.name:<10} {entry['seconds']:6.1f} s")
+    build_report(executed, run_dir / "report.html",
+                 title=f"{config.client}: segmentation, targeting, positioning",
+                 meta={"client": config.client, "run": run_dir.name,
+                       "created": manifest.data["started"], "seed": str(config.seed),
+                       "seglib": manifest.data["versions"].get("stp-workbook", "")})
+    outputs = sorted(p for p in run_dir.iterdir() if p.is_file() and p.name != "manifest.json")
+    manifest.data.update(status="complete", finished=datetime.now().isoformat(timespec="seconds"),
+                         outputs={p.name: sha256(p) for p in outputs})
+    manifest.save()
+    return run_dir
+
+
+def python_executable() -> str:
+    """The interpreter running the workbook (the notebooks' kernel must match it)."""
+    return sys.executable

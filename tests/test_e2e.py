@@ -1,0 +1,175 @@
+"""The whole chain through papermill, as `seglib run` does it, on the demo at 1,000 customers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import nbformat
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from conftest import ROOT, file_hash, write_config
+from seglib.cli import main
+
+
+@pytest.fixture(scope="session")
+def demo_run(demo_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "first"
+    assert main(["run", str(demo_dir / "config.yaml"), "--out", str(out)]) == 0
+    return out
+
+
+def test_run_folder_holds_every_output(demo_run):
+    for name in ("report.html", "segments.csv", "segment_profiles.csv", "targeting.csv",
+                 "personas.json", "lifecycle.csv", "manifest.json", "customers.parquet",
+                 "positioning.csv", "positioning_attributes.csv", "segment_model.joblib",
+                 "data_quality.csv"):
+        assert (demo_run / name).is_file(), name
+    for i, stage in enumerate(["collect", "segment", "target", "position", "personas",
+                               "lifecycle"], start=1):
+        assert list((demo_run / "notebooks").glob(f"0{i}_{stage}.ipynb"))
+
+
+def test_every_customer_in_exactly_one_segment_and_planted_segments_found(demo_run, demo_dir):
+    customers = pd.read_csv(demo_dir / "customers.csv")
+    segments = pd.read_csv(demo_run / "segments.csv", dtype={"customer_id": str})
+    assert list(segments.columns) == ["customer_id", "segment", "segment_name"]
+    assert len(segments) == len(customers) == 1000
+    assert segments["customer_id"].is_unique
+    assert set(segments["customer_id"]) == set(customers["customer_id"])
+    truth = pd.read_csv(demo_dir / "_truth.csv").set_index("customer_id")["segment"]
+    merged = segments.join(truth.rename("truth"), on="customer_id")
+    clustered = merged[merged["segment"] != 0]
+    ari = adjusted_rand_score(clustered["truth"], clustered["segment"])
+    assert ari >= 0.6, ari
+    # new customers (one order) and prospects are never forced into a segment
+    small = truth[truth.isin(["new_customer", "prospect"])].index
+    assert (merged.set_index("customer_id").loc[small, "segment"] == 0).all()
+    assert (merged.set_index("customer_id").loc[small, "segment_name"]
+            == "New / unclassified").all()
+
+
+def test_targeting_selects_top_n_and_personas_follow(demo_run):
+    targeting = pd.read_csv(demo_run / "targeting.csv")
+    for column in ("segment", "segment_name", "customers", "revenue", "margin", "attractiveness",
+                   "rank", "selected"):
+        assert column in targeting.columns
+    assert targeting["selected"].sum() == 2
+    assert not targeting.loc[targeting["segment"] == 0, "selected"].any()
+    selected = targeting[targeting["selected"]].sort_values("rank")
+    assert selected["attractiveness"].min() >= targeting.loc[~targeting["selected"],
+                                                             "attractiveness"].max()
+    personas = json.loads((demo_run / "personas.json").read_text())
+    assert [p["segment"] for p in personas] == list(selected["segment"])
+    assert len({p["name"] for p in personas}) == len(personas)
+    assert all(p["traits"] and p["actions"] for p in personas)
+
+
+def test_lifecycle_and_positioning(demo_run):
+    lifecycle = pd.read_csv(demo_run / "lifecycle.csv")
+    assert len(lifecycle) == 1000
+    assert set(lifecycle["stage"]) <= {"prospect", "new", "active", "at risk", "lapsed"}
+    assert {"prospect", "new", "active", "lapsed"} <= set(lifecycle["stage"])
+    brands = pd.read_csv(demo_run / "positioning.csv")
+    assert list(brands.columns) == ["brand", "dim1", "dim2"] and len(brands) == 6
+
+
+def test_manifest_records_inputs_versions_and_stages(demo_run, demo_dir):
+    manifest = json.loads((demo_run / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["seed"] == 42
+    assert [s["status"] for s in manifest["stages"]] == ["ok"] * 6
+    assert all(s["seconds"] > 0 for s in manifest["stages"])
+    assert manifest["inputs"]["transactions"]["sha256"] == file_hash(demo_dir / "orders.csv")
+    assert {"python", "pandas", "scikit-learn", "papermill"} <= set(manifest["versions"])
+    assert manifest["outputs"]["segments.csv"] == file_hash(demo_run / "segments.csv")
+
+
+def test_report_is_self_contained_and_shows_no_code(demo_run):
+    html = (demo_run / "report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html
+    assert "import " not in html and "seglib." not in html
+    for heading in ("Data collection", "Segmentation", "Targeting", "Positioning", "Personas",
+                    "customer lifecycle"):
+        assert heading in html
+    assert "<script src" not in html and "<link" not in html
+
+
+def test_no_personal_data_in_any_output(demo_run, demo_dir):
+    customers = pd.read_csv(demo_dir / "customers.csv")
+    planted = set(customers["full_name"]) | set(customers["email"]) | set(customers["phone"])
+    texts = [p for p in demo_run.rglob("*") if p.suffix in {".csv", ".json", ".html", ".ipynb",
+                                                            ".yaml"}]
+    assert len(texts) > 10
+    for path in texts:
+        content = path.read_text(encoding="utf-8")
+        leaked = [value for value in planted if value in content]
+        assert not leaked, f"{path.name} shows {leaked[:3]}"
+    table = pd.read_parquet(demo_run / "customers.parquet")
+    assert not {"full_name", "email", "phone"} & set(table.columns)
+
+
+def test_same_data_and_seed_give_byte_identical_results(demo_run, demo_dir, tmp_path):
+    again = tmp_path / "again"
+    assert main(["run", str(demo_dir / "config.yaml"), "--out", str(again)]) == 0
+    for name in ("segments.csv", "segment_profiles.csv", "targeting.csv", "personas.json",
+                 "lifecycle.csv", "positioning.csv"):
+        assert file_hash(again / name) == file_hash(demo_run / name), name
+
+
+def test_customers_only_run_completes(demo_dir, tmp_path, capsys):
+    shutil.copy(demo_dir / "customers.csv", tmp_path / "customers.csv")
+    config = write_config(tmp_path, "client: only customers\ndata:\n  customers: {path: customers.csv}\n")
+    assert main(["run", str(config), "--out", str(tmp_path / "run")]) == 0
+    run = tmp_path / "run"
+    segments = pd.read_csv(run / "segments.csv")
+    assert len(segments) == 1000 and (segments["segment"] != 0).all()
+    assert pd.read_csv(run / "lifecycle.csv")["stage"].isna().all()
+    html = (run / "report.html").read_text(encoding="utf-8")
+    assert "No brand ratings" in html and "No transactions in this run" in html
+    assert not (run / "positioning.csv").exists()
+
+
+def test_transactions_only_run_completes(demo_dir, tmp_path):
+    shutil.copy(demo_dir / "orders.csv", tmp_path / "orders.csv")
+    config = write_config(tmp_path, "client: only orders\ndata:\n  transactions:\n"
+                          "    path: orders.csv\n    columns: {date: timestamp}\n")
+    assert main(["run", str(config), "--out", str(tmp_path / "run")]) == 0
+    lifecycle = pd.read_csv(tmp_path / "run" / "lifecycle.csv")
+    assert "prospect" not in set(lifecycle["stage"])   # nobody is known without an order
+    assert json.loads((tmp_path / "run" / "personas.json").read_text())
+
+
+def test_failed_stage_stops_the_run_without_a_report(demo_dir, tmp_path, monkeypatch, capsys):
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", notebooks)
+    book = nbformat.read(notebooks / "03_target.ipynb", as_version=4)
+    book.cells.append(nbformat.v4.new_code_cell('raise RuntimeError("planted failure")'))
+    nbformat.write(book, notebooks / "03_target.ipynb")
+    monkeypatch.setenv("SEGLIB_NOTEBOOKS", str(notebooks))
+    out = tmp_path / "run"
+    assert main(["run", str(demo_dir / "config.yaml"), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "03_target.ipynb" in err and "RuntimeError: planted failure" in err
+    assert "Traceback" not in err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert [s["status"] for s in manifest["stages"]] == ["ok", "ok", "failed"]
+    assert not (out / "report.html").exists()
+
+
+def test_bad_data_found_in_a_stage_exits_2_and_leaves_input_alone(demo_dir, tmp_path, capsys):
+    orders = pd.read_csv(demo_dir / "orders.csv", dtype=str)
+    orders.loc[5, "amount"] = "twelve"
+    orders.to_csv(tmp_path / "orders.csv", index=False)
+    before = file_hash(tmp_path / "orders.csv")
+    config = write_config(tmp_path, "client: bad\ndata:\n  transactions:\n"
+                          "    path: orders.csv\n    columns: {date: timestamp}\n")
+    out = tmp_path / "run"
+    assert main(["run", str(config), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "orders.csv" in err and "'amount'" in err and "data row 6" in err and "'twelve'" in err
+    assert file_hash(tmp_path / "orders.csv") == before
+    assert not (out / "report.html").exists()
+    assert json.loads((out / "manifest.json").read_text())["status"] == "failed"

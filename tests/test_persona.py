@@ -1,0 +1,69 @@
+import json
+
+import pandas as pd
+import pytest
+
+from seglib import persona
+
+
+@pytest.fixture
+def base():
+    customers = pd.DataFrame({
+        "customer_id": [f"c{i}" for i in range(10)],
+        "age": [20, 22, 24, 19, 21, 40, 42, 38, 44, 36],
+        "gender": ["female"] * 4 + ["male"] + ["male"] * 3 + ["female"] * 2,
+        "income": [20_000] * 5 + [80_000] * 5,
+        "online_share": [1.0, 0.9, 1.0, 1.0, 0.8, 0.1, 0.0, 0.2, 0.1, 0.0],
+        "store_share": [0.0, 0.1, 0.0, 0.0, 0.2, 0.9, 1.0, 0.8, 0.9, 1.0],
+        "orders_per_year": [12, 11, 13, 12, 10, 4, 3, 5, 4, 4],
+        "avg_order_value": [25, 30, 20, 35, 28, 300, 280, 350, 310, 290],
+        "special_occasion_share": [0.0] * 5 + [0.7] * 5,
+        "social_followers": [3000, 2500, 4000, 1200, 5000, 10, 0, 5, 20, 0],
+        "city": ["<b>Riverside</b>"] * 5 + ["Hilltop"] * 5,
+    })
+    segments = pd.DataFrame({"customer_id": customers["customer_id"],
+                             "segment": [1] * 5 + [2] * 5,
+                             "segment_name": ["Young online"] * 5 + ["Store occasion"] * 5})
+    targeting = pd.DataFrame({"segment": [2, 1], "segment_name": ["Store occasion", "Young online"],
+                              "rank": [1, 2], "selected": [True, True]})
+    return customers, segments, targeting
+
+
+def test_traits_carry_the_segment_statistics(base):
+    customers, segments, targeting = base
+    cards = persona.build_personas(customers, segments, targeting, seed=1, currency="USD")
+    assert [p["segment"] for p in cards] == [2, 1]
+    store = {t["trait"]: t for t in cards[0]["traits"]}
+    assert store["Age"]["value"] == "40"          # median of 40, 42, 38, 44, 36
+    assert store["Buys"]["value"] == "in store"
+    assert store["Buys"]["evidence"].startswith("92%")   # mean store share 0.92
+    assert store["Spend per visit"]["value"] == "300 USD"
+    assert store["Special occasions"]["value"] == "70%"
+    assert store["Gender"]["value"] == "male" and store["Gender"]["evidence"].startswith("60%")
+    young = {t["trait"]: t for t in cards[1]["traits"]}
+    assert young["Buys"]["value"] == "online"
+    assert young["Social reach"]["value"] == "3,000 followers"
+    assert young["How often"]["value"] == "about 12 orders a year"
+    assert cards[0]["summary"] != cards[1]["summary"]
+    assert any("holidays" in a for a in cards[0]["actions"])
+    assert any("Weekly email" in a for a in cards[1]["actions"])
+
+
+def test_names_are_made_up_distinct_and_reproducible(base):
+    customers, segments, targeting = base
+    a = persona.build_personas(customers, segments, targeting, seed=5, locale="vi")
+    b = persona.build_personas(customers, segments, targeting, seed=5, locale="vi")
+    assert [p["name"] for p in a] == [p["name"] for p in b]
+    assert len({p["name"] for p in a}) == 2
+    assert all(p["name"] in persona.FIRST_NAMES["vi"] for p in a)
+
+
+def test_cards_escape_text_from_data(base, tmp_path):
+    customers, segments, targeting = base
+    targeting = targeting.assign(segment_name=["<script>x</script>", "ok"])
+    cards = persona.build_personas(customers, segments, targeting)
+    html = persona.cards_html(cards)
+    assert "<script>x" not in html and "&lt;script&gt;x" in html
+    assert "&lt;b&gt;Riverside" in html
+    persona.write_outputs(cards, tmp_path)
+    assert json.loads((tmp_path / "personas.json").read_text())[0]["segment"] == 2
