@@ -361,8 +361,8 @@ def prepare_transactions(raw: pd.DataFrame, path: Path, ledger: _Ledger,
     ledger.add(src, "rows read", len(tx), tx["amount"].sum(), "")
     duplicated = tx.duplicated(keep="first")
     if duplicated.any():
-        ledger.add(src, "exact duplicate rows", duplicated.sum(), tx.loc[duplicated, "amount"].sum(),
-                   "removed (kept the first)")
+        ledger.add(src, "exact duplicate rows", duplicated.sum(),
+                   tx.loc[duplicated, "amount"].sum(), "removed (kept the first)")
         tx = tx[~duplicated]
     if as_of is not None:
         future = tx["date"] >= as_of
@@ -620,7 +620,8 @@ def collect(config: RunConfig) -> Collected:
         src = sources["web"]
         extra.append(prepare_web(load_source("web", src), src.path, ledger, as_of))
     for frame in extra:
-        frame = frame.rename(columns=lambda c: f"{c}_2" if c in table.columns else c)
+        taken = set(table.columns)
+        frame = frame.rename(columns={c: f"{c}_2" for c in frame.columns if c in taken})
         table = table.merge(frame, left_on="customer_id", right_index=True, how="left")
     if "service_contacts" in table.columns:
         table["service_contacts"] = table["service_contacts"].fillna(0).astype("int64")
@@ -644,6 +645,13 @@ def _plain_dtypes(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def ledger_view(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger for reading: one row per source and rule, blanks where nothing applies."""
+    view = ledger.set_index(["source", "rule"])
+    view["revenue"] = view["revenue"].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
+    return view
+
+
 def data_dictionary(customers: pd.DataFrame) -> pd.DataFrame:
     """Describe every column of the customer table: meaning, unit, source, coverage."""
     rows = []
@@ -653,7 +661,7 @@ def data_dictionary(customers: pd.DataFrame) -> pd.DataFrame:
             meaning, unit, source = "the customer's id, joins every source", "id", "all"
         rows.append({"column": column, "meaning": meaning, "unit": unit, "source": source,
                      "filled": float(customers[column].notna().mean())})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).set_index("column")
 
 
 def rfm_overview(customers: pd.DataFrame) -> pd.DataFrame:

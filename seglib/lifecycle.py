@@ -44,7 +44,8 @@ def assign_stages(customers: pd.DataFrame, *, new_days: int = 60, active_days: i
                      index=customers.index, name="stage")
 
 
-def lifecycle_table(customers: pd.DataFrame, segments: pd.DataFrame | None, **rules) -> pd.DataFrame:
+def lifecycle_table(customers: pd.DataFrame, segments: pd.DataFrame | None,
+                    **rules: int) -> pd.DataFrame:
     """One row per customer: id, stage, segment, and the recency and orders behind the stage.
 
     Without transactions there is no purchase history: the stage is left empty.

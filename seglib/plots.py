@@ -12,7 +12,16 @@ import pandas as pd
 import seaborn as sns
 from sklearn.decomposition import PCA
 
-sns.set_theme(style="whitegrid", context="notebook")
+STAGE_COLOURS = {"prospect": "#B0B0B0", "new": "#8FBBD9", "active": "#55A868",
+                 "at risk": "#F0A35E", "lapsed": "#C44E52"}
+
+
+def notebook_style() -> None:
+    """House style for the notebooks: seaborn's whitegrid theme, full-width table cells."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_columns", 40)
+    pd.set_option("display.precision", 3)
 
 
 def rfm_distributions(customers: pd.DataFrame) -> plt.Figure:
@@ -133,7 +142,7 @@ def stages_by_segment(table: pd.DataFrame, stages: tuple[str, ...]) -> plt.Figur
     shares = counts.div(counts.sum(axis=1), axis=0)
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(shares) + 1.8))
     shares.plot(kind="barh", stacked=True, ax=ax,
-                color=sns.color_palette("RdYlGn_r", n_colors=len(shares.columns)))
+                color=[STAGE_COLOURS.get(str(s), "#4C72B0") for s in shares.columns])
     ax.set_xlabel("share of the segment's customers")
     ax.set_ylabel("")
     ax.set_xlim(0, 1)

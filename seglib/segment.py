@@ -140,8 +140,8 @@ class SegmentModel(BaseEstimator, ClusterMixin):
         raw = self.kmeans_.labels_
         sizes = np.bincount(raw, minlength=self.n_segments)
         # largest first; ties broken by the centroid's coordinates, both deterministic
-        order = sorted(range(self.n_segments),
-                       key=lambda c: (-sizes[c], tuple(np.round(self.kmeans_.cluster_centers_[c], 9))))
+        centres = np.round(self.kmeans_.cluster_centers_, 9)
+        order = sorted(range(self.n_segments), key=lambda c: (-sizes[c], tuple(centres[c])))
         self.relabel_ = np.empty(self.n_segments, dtype=np.int64)
         self.relabel_[order] = np.arange(1, self.n_segments + 1)
         self.labels_ = self.relabel_[raw]
@@ -340,12 +340,19 @@ def summary_text(result: Segmentation) -> str:
     )
 
 
+def clustered_profiles(result: Segmentation) -> pd.DataFrame:
+    """The profiles of the real segments, without the unclassified group."""
+    return result.profiles[result.profiles["segment"] != UNCLASSIFIED]
+
+
 def profile_table(result: Segmentation) -> pd.DataFrame:
-    """The profile for reading: size, share and the features' segment means."""
-    columns = ["segment", "segment_name", "customers", "share"] + [
+    """The profile for reading: one column per segment, one row per measure (means)."""
+    columns = ["customers", "share"] + [
         c for c in result.features + ["revenue", "recency_days"]
         if c in result.profiles.columns]
-    return result.profiles[list(dict.fromkeys(columns))].set_index("segment").round(2)
+    table = result.profiles.set_index("segment_name")[list(dict.fromkeys(columns))]
+    table.index.name = None
+    return table.T.round(2)
 
 
 def write_outputs(result: Segmentation, run_dir: Path) -> dict[str, Path]:

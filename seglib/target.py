@@ -126,6 +126,21 @@ def attractiveness(metrics: pd.DataFrame, weights: dict[str, float] | None,
     return out.sort_values(["rank", "segment"], na_position="last").reset_index(drop=True)
 
 
+def summary_table(scored: pd.DataFrame) -> pd.DataFrame:
+    """The comparison for reading: the segments' key figures, score, rank and choice."""
+    columns = [c for c in ("customers", "share", "revenue_share", "revenue_per_customer",
+                           "margin_rate", "orders_per_customer", "mean_recency_days",
+                           "attractiveness", "rank", "selected") if c in scored.columns]
+    return scored.set_index("segment_name")[columns].round(2)
+
+
+def score_table(scored: pd.DataFrame) -> pd.DataFrame:
+    """Each criterion's 1-10 score per segment (10 = the most attractive segment on it)."""
+    columns = [c for c in scored.columns if c.endswith("_score")]
+    table = scored[scored["segment"] != UNCLASSIFIED].set_index("segment_name")[columns]
+    return table.rename(columns=lambda c: c.removesuffix("_score")).round(1)
+
+
 def normalised_weights(weights: dict[str, float]) -> dict[str, float]:
     """Weights as shares of their sum (zero weights dropped)."""
     total = sum(w for w in weights.values() if w > 0)

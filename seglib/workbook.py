@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import platform
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -208,8 +207,3 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
                          outputs={p.name: sha256(p) for p in outputs})
     manifest.save()
     return run_dir
-
-
-def python_executable() -> str:
-    """The interpreter running the workbook (the notebooks' kernel must match it)."""
-    return sys.executable

@@ -16,7 +16,7 @@ def ratings():
         for brand, means in profiles.items():
             values = np.clip(np.array(means) + rng.normal(0, 0.5, 4), 1, 7)
             rows.append({"respondent_id": f"R{r}", "brand": brand,
-                         **dict(zip(["quality", "price", "service", "speed"], values))})
+                         **dict(zip(["quality", "price", "service", "speed"], values, strict=True))})
     return pd.DataFrame(rows)
 
 
