@@ -664,6 +664,18 @@ def data_dictionary(customers: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("column")
 
 
+def summary_text(collected: Collected) -> str:
+    """One paragraph: the sources read, the end of observation, the customers found."""
+    text = (f"Sources read: **{', '.join(collected.sources)}**. Customers: "
+            f"**{len(collected.customers):,}**.")
+    if collected.as_of is not None:
+        text += f" End of observation: **{collected.as_of.date()}**."
+    if collected.transactions is None:
+        text += (" **No transactions in this run**: recency, frequency and monetary value "
+                 "cannot be computed, so the workbook segments on the customers' attributes.")
+    return text
+
+
 def rfm_overview(customers: pd.DataFrame) -> pd.DataFrame:
     """Quartiles and mean of recency, frequency and monetary value over buying customers."""
     columns = [c for c in ("recency_days", "n_orders", "revenue", "avg_order_value",

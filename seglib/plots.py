@@ -24,9 +24,11 @@ def notebook_style() -> None:
     pd.set_option("display.precision", 3)
 
 
-def rfm_distributions(customers: pd.DataFrame) -> plt.Figure:
-    """Histograms of recency, frequency and monetary value across buying customers."""
-    buyers = customers[customers.get("n_orders", pd.Series(0, index=customers.index)) > 0]
+def rfm_distributions(customers: pd.DataFrame) -> plt.Figure | None:
+    """Histograms of recency, frequency and monetary value (None without transactions)."""
+    if "n_orders" not in customers:
+        return None
+    buyers = customers[customers["n_orders"] > 0]
     panels = [("recency_days", "Days since last order", False),
               ("n_orders", "Orders per customer (log scale)", True),
               ("revenue", "Revenue per customer (log scale)", True)]

@@ -14,6 +14,7 @@ import os
 import platform
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -128,6 +129,20 @@ def _stage_failure(stage: Stage, err: Exception) -> StageError:
     return StageError(f"stage '{stage.name}' failed in {where}: {ename}: {evalue}", exit_code=code)
 
 
+@contextmanager
+def _inline_plots():
+    """Make the notebook kernels draw inline (a user's MPLBACKEND=Agg would lose every plot)."""
+    saved = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = saved
+
+
 def run(config: RunConfig, out_dir: Path | None = None, *,
         echo: Callable[[str], None] = print) -> Path:
     """Run every stage for one config; return the run folder.
@@ -175,14 +190,15 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
         manifest.save()
         start = time.perf_counter()
         try:
-            pm.execute_notebook(
-                str(source / stage.notebook), str(target),
-                parameters=stage_parameters(config, stage, run_dir, snapshot),
-                kernel_name="python3", cwd=str(run_dir), progress_bar=False,
-                log_output=False, stdout_file=None, stderr_file=None,
-                # the kernel's own start-up warnings are not for the user
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
-            )
+            with _inline_plots():
+                pm.execute_notebook(
+                    str(source / stage.notebook), str(target),
+                    parameters=stage_parameters(config, stage, run_dir, snapshot),
+                    kernel_name="python3", cwd=str(run_dir), progress_bar=False,
+                    log_output=False, stdout_file=None, stderr_file=None,
+                    # the kernel's own start-up warnings are not for the user
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                )
         except Exception as err:  # papermill raises its own types; name the stage
             failure = err if isinstance(err, SeglibError) else _stage_failure(stage, err)
             entry.update(status="failed", seconds=round(time.perf_counter() - start, 2),
