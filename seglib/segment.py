@@ -229,18 +229,23 @@ def profile(customers: pd.DataFrame, segments: pd.DataFrame, features: list[str]
 def name_segments(prof: pd.DataFrame) -> dict[int, str]:
     """Readable names from each segment's profile, e.g. "High-value store loyalists".
 
-    The value tier comes from revenue per customer against the base, the
+    The value tier comes from revenue per customer against the other segments, the
     channel from the dominant channel share, the habit from frequency and the
     special-occasion share. Names are made unique.
     """
     names: dict[int, str] = {}
     clustered = prof[prof["segment"] != UNCLASSIFIED]
-    value_col = "index_revenue" if "index_revenue" in prof else None
-    for _, row in clustered.iterrows():
+    # Value is relative to the other segments (their geometric mean revenue per customer):
+    # one very rich segment must not make every other segment "low-value".
+    value = None
+    if "revenue" in clustered and (clustered["revenue"] > 0).all():
+        value = clustered["revenue"] / np.exp(np.log(clustered["revenue"]).mean())
+    for i, row in clustered.iterrows():
         parts = []
-        if value_col is not None and not np.isnan(row[value_col]):
-            idx = row[value_col]
-            parts.append("High-value" if idx >= 150 else "Low-value" if idx <= 60 else "Mid-value")
+        if value is not None:
+            ratio = value[i]
+            parts.append("High-value" if ratio >= 2 else "Low-value" if ratio <= 0.5
+                         else "Mid-value")
         channel = None
         shares = {c: row[f"{c}_share"] for c in ("online", "store", "phone")
                   if f"{c}_share" in row and not np.isnan(row[f"{c}_share"])}
@@ -352,7 +357,15 @@ def profile_table(result: Segmentation) -> pd.DataFrame:
         if c in result.profiles.columns]
     table = result.profiles.set_index("segment_name")[list(dict.fromkeys(columns))]
     table.index.name = None
-    return table.T.round(2)
+    shown = table.T.astype(object)
+    for measure in shown.index:
+        if measure == "customers":
+            shown.loc[measure] = [f"{v:,.0f}" for v in table[measure]]
+        elif measure == "share" or measure.endswith("_share"):
+            shown.loc[measure] = [f"{v:.0%}" for v in table[measure]]
+        else:
+            shown.loc[measure] = [f"{v:,.2f}" for v in table[measure]]
+    return shown
 
 
 def write_outputs(result: Segmentation, run_dir: Path) -> dict[str, Path]:
