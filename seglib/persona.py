@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+#: Made-up first names per locale and gender ("other" draws from both).
 FIRST_NAMES = {
-    "en": ("Joe", "Sarah", "Maya", "Tom", "Priya", "Leo", "Grace", "Sam", "Nina", "Omar",
-           "Ruth", "Ethan", "Chloe", "Marcus", "Ivy", "Daniel"),
-    "vi": ("Minh", "Lan", "Huy", "Thảo", "Tuấn", "Mai", "Khoa", "Linh", "Phúc", "Ngọc",
-           "Quân", "Hà", "Bảo", "Trang", "Duy", "Vy"),
+    "en": {"female": ("Sarah", "Maya", "Priya", "Grace", "Nina", "Ruth", "Chloe", "Ivy"),
+           "male": ("Joe", "Tom", "Leo", "Sam", "Omar", "Ethan", "Marcus", "Daniel")},
+    "vi": {"female": ("Lan", "Thảo", "Mai", "Linh", "Ngọc", "Hà", "Trang", "Vy"),
+           "male": ("Minh", "Huy", "Tuấn", "Khoa", "Phúc", "Quân", "Bảo", "Duy")},
 }
 CHANNEL_WORDS = {"online": "online", "store": "in store", "phone": "by phone"}
 
@@ -36,11 +37,24 @@ def _mode(values: pd.Series) -> tuple[str | None, float]:
     return str(top.index[0]), float(top.iloc[0] / counts.sum())
 
 
-def persona_names(segments: list[int], locale: str, seed: int) -> dict[int, str]:
-    """Distinct made-up first names, one per segment, reproducible from the seed."""
-    pool = list(FIRST_NAMES.get(locale, FIRST_NAMES["en"]))
-    order = np.random.default_rng(seed).permutation(len(pool))
-    return {seg: pool[order[i % len(pool)]] for i, seg in enumerate(sorted(segments))}
+def persona_names(genders: dict[int, str | None], locale: str, seed: int) -> dict[int, str]:
+    """Distinct made-up first names, one per segment, matching the segment's main gender.
+
+    Reproducible from the seed; never taken from the client's data.
+    """
+    names = FIRST_NAMES.get(locale, FIRST_NAMES["en"])
+    rng = np.random.default_rng(seed)
+    pools = {g: [pool[i] for i in rng.permutation(len(pool))] for g, pool in names.items()}
+    mixed = [n for pair in zip(pools["female"], pools["male"], strict=True) for n in pair]
+    used: set[str] = set()
+    chosen = {}
+    for seg in sorted(genders):
+        gender = (genders[seg] or "").lower()
+        pool = pools.get(gender, mixed)
+        name = next((n for n in pool + mixed if n not in used), f"Persona {seg}")
+        used.add(name)
+        chosen[seg] = name
+    return chosen
 
 
 def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str,
@@ -85,9 +99,17 @@ def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str,
     shares = {c: float(members[f"{c}_share"].mean()) for c in CHANNEL_WORDS
               if f"{c}_share" in members and members[f"{c}_share"].notna().any()}
     if shares:
-        top = max(shares, key=shares.get)
+        ranked = sorted(shares, key=shares.get, reverse=True)
+        top = ranked[0]
         facts["channel"], facts["channel_share"] = top, shares[top]
-        add("Buys", CHANNEL_WORDS[top], f"{_share_text(shares[top])} of the segment's orders")
+        if shares[top] >= 0.55 or len(ranked) == 1:
+            add("Buys", CHANNEL_WORDS[top], f"{_share_text(shares[top])} of the segment's orders")
+        else:
+            second = ranked[1]
+            facts["channel2"], facts["channel2_share"] = second, shares[second]
+            add("Buys", f"{CHANNEL_WORDS[top]} and {CHANNEL_WORDS[second]}",
+                f"{_share_text(shares[top])} and {_share_text(shares[second])} of the "
+                "segment's orders")
     if "orders_per_year" in members and members["orders_per_year"].notna().any():
         freq = float(members["orders_per_year"].median())
         facts["orders_per_year"] = freq
@@ -123,7 +145,11 @@ def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str,
 
 def _summary(name_line: str, facts: dict, currency: str) -> str:
     bits = [name_line]
-    if "channel" in facts:
+    if "channel2" in facts:
+        bits.append(f"buys {CHANNEL_WORDS[facts['channel']]} ({facts['channel_share']:.0%} of "
+                    f"orders) and {CHANNEL_WORDS[facts['channel2']]} "
+                    f"({facts['channel2_share']:.0%})")
+    elif "channel" in facts:
         bits.append(f"buys {CHANNEL_WORDS[facts['channel']]} ({facts['channel_share']:.0%} of "
                     "orders)")
     if "orders_per_year" in facts:
@@ -141,7 +167,9 @@ def _summary(name_line: str, facts: dict, currency: str) -> str:
 def _actions(facts: dict) -> list[str]:
     actions = []
     channel = facts.get("channel")
-    if channel == "online":
+    if "channel2" in facts:
+        actions.append("One offer across channels: email with a store-pickup or in-store option.")
+    elif channel == "online":
         actions.append("Weekly email with new arrivals and offers; checkout reminders online.")
     elif channel == "store":
         actions.append("Invitations to in-store events and personal service; keep email rare.")
@@ -162,7 +190,9 @@ def build_personas(customers: pd.DataFrame, segments: pd.DataFrame, targeting: p
     """One persona per selected target segment, best-ranked first."""
     table = customers.merge(segments[["customer_id", "segment"]], on="customer_id")
     chosen = targeting[targeting["selected"].astype(bool)].sort_values("rank").head(max_personas)
-    names = persona_names(list(chosen["segment"]), locale, seed)
+    genders = {int(seg): (_mode(table.loc[table["segment"] == seg, "gender"])[0]
+                          if "gender" in table else None) for seg in chosen["segment"]}
+    names = persona_names(genders, locale, seed)
     personas = []
     for row in chosen.itertuples():
         members = table[table["segment"] == row.segment]

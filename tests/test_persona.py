@@ -55,7 +55,18 @@ def test_names_are_made_up_distinct_and_reproducible(base):
     b = persona.build_personas(customers, segments, targeting, seed=5, locale="vi")
     assert [p["name"] for p in a] == [p["name"] for p in b]
     assert len({p["name"] for p in a}) == 2
-    assert all(p["name"] in persona.FIRST_NAMES["vi"] for p in a)
+    # the name matches the segment's main gender: segment 2 is 60% male, segment 1 80% female
+    assert a[0]["name"] in persona.FIRST_NAMES["vi"]["male"]
+    assert a[1]["name"] in persona.FIRST_NAMES["vi"]["female"]
+
+
+def test_mixed_channel_segment_is_described_as_mixed(base):
+    customers, segments, targeting = base
+    customers = customers.assign(online_share=0.5, store_share=0.45)
+    card = persona.build_personas(customers, segments, targeting)[0]
+    buys = {t["trait"]: t for t in card["traits"]}["Buys"]
+    assert buys["value"] == "online and in store"
+    assert buys["evidence"].startswith("50% and 45%")
 
 
 def test_cards_escape_text_from_data(base, tmp_path):
