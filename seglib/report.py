@@ -96,7 +96,8 @@ table.report-meta th { color: #57606a; font-weight: 600; }
 nav.toc { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px;
           padding: 0.8rem 1.5rem; margin-bottom: 2rem; }
 nav.toc h2 { margin: 0.2rem 0 0.5rem; font-size: 1.1rem; }
-nav.toc ol { margin: 0; padding-left: 1.4rem; }
+nav.toc ol { margin: 0; padding-left: 1.4rem; list-style: none; }
+nav.toc > ol { padding-left: 0.2rem; }
 nav.toc ol ol { list-style: disc; font-size: 0.95em; }
 section.notebook { border-top: 1px solid #d0d7de; padding-top: 0.5rem; margin-top: 2.5rem; }
 .output { margin: 0.8rem 0; overflow-x: auto; }

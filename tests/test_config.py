@@ -93,3 +93,13 @@ def test_stage_config_validates_notebook_parameters():
     assert stage_config("segmentation", k_min=3, k_max=5).k_max == 5
     with pytest.raises(ConfigError, match="k_max"):
         stage_config("segmentation", k_max="many")
+
+
+def test_cli_refuses_a_non_empty_output_folder(folder, capsys):
+    path = write_config(folder, "client: a\ndata:\n  customers: {path: customers.csv}\n")
+    out = folder / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier work")
+    assert main(["run", str(path), "--out", str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
