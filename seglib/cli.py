@@ -7,6 +7,7 @@ input or config, 1 for a run that failed, 0 for success.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -96,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug: say so in one line; the traceback on request
+        if os.environ.get("SEGLIB_DEBUG"):
+            raise
+        print(f"error: unexpected {type(err).__name__}: {err}\n"
+              "This is a bug in seglib; run again with SEGLIB_DEBUG=1 to see the traceback "
+              "and report it.", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -213,11 +213,19 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
         manifest.save()
         executed.append(target)
         echo(f"[{i}/{total}] {stage.name:<10} {entry['seconds']:6.1f} s")
-    build_report(executed, run_dir / "report.html",
-                 title=f"{config.client}: segmentation, targeting, positioning",
-                 meta={"client": config.client, "run": run_dir.name,
-                       "created": manifest.data["started"], "seed": str(config.seed),
-                       "seglib": manifest.data["versions"].get("stp-workbook", "")})
+    try:
+        build_report(executed, run_dir / "report.html",
+                     title=f"{config.client}: segmentation, targeting, positioning",
+                     meta={"client": config.client, "run": run_dir.name,
+                           "created": manifest.data["started"], "seed": str(config.seed),
+                           "seglib": manifest.data["versions"].get("stp-workbook", "")})
+    except Exception as err:
+        (run_dir / "report.html").unlink(missing_ok=True)
+        message = f"the report could not be written: {type(err).__name__}: {err}"
+        manifest.data.update(status="failed", error=message,
+                             finished=datetime.now().isoformat(timespec="seconds"))
+        manifest.save()
+        raise SeglibError(message) from err
     outputs = sorted(p for p in run_dir.iterdir() if p.is_file() and p.name != "manifest.json")
     manifest.data.update(status="complete", finished=datetime.now().isoformat(timespec="seconds"),
                          outputs={p.name: sha256(p) for p in outputs})

@@ -103,3 +103,18 @@ def test_cli_refuses_a_non_empty_output_folder(folder, capsys):
     assert main(["run", str(path), "--out", str(out)]) == 2
     assert "not empty" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+
+
+def test_an_unexpected_error_is_one_line_not_a_traceback(folder, capsys, monkeypatch):
+    import seglib.cli
+
+    def broken(args):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(seglib.cli, "_cmd_init", broken)
+    monkeypatch.delenv("SEGLIB_DEBUG", raising=False)
+    parser_result = main(["init", "x", "--out", str(folder / "x.yaml")])
+    err = capsys.readouterr().err
+    assert parser_result == 1
+    assert "unexpected ZeroDivisionError: boom" in err and "SEGLIB_DEBUG" in err
+    assert "Traceback" not in err
