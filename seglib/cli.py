@@ -14,11 +14,27 @@ from pathlib import Path
 from seglib.errors import InputError, SeglibError
 
 
+def _check_out_folder(out: Path) -> None:
+    """Refuse an ``--out`` folder that is an existing file, or lies under one.
+
+    Raises
+    ------
+    InputError
+        Naming the first existing path (``out`` or a parent) that is not a folder.
+    """
+    for path in (out, *out.parents):
+        if path.is_symlink() or path.exists():
+            if not path.is_dir():
+                raise InputError(f"{path} exists and is not a folder; choose a new --out")
+            return
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from seglib import synth
     from seglib.config import demo_config_text
 
     out = Path(args.out)
+    _check_out_folder(out)
     print(f"generating demo data: {args.customers:,} customers, seed {args.seed}, "
           f"locale {args.locale} -> {out}/", flush=True)
     try:
@@ -41,6 +57,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from seglib.workbook import run
 
     config = load_config(Path(args.config))
+    if args.out:
+        _check_out_folder(Path(args.out))
     print(f"running the STP workbook for {config.client!r}", flush=True)
     run_dir = run(config, Path(args.out) if args.out else None,
                   echo=lambda line: print(line, flush=True))
@@ -49,11 +67,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from seglib.config import template_text
+    from seglib.config import slugify, template_text
 
-    path = Path(args.out) if args.out else Path(f"{args.name}.yaml")
-    if path.exists():
+    if not args.name.strip():
+        raise InputError("seglib init: give the client's name, e.g. seglib init \"Acme Ltd\"")
+    path = Path(args.out) if args.out else Path(f"{slugify(args.name)}.yaml")
+    if path.is_symlink() or path.exists():
         raise InputError(f"{path} exists; choose another name or --out")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(f"{parent} exists and is not a folder; choose another --out")
+            break
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(template_text(args.name), encoding="utf-8")
     print(f"wrote {path}: point data.*.path at the client's files, then `seglib run {path}`")
     return 0
@@ -80,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = sub.add_parser("init", help="write a commented config template")
     init.add_argument("name", help="the client's name")
-    init.add_argument("--out", help="file to write (default NAME.yaml)")
+    init.add_argument("--out", help="file to write (default NAME.yaml, with NAME made safe "
+                      "for a file name: 'Acme Corp/UK' -> Acme-Corp-UK.yaml)")
     init.set_defaults(func=_cmd_init)
     return parser
 

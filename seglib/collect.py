@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -264,23 +265,51 @@ def parse_numbers(values: pd.Series, source: str, column: str, path: Path) -> pd
     return numbers.astype("float64")
 
 
-def parse_dates(values: pd.Series, source: str, column: str, path: Path) -> pd.Series:
-    """Parse a column of dates or date-times; anything unparseable is a DataError."""
+def parse_dates(values: pd.Series, source: str, column: str, path: Path, *,
+                dayfirst: bool | None = None, required: bool = False) -> pd.Series:
+    """Parse a column of dates or date-times; anything unparseable is a DataError.
+
+    ISO dates (2025-01-31, with or without a time) are read as such. Other
+    layouts are read day first or month first as ``dayfirst`` says; when it is
+    not set and a value reads differently both ways (01/02/2025), the column is
+    ambiguous and the run stops rather than guess.
+    """
+    key = f"data.{source} ({path}): column {column}"
     if pd.api.types.is_datetime64_any_dtype(values):
-        return values.astype("datetime64[ns]")
-    text = values.astype("string").str.strip()
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
-    if (text.notna() & parsed.isna()).any():
-        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
-    bad = text.notna() & parsed.isna()
-    if bad.any():
-        row = _row_of(bad)
-        raise DataError(
-            f"data.{source} ({path}): column {column}: {int(bad.sum())} value(s) are not "
-            f"dates, first at data row {row}: {str(text[bad].iloc[0])!r}; expected dates such "
-            f"as 2025-03-31 or 2025-03-31 14:05"
-        )
-    return parsed.astype("datetime64[ns]")
+        parsed, text = values.astype("datetime64[ns]"), values
+    else:
+        text = values.astype("string").str.strip().replace("", pd.NA)
+        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601").astype("datetime64[ns]")
+        other = text.notna() & parsed.isna()
+        if other.any():
+            rest = text[other]
+            if dayfirst is None:
+                month_first = pd.to_datetime(rest, errors="coerce", format="mixed", dayfirst=False)
+                day_first = pd.to_datetime(rest, errors="coerce", format="mixed", dayfirst=True)
+                differ = month_first.notna() & day_first.notna() & (month_first != day_first)
+                if differ.any():
+                    first = differ.reindex(text.index, fill_value=False)
+                    raise DataError(
+                        f"{key}: dates such as {str(rest[differ].iloc[0])!r} (data row "
+                        f"{_row_of(first)}) read differently day first and month first; set "
+                        f"data.{source}.dayfirst: true (31/01/2025) or false (01/31/2025)"
+                    )
+                parsed.loc[other] = month_first.where(month_first.notna(), day_first)
+            else:
+                parsed.loc[other] = pd.to_datetime(rest, errors="coerce", format="mixed",
+                                                   dayfirst=dayfirst)
+        bad = text.notna() & parsed.isna()
+        if bad.any():
+            raise DataError(
+                f"{key}: {int(bad.sum())} value(s) are not dates, first at data row "
+                f"{_row_of(bad)}: {str(text[bad].iloc[0])!r}; expected dates such as 2025-03-31 "
+                f"or 2025-03-31 14:05"
+            )
+    if required and parsed.isna().any():
+        blank = parsed.isna()
+        raise DataError(f"{key}: {int(blank.sum())} row(s) have no date, first at data row "
+                        f"{_row_of(blank)}; every row needs one")
+    return parsed
 
 
 def _parse_flags(values: pd.Series, source: str, column: str, path: Path) -> pd.Series:
@@ -308,14 +337,16 @@ def normalize_channel(values: pd.Series) -> pd.Series:
 
 
 def prepare_transactions(raw: pd.DataFrame, path: Path, ledger: _Ledger,
-                         as_of: pd.Timestamp | None) -> pd.DataFrame:
+                         as_of: pd.Timestamp | None, *, dayfirst: bool | None = None,
+                         keep_pii: bool = False) -> pd.DataFrame:
     """Return canonical, cleaned transactions; every exclusion is written to the ledger."""
     src = "transactions"
     _require(raw, "customer_id", src, path)
     _require(raw, "date", src, path)
     tx = raw.copy()
     tx["customer_id"] = normalize_ids(tx["customer_id"])
-    tx["date"] = parse_dates(tx["date"], src, _label(raw, "date"), path)
+    tx["date"] = parse_dates(tx["date"], src, _label(raw, "date"), path, dayfirst=dayfirst,
+                             required=True)
     if "amount" in tx.columns:
         tx["amount"] = parse_numbers(tx["amount"], src, _label(raw, "amount"), path)
     elif "quantity" in tx.columns and "unit_price" in tx.columns:
@@ -357,6 +388,7 @@ def prepare_transactions(raw: pd.DataFrame, path: Path, ledger: _Ledger,
         tx["channel"] = normalize_channel(tx["channel"])
     if "category" in tx.columns:
         tx["category"] = tx["category"].astype("string").str.strip()
+    tx = remove_pii(tx, src, ledger, keep_pii)
 
     ledger.add(src, "rows read", len(tx), tx["amount"].sum(), "")
     duplicated = tx.duplicated(keep="first")
@@ -448,9 +480,76 @@ def customer_rfm(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFram
     return rfm.reset_index()
 
 
+#: Vietnamese column names for personal data, written without accents (see _plain_name).
+_PII_VI = re.compile(r"(^|_)(ho_?ten|ho_va_ten|ten_khach_hang|ten_kh|dien_thoai|so_dien_thoai|"
+                     r"sdt|dia_chi|thu_dien_tu)($|_)")
+_EMAIL_VALUE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_PHONE_VALUE = re.compile(r"^(\+|0)[\d\s().-]{7,}$")
+#: Columns that are keys or canonical measures, never personal data.
+_NOT_PII = {"customer_id", "order_id", "respondent_id", "contact_id", "date", "amount",
+            "quantity", "unit_price", "channel", "category", "margin", "brand"}
+
+
+def _plain_name(name: object) -> str:
+    """Lower-case ASCII form of a column name: accents dropped, runs of other marks as _."""
+    text = unicodedata.normalize("NFKD", str(name).lower().replace("đ", "d"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
 def is_pii_column(name: object) -> bool:
     """True for a column name that holds personal data (a name, email, phone or address)."""
-    return bool(PII_PATTERN.search(re.sub(r"[^a-z0-9]+", "_", str(name).lower())))
+    plain = _plain_name(name)
+    return bool(PII_PATTERN.search(plain) or _PII_VI.search(plain))
+
+
+def pii_kind(values: pd.Series) -> str | None:
+    """``"email"`` or ``"phone"`` when most filled values of a text column look like one."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return None
+    sample = values.dropna().astype(str).str.strip().head(2000)
+    if sample.empty:
+        return None
+    if sample.str.match(_EMAIL_VALUE).mean() >= 0.5:
+        return "email"
+    digits = sample.str.count(r"\d")
+    if (sample.str.match(_PHONE_VALUE) & (digits >= 9)).mean() >= 0.5:
+        return "phone"
+    return None
+
+
+def remove_pii(table: pd.DataFrame, source: str, ledger: _Ledger, keep: bool,
+               flags: bool = False) -> pd.DataFrame:
+    """Drop columns of personal data, found by their name or by what they hold.
+
+    With ``flags``, ``has_email`` / ``has_phone`` record that a contact is on file
+    (the customers source), so that reachability survives without the contact itself.
+    """
+    found = {}
+    for column in table.columns:
+        if column in _NOT_PII or column in ("has_email", "has_phone"):
+            continue
+        kind = pii_kind(table[column])
+        if kind is None and is_pii_column(column):
+            plain = _plain_name(column)
+            kind = ("email" if "mail" in plain or "thu_dien_tu" in plain else
+                    "phone" if re.search(r"phone|mobile|tel|dien_thoai|sdt", plain) else "other")
+        if kind is not None:
+            found[column] = kind
+    if not found:
+        return table
+    table = table.copy()
+    if flags:
+        for column, kind in found.items():
+            if kind in ("email", "phone"):
+                flag = f"has_{kind}"
+                have = table[column].notna()
+                table[flag] = (table[flag] | have) if flag in table else have
+    if not keep:
+        table = table.drop(columns=list(found))
+        ledger.add(source, f"personal data columns: {', '.join(map(str, found))}", len(table),
+                   action="removed (collect.keep_pii is false)")
+    return table
 
 
 def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger,
@@ -475,31 +574,53 @@ def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger,
             f"{customers['customer_id'][dupes].iloc[0]!r}; the customers file needs one row per "
             f"customer"
         )
-    customers = _numeric_where_possible(customers, exclude={"customer_id"})
     ledger.add(src, "rows read", len(customers))
-    pii = [c for c in customers.columns if c != "customer_id" and is_pii_column(c)]
-    if pii:
-        for column in pii:
-            if re.search(r"mail", str(column), re.IGNORECASE):
-                customers["has_email"] = customers[column].notna()
-            elif re.search(r"phone|mobile|tel", str(column), re.IGNORECASE):
-                customers["has_phone"] = customers[column].notna()
-        if not keep_pii:
-            customers = customers.drop(columns=pii)
-            ledger.add(src, f"personal data columns: {', '.join(pii)}", len(customers),
-                       action="removed (collect.keep_pii is false)")
-    return customers
+    customers = remove_pii(customers, src, ledger, keep_pii, flags=True)
+    return _numeric_where_possible(customers, src, path, ledger, exclude={"customer_id"})
 
 
-def _numeric_where_possible(table: pd.DataFrame, exclude: Iterable[str]) -> pd.DataFrame:
-    """Turn text columns that are entirely numbers into floats; leave the rest as text."""
+#: Customer attributes that must be numbers when present.
+NUMERIC_ATTRIBUTES = ("age", "income", "household_size", "distance_to_store_km",
+                      "web_savviness", "social_followers", "effort_score")
+#: Text that clients write for "no value"; read as missing (and counted in the ledger).
+NA_TOKENS = frozenset({"n/a", "na", "nan", "null", "none", "unknown", "-", "--", "?", "#n/a"})
+
+
+def _numeric_where_possible(table: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
+                            exclude: Iterable[str]) -> pd.DataFrame:
+    """Turn columns of numbers into floats, with "n/a"-style text read as missing.
+
+    A known numeric attribute (age, income, ...) or a column of at least 20
+    values that are 95 % numbers must be all numbers: any other text in it is a
+    DataError naming the column and the row. Other text columns stay text.
+    """
     table = table.copy()
+    exclude = set(exclude)
     for column in table.columns:
-        if column in exclude or pd.api.types.is_numeric_dtype(table[column]):
+        if column in exclude or pd.api.types.is_numeric_dtype(table[column]) \
+                or pd.api.types.is_bool_dtype(table[column]):
             continue
-        text = table[column].astype("string").str.strip()
-        numbers = pd.to_numeric(text, errors="coerce")
-        if text.notna().any() and (numbers.notna() == text.notna()).all():
+        text = table[column].astype("string").str.strip().replace("", pd.NA)
+        tokens = text.str.lower().isin(NA_TOKENS).fillna(False)
+        cleaned = text.mask(tokens)
+        numbers = pd.to_numeric(cleaned, errors="coerce")
+        filled = cleaned.notna()
+        if not filled.any():
+            continue
+        numeric = (numbers.notna() & filled).sum() / filled.sum()
+        must = column in NUMERIC_ATTRIBUTES or (filled.sum() >= 20 and numeric >= 0.95)
+        if numeric < 1 and must:
+            bad = filled & numbers.isna()
+            raise DataError(
+                f"data.{source} ({path}): column {_label(table, column)}: {int(bad.sum())} "
+                f"value(s) are not numbers, first at data row {_row_of(bad)}: "
+                f"{str(cleaned[bad].iloc[0])!r}; expected numbers (leave a cell blank, or write "
+                f"n/a, when the value is unknown)"
+            )
+        if numeric == 1:
+            if tokens.any():
+                ledger.add(source, f"{column}: text such as 'n/a' or 'unknown'", tokens.sum(),
+                           action="read as missing")
             table[column] = numbers.astype("float64")
     return table
 
@@ -515,7 +636,8 @@ def _per_customer(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
     if blank.any():
         ledger.add(source, "no customer id", blank.sum(), action="excluded")
         table = table[~blank]
-    table = _numeric_where_possible(table, exclude={"customer_id"})
+    table = remove_pii(table, source, ledger, keep=False)
+    table = _numeric_where_possible(table, source, path, ledger, exclude={"customer_id"})
     numeric = [c for c in table.columns if c != "customer_id"
                and pd.api.types.is_numeric_dtype(table[c])]
     per = table.groupby("customer_id")[numeric].mean()
@@ -532,6 +654,7 @@ def prepare_service(raw: pd.DataFrame, path: Path, ledger: _Ledger) -> pd.DataFr
     if blank.any():
         ledger.add("service", "no customer id", blank.sum(), action="excluded")
         table = table[~blank]
+    table = remove_pii(table, "service", ledger, keep=False)
     per = table.groupby("customer_id").size().rename("service_contacts").to_frame()
     if "effort_score" in table.columns:
         effort = parse_numbers(table["effort_score"], "service", _label(raw, "effort_score"), path)
@@ -540,11 +663,12 @@ def prepare_service(raw: pd.DataFrame, path: Path, ledger: _Ledger) -> pd.DataFr
 
 
 def prepare_web(raw: pd.DataFrame, path: Path, ledger: _Ledger,
-                as_of: pd.Timestamp | None) -> pd.DataFrame:
+                as_of: pd.Timestamp | None, dayfirst: bool | None = None) -> pd.DataFrame:
     """Web and email activity per customer; ``last_visit`` becomes days since the visit."""
     table = raw.copy()
     if "last_visit" in table.columns and as_of is not None:
-        visits = parse_dates(table["last_visit"], "web", _label(raw, "last_visit"), path)
+        visits = parse_dates(table["last_visit"], "web", _label(raw, "last_visit"), path,
+                             dayfirst=dayfirst)
         table["recency_days"] = (as_of - visits).dt.days
     table = table.drop(columns=[c for c in ("last_visit", "first_visit") if c in table.columns])
     return _per_customer(table, "web", path, ledger, prefix="web_")
@@ -558,7 +682,8 @@ def prepare_brand_ratings(raw: pd.DataFrame, path: Path, ledger: _Ledger) -> pd.
         if key in table.columns:
             table[key] = normalize_ids(table[key])
     table["brand"] = table["brand"].astype("string").str.strip()
-    table = _numeric_where_possible(table, exclude={"brand", "respondent_id", "customer_id"})
+    table = _numeric_where_possible(table, "brand_ratings", path, ledger,
+                                    exclude={"brand", "respondent_id", "customer_id"})
     attributes = [c for c in table.columns if c not in ("brand", "respondent_id", "customer_id")
                   and pd.api.types.is_numeric_dtype(table[c])]
     if len(attributes) < 2:
@@ -586,7 +711,13 @@ def collect(config: RunConfig) -> Collected:
     if "transactions" in sources:
         src = sources["transactions"]
         transactions = prepare_transactions(load_source("transactions", src), src.path, ledger,
-                                            as_of)
+                                            as_of, dayfirst=src.dayfirst,
+                                            keep_pii=config.collect.keep_pii)
+        if transactions.empty:
+            raise DataError(
+                f"data.transactions ({src.path}): no transactions left before the end of "
+                f"observation (collect.as_of = {config.collect.as_of}); check collect.as_of"
+            )
         if as_of is None:
             as_of = default_as_of(transactions)
     customers = None
@@ -597,6 +728,15 @@ def collect(config: RunConfig) -> Collected:
     table = customers
     if transactions is not None:
         rfm = customer_rfm(transactions, as_of)
+        known = transactions["customer_id"].dropna().unique()
+        emptied = pd.Index(known).difference(pd.Index(rfm["customer_id"]))
+        if len(emptied):
+            ledger.add("transactions", "customers whose every order was excluded (returns, "
+                       "cancellations)", len(emptied),
+                       action="kept as customers with 0 orders")
+            rfm = pd.concat([rfm, pd.DataFrame({"customer_id": pd.Series(emptied, dtype="string"),
+                                                "n_orders": 0, "revenue": 0.0})],
+                            ignore_index=True)
         if customers is None:
             table = rfm
         else:
@@ -611,15 +751,20 @@ def collect(config: RunConfig) -> Collected:
     extra = []
     if "survey" in sources:
         src = sources["survey"]
-        extra.append(_per_customer(load_source("survey", src), "survey", src.path, ledger,
-                                   prefix=""))
+        extra.append(("survey", _per_customer(load_source("survey", src), "survey", src.path,
+                                              ledger, prefix="")))
     if "service" in sources:
         src = sources["service"]
-        extra.append(prepare_service(load_source("service", src), src.path, ledger))
+        extra.append(("service", prepare_service(load_source("service", src), src.path, ledger)))
     if "web" in sources:
         src = sources["web"]
-        extra.append(prepare_web(load_source("web", src), src.path, ledger, as_of))
-    for frame in extra:
+        extra.append(("web", prepare_web(load_source("web", src), src.path, ledger, as_of,
+                                         src.dayfirst)))
+    for name, frame in extra:
+        unknown = ~frame.index.isin(table["customer_id"])
+        if unknown.any():
+            ledger.add(name, "customer ids not in the customer table", unknown.sum(),
+                       action="not joined (no customer to attach them to)")
         taken = set(table.columns)
         frame = frame.rename(columns={c: f"{c}_2" for c in frame.columns if c in taken})
         table = table.merge(frame, left_on="customer_id", right_index=True, how="left")

@@ -2,18 +2,31 @@
 
 Every key is checked before anything runs: an unknown key, a missing file or a
 wrong type ends in one :class:`~seglib.errors.ConfigError` whose lines name the
-file, the key and what was expected.
+file, the key and what was expected. Whole numbers and true/false are strict: a
+quoted ``"4"`` or a ``true`` where a number is expected is an error, not 4 or 1.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from seglib.errors import ConfigError
 
@@ -60,7 +73,38 @@ DEFAULT_WEIGHTS = {"size": 1.0, "revenue": 2.0, "margin": 2.0, "revenue_per_cust
                    "recency": 1.0}
 
 
+#: File suffixes read as Excel workbooks and as Parquet; any other file is read as CSV
+#: (the same rule as :func:`seglib.collect.read_table`).
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+PARQUET_SUFFIXES = (".parquet",)
+
+
+def slugify(name: str) -> str:
+    """Return ``name`` made safe for a file or folder name.
+
+    Accents are dropped (``"Cửa hàng Đông"`` -> ``"Cua-hang-Dong"``), then runs of
+    characters other than ASCII letters, digits, ``.``, ``_`` and ``-`` become one
+    ``-`` (``"Acme Corp/UK"`` -> ``"Acme-Corp-UK"``); an empty result is ``"client"``.
+    """
+    plain = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", plain).strip("-.") or "client"
+
+
+def file_format(path: Path) -> Literal["excel", "parquet", "csv"]:
+    """Return how a source file is read, from its last suffix."""
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return "excel"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    return "csv"
+
+
 class _Strict(BaseModel):
+    # Integers and booleans are typed Strict* field by field: pydantic's lax mode would
+    # read `seed: true` as 1 and `n_segments: "4"` as 4. Paths and dates stay lax, since
+    # YAML gives them as strings (or a date) and notebooks receive them as JSON strings.
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -68,10 +112,20 @@ class SourceConfig(_Strict):
     """Where one source file is and how its columns map to canonical names."""
 
     path: Path
-    sheet: str | int | None = None
+    sheet: str | StrictInt | None = None
     sep: str | None = None
     encoding: str | None = None
+    dayfirst: StrictBool | None = None
     columns: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("sheet", mode="before")
+    @classmethod
+    def _sheet_name_or_number(cls, sheet: Any) -> Any:
+        if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, str | int)):
+            raise ValueError(
+                f"expected a sheet name or a sheet number (0 = the first); got {sheet!r}"
+            )
+        return sheet
 
 
 class DataConfig(_Strict):
@@ -95,18 +149,26 @@ class CollectConfig(_Strict):
     """Parameters of 01_collect."""
 
     as_of: date | None = None
-    keep_pii: bool = False
+    keep_pii: StrictBool = False
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _date_not_number(cls, as_of: Any) -> Any:
+        # lax mode would read a number as Unix time (as_of: 0 -> 1970-01-01)
+        if as_of is not None and not isinstance(as_of, str | date):
+            raise ValueError(f"expected a date YYYY-MM-DD; got {as_of!r}")
+        return as_of
 
 
 class SegmentationConfig(_Strict):
     """Parameters of 02_segment."""
 
-    k_min: int = Field(2, ge=2, le=20)
-    k_max: int = Field(8, ge=2, le=20)
-    n_segments: int | None = Field(None, ge=2, le=20)
-    min_orders: int = Field(2, ge=1)
+    k_min: StrictInt = Field(2, ge=2, le=20)
+    k_max: StrictInt = Field(8, ge=2, le=20)
+    n_segments: StrictInt | None = Field(None, ge=2, le=20)
+    min_orders: StrictInt = Field(2, ge=1)
     features: list[str] | None = None
-    silhouette_sample: int = Field(10_000, ge=500)
+    silhouette_sample: StrictInt = Field(10_000, ge=500)
 
     @model_validator(mode="after")
     def _k_range(self) -> SegmentationConfig:
@@ -118,8 +180,8 @@ class SegmentationConfig(_Strict):
 class TargetingConfig(_Strict):
     """Parameters of 03_target."""
 
-    weights: dict[str, float] | None = None
-    top_n: int = Field(2, ge=1)
+    weights: dict[str, StrictFloat] | None = None  # StrictFloat takes ints, not "2" or true
+    top_n: StrictInt = Field(2, ge=1)
 
     @field_validator("weights")
     @classmethod
@@ -148,20 +210,31 @@ class PositioningConfig(_Strict):
 class PersonasConfig(_Strict):
     """Parameters of 05_personas."""
 
-    max_personas: int = Field(6, ge=1, le=20)
+    max_personas: StrictInt = Field(6, ge=1, le=20)
 
 
 class LifecycleConfig(_Strict):
     """Parameters of 06_lifecycle (day thresholds on recency)."""
 
-    new_days: int = Field(60, ge=1)
-    active_days: int = Field(90, ge=1)
-    lapsed_days: int = Field(365, ge=1)
+    new_days: StrictInt = Field(60, ge=1)
+    active_days: StrictInt = Field(90, ge=1)
+    lapsed_days: StrictInt = Field(365, ge=1)
 
     @model_validator(mode="after")
     def _ordered(self) -> LifecycleConfig:
+        # new_days <= active_days < lapsed_days, or a long-inactive customer could be "new"
+        problems = []
+        if not self.new_days <= self.active_days:
+            problems.append(
+                f"new_days ({self.new_days}) must not exceed active_days ({self.active_days})"
+            )
         if not self.active_days < self.lapsed_days:
-            raise ValueError("active_days must be smaller than lapsed_days")
+            problems.append(
+                f"active_days ({self.active_days}) must be smaller than "
+                f"lapsed_days ({self.lapsed_days})"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 
@@ -170,7 +243,7 @@ class RunConfig(_Strict):
 
     client: str = Field(min_length=1)
     locale: Literal["en", "vi"] = "en"
-    seed: int = 42
+    seed: StrictInt = 42
     currency: str = ""
     data: DataConfig
     collect: CollectConfig = CollectConfig()
@@ -186,7 +259,7 @@ class RunConfig(_Strict):
 
     def slug(self) -> str:
         """Return the client name made safe for a folder name."""
-        return re.sub(r"[^A-Za-z0-9._-]+", "-", self.client).strip("-.") or "client"
+        return slugify(self.client)
 
 
 #: Stage sections whose keys become that stage notebook's parameters.
@@ -202,6 +275,25 @@ def _format_errors(path: Path, err: ValidationError) -> str:
             msg = "unknown key (check the spelling; `seglib init` writes a commented template)"
         lines.append(f"{path}: {loc}: {msg}")
     return "\n".join(lines)
+
+
+_FORMAT_NAMES = {"csv": "CSV", "excel": "Excel", "parquet": "Parquet"}
+
+
+def _format_options(name: str, src: SourceConfig) -> list[str]:
+    """Problems of reading options given for a file format that has no use for them."""
+    kind = file_format(src.path)
+    read_as = f"{src.path.name} is read as {_FORMAT_NAMES[kind]}"
+    problems = []
+    if src.sheet is not None and kind != "excel":
+        problems.append(
+            f"data.{name}.sheet: only Excel files ({', '.join(EXCEL_SUFFIXES)}) have sheets; "
+            f"{read_as}"
+        )
+    for key in ("sep", "encoding"):
+        if getattr(src, key) is not None and kind != "csv":
+            problems.append(f"data.{name}.{key}: applies to CSV files only; {read_as}")
+    return problems
 
 
 def parse_config(raw: Any, path: Path) -> RunConfig:
@@ -234,6 +326,7 @@ def parse_config(raw: Any, path: Path) -> RunConfig:
                         f"{path}: data.{name}.columns.{canonical}: unknown canonical column; "
                         f"expected one of {', '.join(allowed)}"
                     )
+        problems.extend(f"{path}: {line}" for line in _format_options(name, src))
         resolved[name] = src.model_copy(update={"path": full})
     if problems:
         raise ConfigError("\n".join(problems))
@@ -273,10 +366,26 @@ def write_config(config: RunConfig, path: Path) -> Path:
     return path
 
 
+#: Characters a YAML double-quoted scalar must not hold as they are: C1 controls
+#: (\x85 is a YAML line break), the Unicode line and paragraph separators, lone
+#: surrogates and the non-characters U+FFFE and U+FFFF.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
+def yaml_quoted(text: str) -> str:
+    r"""Return ``text`` as a double-quoted YAML scalar that loads back as exactly ``text``.
+
+    JSON strings are YAML double-quoted scalars; the few characters YAML reads
+    differently from JSON are written as ``\uXXXX`` escapes.
+    """
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", quoted)
+
+
 def template_text(client: str) -> str:
     """Return the commented config template that ``seglib init`` writes."""
     text = (Path(__file__).parent / "templates" / "config.yaml").read_text(encoding="utf-8")
-    return text.replace("__CLIENT__", client)
+    return text.replace("__CLIENT__", yaml_quoted(client))
 
 
 def demo_config_text(files: dict[str, str], *, locale: str, seed: int, our_brand: str) -> str:

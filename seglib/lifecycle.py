@@ -68,7 +68,8 @@ def lifecycle_table(customers: pd.DataFrame, segments: pd.DataFrame | None,
 def stage_counts(table: pd.DataFrame) -> pd.DataFrame:
     """Customers per stage, with their share."""
     counts = table["stage"].value_counts(sort=False).rename("customers").to_frame()
-    counts["share"] = (counts["customers"] / counts["customers"].sum()).round(3)
+    total = counts["customers"].sum()
+    counts["share"] = (counts["customers"] / total).round(3) if total else 0.0
     return counts
 
 

@@ -29,6 +29,18 @@ def _share_text(share: float) -> str:
     return f"{share:.0%}"
 
 
+def _numeric(table: pd.DataFrame, column: str) -> bool:
+    """True when the column is present, numeric and not all missing."""
+    return (column in table and pd.api.types.is_numeric_dtype(table[column])
+            and not pd.api.types.is_bool_dtype(table[column]) and table[column].notna().any())
+
+
+#: Columns the standard traits already describe; other clustering features get their own line.
+_COVERED = {"age", "income", "household_size", "online_share", "store_share", "phone_share",
+            "orders_per_year", "avg_order_value", "special_occasion_share", "web_savviness",
+            "social_followers"}
+
+
 def _mode(values: pd.Series) -> tuple[str | None, float]:
     counts = values.dropna().astype(str).value_counts()
     if counts.empty:
@@ -58,7 +70,7 @@ def persona_names(genders: dict[int, str | None], locale: str, seed: int) -> dic
 
 
 def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str,
-                  currency: str = "") -> dict:
+                  currency: str = "", features: list[str] | None = None) -> dict:
     """One persona from a segment's members; ``base`` is the whole customer table.
 
     Returns a dict with ``name``, ``summary`` and ``traits`` (a list of
@@ -72,7 +84,7 @@ def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str,
 
     n = len(members)
     facts: dict[str, float | str] = {}
-    if "age" in members and members["age"].notna().any():
+    if _numeric(members, "age"):
         age = float(members["age"].median())
         facts["age"] = age
         add("Age", f"{age:.0f}", f"median age of the {n:,} customers in the segment")
@@ -84,7 +96,7 @@ def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str,
         job, share = _mode(members["occupation"])
         if job:
             add("Occupation", job, f"most common occupation, {_share_text(share)} of the segment")
-    if "income" in members and members["income"].notna().any():
+    if _numeric(members, "income"):
         income = float(members["income"].median())
         base_income = float(base["income"].median())
         add("Income", f"{income:,.0f} {currency}".strip(),
@@ -93,11 +105,11 @@ def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str,
         city, share = _mode(members["city"])
         if city:
             add("Lives in", city, f"{_share_text(share)} of the segment live there")
-    if "household_size" in members and members["household_size"].notna().any():
+    if _numeric(members, "household_size"):
         add("Household", f"{members['household_size'].median():.0f} people",
             "median household size")
     shares = {c: float(members[f"{c}_share"].mean()) for c in CHANNEL_WORDS
-              if f"{c}_share" in members and members[f"{c}_share"].notna().any()}
+              if _numeric(members, f"{c}_share")}
     if shares:
         ranked = sorted(shares, key=shares.get, reverse=True)
         top = ranked[0]
@@ -110,18 +122,18 @@ def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str,
             add("Buys", f"{CHANNEL_WORDS[top]} and {CHANNEL_WORDS[second]}",
                 f"{_share_text(shares[top])} and {_share_text(shares[second])} of the "
                 "segment's orders")
-    if "orders_per_year" in members and members["orders_per_year"].notna().any():
+    if _numeric(members, "orders_per_year"):
         freq = float(members["orders_per_year"].median())
         facts["orders_per_year"] = freq
         add("How often", f"about {freq:.0f} orders a year" if freq >= 1.5 else "about once a year",
             "median orders per year of tenure")
-    if "avg_order_value" in members and members["avg_order_value"].notna().any():
+    if _numeric(members, "avg_order_value"):
         aov = float(members["avg_order_value"].median())
         base_aov = float(base["avg_order_value"].median())
         facts["aov"] = aov
         add("Spend per visit", f"{aov:,.0f} {currency}".strip(),
             f"median order value ({aov / base_aov:.0%} of the base's median)")
-    if "special_occasion_share" in members and members["special_occasion_share"].notna().any():
+    if _numeric(members, "special_occasion_share"):
         occ = float(members["special_occasion_share"].mean())
         facts["occasion"] = occ
         add("Special occasions", _share_text(occ), "share of orders for a special occasion")
@@ -129,12 +141,19 @@ def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str,
         cat, share = _mode(members["favourite_category"])
         if cat:
             add("Favourite category", cat, f"top category for {_share_text(share)} of the segment")
-    if "web_savviness" in members and members["web_savviness"].notna().any():
+    if _numeric(members, "web_savviness"):
         add("Web savvy", f"{members['web_savviness'].median():.0f} / 5", "median self-rating")
-    if "social_followers" in members and members["social_followers"].notna().any():
+    if _numeric(members, "social_followers"):
         followers = float(members["social_followers"].median())
         facts["followers"] = followers
         add("Social reach", f"{followers:,.0f} followers", "median followers")
+    for feature in features or []:
+        if feature in _COVERED or not _numeric(members, feature):
+            continue
+        mean, base_mean = float(members[feature].mean()), float(base[feature].mean())
+        relative = f" ({mean / base_mean:.0%} of the customer base's mean)" if base_mean else ""
+        add(feature.replace("_", " ").capitalize(), f"{mean:,.2f}",
+            f"segment mean{relative}; a segmentation feature")
     name_line = name
     if "age" in facts:
         name_line = f"{name}, {facts['age']:.0f}"
@@ -186,7 +205,7 @@ def _actions(facts: dict) -> list[str]:
 
 def build_personas(customers: pd.DataFrame, segments: pd.DataFrame, targeting: pd.DataFrame,
                    *, locale: str = "en", seed: int = 0, max_personas: int = 6,
-                   currency: str = "") -> list[dict]:
+                   currency: str = "", features: list[str] | None = None) -> list[dict]:
     """One persona per selected target segment, best-ranked first."""
     table = customers.merge(segments[["customer_id", "segment"]], on="customer_id")
     chosen = targeting[targeting["selected"].astype(bool)].sort_values("rank").head(max_personas)
@@ -196,7 +215,7 @@ def build_personas(customers: pd.DataFrame, segments: pd.DataFrame, targeting: p
     personas = []
     for row in chosen.itertuples():
         members = table[table["segment"] == row.segment]
-        persona = build_persona(members, table, names[row.segment], currency)
+        persona = build_persona(members, table, names[row.segment], currency, features)
         persona.update({"segment": int(row.segment), "segment_name": row.segment_name,
                         "rank": int(row.rank)})
         personas.append(persona)

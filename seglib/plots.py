@@ -63,14 +63,18 @@ def segment_map(standardised: np.ndarray, labels: np.ndarray, names: dict[int, s
     """Customers on the first two principal components of the clustering features."""
     rng = np.random.default_rng(random_state)
     idx = np.sort(rng.choice(len(labels), size=min(max_points, len(labels)), replace=False))
-    pca = PCA(n_components=2, random_state=random_state).fit(standardised)
-    xy = pca.transform(standardised[idx])
+    if standardised.shape[1] == 1:  # one feature: the feature itself, jittered for legibility
+        xy = np.column_stack([standardised[idx, 0], rng.normal(0, 0.05, len(idx))])
+        ratio = np.array([1.0, 0.0])
+    else:
+        pca = PCA(n_components=2, random_state=random_state).fit(standardised)
+        xy = pca.transform(standardised[idx])
+        ratio = pca.explained_variance_ratio_
     frame = pd.DataFrame({"PC1": xy[:, 0], "PC2": xy[:, 1],
                           "segment": [names[int(s)] for s in labels[idx]]})
     fig, ax = plt.subplots(figsize=(8, 5.5))
     sns.scatterplot(data=frame, x="PC1", y="PC2", hue="segment", s=12, alpha=0.6, ax=ax,
                     hue_order=[names[k] for k in sorted(names) if names[k] in set(frame.segment)])
-    ratio = pca.explained_variance_ratio_
     ax.set_xlabel(f"PC1 ({ratio[0]:.0%} of variance)")
     ax.set_ylabel(f"PC2 ({ratio[1]:.0%} of variance)")
     ax.set_title("Customers coloured by segment")

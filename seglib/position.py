@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from seglib.errors import DataError
+from seglib.errors import ConfigError, DataError
+from seglib.text import md
 
 ID_COLUMNS = ("respondent_id", "customer_id", "brand")
 
@@ -72,16 +73,27 @@ def perceptual_map(ratings: pd.DataFrame) -> PerceptualMap:
                          explained=(float(explained[0]), float(explained[1])))
 
 
+def check_our_brand(pmap: PerceptualMap, our_brand: str | None) -> None:
+    """Raise ConfigError when ``positioning.our_brand`` is not among the rated brands."""
+    brands = list(pmap.brands["brand"])
+    if our_brand is not None and our_brand not in brands:
+        raise ConfigError(
+            f"positioning.our_brand: {our_brand!r} is not among the rated brands: "
+            f"{', '.join(map(repr, brands))}"
+        )
+
+
 def describe_map(pmap: PerceptualMap, our_brand: str | None) -> str:
     """A few sentences reading the map: what each axis means and where we stand."""
+    check_our_brand(pmap, our_brand)
     lines = []
     for dim, share in zip(("dim1", "dim2"), pmap.explained, strict=True):
         att = pmap.attributes.set_index("attribute")[dim]
         lines.append(
             f"Dimension {dim[-1]} ({share:.0%} of the differences between brands) runs from "
-            f"{att.idxmin()} to {att.idxmax()}."
+            f"{md(att.idxmin())} to {md(att.idxmax())}."
         )
-    if our_brand and our_brand in set(pmap.brands["brand"]):
+    if our_brand:
         coords = pmap.brands.set_index("brand")[["dim1", "dim2"]]
         ours = coords.loc[our_brand]
         others = coords.drop(index=our_brand)
@@ -89,8 +101,8 @@ def describe_map(pmap: PerceptualMap, our_brand: str | None) -> str:
         loads = pmap.attributes.set_index("attribute")[["dim1", "dim2"]]
         strength = (loads @ ours.to_numpy()).idxmax()
         lines.append(
-            f"{our_brand} is seen as strongest on {strength}; its nearest competitor in "
-            f"customers' minds is {nearest}."
+            f"{md(our_brand)} is seen as strongest on {md(strength)}; its nearest competitor "
+            f"in customers' minds is {md(nearest)}."
         )
     return " ".join(lines)
 

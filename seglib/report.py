@@ -157,7 +157,7 @@ class _ReportRenderer(mistune.HTMLRenderer):
 
     Headings get ids unique within the page and are recorded for the table of
     contents; images that are not embedded become their alt text; raw HTML
-    that would run code or load a resource is dropped. Math keeps its ``$``
+    is shown as text, never as markup. Math keeps its ``$``
     delimiters as text (there is no MathJax), so "$5 and $10" reads right.
     """
 
@@ -179,10 +179,13 @@ class _ReportRenderer(mistune.HTMLRenderer):
         return f'<span class="missing-image">{html.escape(_plain_text(text))}</span>'
 
     def block_html(self, html_text: str) -> str:
-        return "" if _is_active_html(html_text) else html_text + "\n"
+        # Raw HTML in markdown is shown as text, never as markup (the project's markdown
+        # needs none, and markdown outputs may carry text from the client's data); HTML
+        # that would run code or load a resource is dropped altogether.
+        return "" if _is_active_html(html_text) else f"<p>{html.escape(html_text)}</p>\n"
 
     def inline_html(self, html_text: str) -> str:
-        return "" if _is_active_html(html_text) else html_text
+        return "" if _is_active_html(html_text) else html.escape(html_text)
 
     def block_math(self, text: str) -> str:
         return f'<div class="math">$${html.escape(text)}$$</div>\n'

@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from seglib.errors import DataError, ModelError
+from seglib.text import md
 
 UNCLASSIFIED = 0
 UNCLASSIFIED_NAME = "New / unclassified"
@@ -226,12 +227,14 @@ def profile(customers: pd.DataFrame, segments: pd.DataFrame, features: list[str]
     return prof.reset_index().sort_values("segment").reset_index(drop=True)
 
 
-def name_segments(prof: pd.DataFrame) -> dict[int, str]:
+def name_segments(prof: pd.DataFrame, features: list[str] | None = None) -> dict[int, str]:
     """Readable names from each segment's profile, e.g. "High-value store loyalists".
 
     The value tier comes from revenue per customer against the other segments, the
     channel from the dominant channel share, the habit from frequency and the
-    special-occasion share. Names are made unique.
+    special-occasion share. Without purchase behaviour (a customers-only run),
+    the name says which of the clustering ``features`` set the segment apart most
+    ("Customers with high income and low age"). Names are made unique.
     """
     names: dict[int, str] = {}
     clustered = prof[prof["segment"] != UNCLASSIFIED]
@@ -264,6 +267,8 @@ def name_segments(prof: pd.DataFrame) -> dict[int, str]:
         if channel:
             parts.append(channel)
         parts.append(habit)
+        if parts == ["customers"] or parts == ["young", "customers"]:
+            parts = [_distinguishing(row, features or [], young="young" in parts)]
         name = " ".join(parts)
         names[int(row["segment"])] = name[:1].upper() + name[1:]
     seen: dict[str, int] = {}
@@ -274,6 +279,22 @@ def name_segments(prof: pd.DataFrame) -> dict[int, str]:
             names[seg] = f"{base} ({seen[base]})"
     names[UNCLASSIFIED] = UNCLASSIFIED_NAME
     return names
+
+
+def _distinguishing(row: pd.Series, features: list[str], young: bool) -> str:
+    """"Customers with high X and low Y" from the two features furthest from the base."""
+    gaps = {}
+    for feature in features:
+        index = row.get(f"index_{feature}", np.nan)
+        if index is not None and np.isfinite(index) and index > 0:
+            gaps[feature] = np.log(index / 100)
+    strong = sorted((f for f in gaps if abs(gaps[f]) >= np.log(1.15)),
+                    key=lambda f: -abs(gaps[f]))[:2]
+    subject = "Young customers" if young else "Customers"
+    if not strong:
+        return f"{subject} close to the average"
+    words = [f"{'high' if gaps[f] > 0 else 'low'} {f.replace('_', ' ')}" for f in strong]
+    return f"{subject} with {' and '.join(words)}"
 
 
 @dataclass
@@ -313,7 +334,7 @@ def segment_customers(customers: pd.DataFrame, *, features: list[str] | None = N
     segments = pd.DataFrame({"customer_id": customers["customer_id"], "segment": seg})
     segments["segment_name"] = ""
     prof = profile(customers, segments, features)
-    names = name_segments(prof)
+    names = name_segments(prof, features)
     segments["segment_name"] = segments["segment"].map(names)
     prof["segment_name"] = prof["segment"].map(names)
     model.names_ = names
@@ -338,7 +359,7 @@ def summary_text(result: Segmentation) -> str:
            else "fixed by the config (segmentation.n_segments)")
     return (
         f"**{result.model.n_segments} segments** ({how}) from {total - unclassified:,} customers, "
-        f"clustered on {', '.join(result.features)}. "
+        f"clustered on {', '.join(md(f) for f in result.features)}. "
         f"**{unclassified:,} customers** ({unclassified / total:.0%}) have too little history "
         f"(fewer than {result.model.min_orders_} orders) and form the group "
         f"\"{UNCLASSIFIED_NAME}\" instead of being forced into a segment."
@@ -384,6 +405,14 @@ def write_outputs(result: Segmentation, run_dir: Path) -> dict[str, Path]:
         result.k_scores.to_csv(out["k_scores"], index=False, float_format="%.6g")
     joblib.dump(result.model, out["model"])
     return out
+
+
+def read_model(run_dir: Path) -> SegmentModel:
+    """Read the fitted segment model that 02_segment saved."""
+    path = Path(run_dir) / "segment_model.joblib"
+    if not path.is_file():
+        raise DataError(f"{path} not found: run 02_segment first (or `seglib run` the config)")
+    return joblib.load(path)
 
 
 def read_segments(run_dir: Path) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import pandas as pd
 from seglib.config import DEFAULT_WEIGHTS, TARGETING_CRITERIA
 from seglib.errors import ConfigError
 from seglib.segment import UNCLASSIFIED
+from seglib.text import md
 
 #: criterion -> (column of the segment table, True when higher is better, meaning)
 CRITERIA: dict[str, tuple[str, bool, str]] = {
@@ -154,14 +155,15 @@ def recommendation(scored: pd.DataFrame, weights: dict[str, float]) -> str:
     why = ", ".join(f"{CRITERIA[k][2]} ({w:.0%})" for k, w in top_weights)
     parts = [f"Weighing {why}, the workbook recommends targeting "]
     parts.append("; ".join(
-        f"**{row.segment_name}** (score {row.attractiveness:.1f}/10, {row.customers:,} customers"
+        f"**{md(row.segment_name)}** (score {row.attractiveness:.1f}/10, "
+        f"{row.customers:,} customers"
         + (f", {row.revenue_share:.0%} of revenue" if "revenue_share" in scored else "") + ")"
         for row in chosen.itertuples()
     ))
     parts.append(".")
     rest = scored[~scored["selected"] & (scored["segment"] != UNCLASSIFIED)]
     if not rest.empty:
-        parts.append(" Serve " + ", ".join(f"{n}" for n in rest["segment_name"])
+        parts.append(" Serve " + ", ".join(md(n) for n in rest["segment_name"])
                      + " with lower-cost, automated marketing.")
     return "".join(parts)
 

@@ -114,6 +114,8 @@ class _Manifest:
 
 
 def _prepare_run_dir(run_dir: Path) -> None:
+    if run_dir.exists() and not run_dir.is_dir():
+        raise InputError(f"{run_dir} exists and is not a folder; choose a new --out")
     if run_dir.exists() and any(run_dir.iterdir()):
         raise InputError(f"{run_dir}: output folder exists and is not empty; choose a new --out")
     (run_dir / "notebooks").mkdir(parents=True, exist_ok=True)
@@ -197,7 +199,7 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
                     kernel_name="python3", cwd=str(run_dir), progress_bar=False,
                     log_output=False, stdout_file=None, stderr_file=None,
                     # the kernel's own start-up warnings are not for the user
-                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
                 )
         except Exception as err:  # papermill raises its own types; name the stage
             failure = err if isinstance(err, SeglibError) else _stage_failure(stage, err)

@@ -204,3 +204,108 @@ def test_write_and_read_back(tiny_sources, tmp_path):
 def test_read_collected_without_stage_one_says_what_to_run(tmp_path):
     with pytest.raises(DataError, match="run 01_collect first"):
         collect.read_collected(tmp_path)
+
+
+def _orders_config(folder, extra=""):
+    write_config(folder, f"""
+client: dates
+data:
+  transactions:
+    path: t.csv
+    columns: {{customer_id: c, date: d, amount: v}}
+{extra}""")
+
+
+def test_ambiguous_day_month_dates_stop_the_run(tmp_path):
+    pd.DataFrame({"c": ["a", "a", "b"], "d": ["01/02/2025", "13/02/2025", "05/04/2025"],
+                  "v": [1, 2, 3]}).to_csv(tmp_path / "t.csv", index=False)
+    _orders_config(tmp_path)
+    with pytest.raises(DataError) as err:
+        run_collect(tmp_path)
+    assert "'01/02/2025'" in str(err.value) and "data.transactions.dayfirst" in str(err.value)
+    _orders_config(tmp_path, "    dayfirst: true\n")
+    result = run_collect(tmp_path)
+    table = result.customers.set_index("customer_id")
+    assert table.loc["a", "first_purchase"] == pd.Timestamp("2025-02-01")
+    assert table.loc["b", "last_purchase"] == pd.Timestamp("2025-04-05")
+    _orders_config(tmp_path, "    dayfirst: false\n")
+    table = run_collect(tmp_path).customers.set_index("customer_id")
+    assert table.loc["a", "first_purchase"] == pd.Timestamp("2025-01-02")
+
+
+def test_blank_date_names_column_and_row(tmp_path):
+    pd.DataFrame({"c": ["a", "b"], "d": ["2025-01-01", ""], "v": [1, 2]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    _orders_config(tmp_path)
+    with pytest.raises(DataError, match=r"'d' \(mapped to 'date'\): 1 row\(s\) have no date, first at data row 2"):
+        run_collect(tmp_path)
+
+
+def test_as_of_before_every_order_is_a_clear_error(tmp_path):
+    pd.DataFrame({"c": ["a"], "d": ["2025-01-01"], "v": [1]}).to_csv(tmp_path / "t.csv", index=False)
+    _orders_config(tmp_path, "collect: {as_of: 2020-01-01}\n")
+    with pytest.raises(DataError, match="no transactions left before the end of observation"):
+        run_collect(tmp_path)
+
+
+def test_na_words_are_missing_and_stray_text_in_a_number_column_is_an_error(tmp_path):
+    pd.DataFrame({"customer_id": ["a", "b", "c"], "age": ["30", "n/a", "unknown"],
+                  "note": ["x", "y", "z"]}).to_csv(tmp_path / "c.csv", index=False)
+    write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv}\n")
+    result = run_collect(tmp_path)
+    ages = result.customers.set_index("customer_id")["age"]
+    assert ages["a"] == 30 and ages[["b", "c"]].isna().all()
+    assert result.ledger["rule"].str.contains("age: text such as 'n/a'").any()
+    assert result.customers["note"].tolist() == ["x", "y", "z"]  # text columns stay text
+    pd.DataFrame({"customer_id": ["a", "b"], "age": ["30", "thirty"]}).to_csv(
+        tmp_path / "c.csv", index=False)
+    with pytest.raises(DataError, match="column 'age': 1 value.* data row 2: 'thirty'"):
+        run_collect(tmp_path)
+
+
+def test_personal_data_found_by_vietnamese_names_and_by_content(tmp_path):
+    pd.DataFrame({
+        "customer_id": ["a", "b"],
+        "Họ tên": ["Nguyễn Văn An", "Trần Thị Bình"],
+        "Số điện thoại": ["0912 345 678", "+84 91 234 5678"],
+        "contact": ["an@example.com", "binh@example.org"],
+        "age": [30, 40],
+    }).to_csv(tmp_path / "c.csv", index=False)
+    pd.DataFrame({"c": ["a", "b"], "d": ["2025-01-01", "2025-01-02"], "v": [1, 2],
+                  "buyer_mail": ["an@example.com", "binh@example.org"]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    write_config(tmp_path, """
+client: pii
+data:
+  customers: {path: c.csv}
+  transactions: {path: t.csv, columns: {customer_id: c, date: d, amount: v}}
+""")
+    result = run_collect(tmp_path)
+    assert set(result.customers.columns) >= {"has_email", "has_phone", "age"}
+    assert not {"Họ tên", "Số điện thoại", "contact", "buyer_mail"} & (
+        set(result.customers.columns) | set(result.transactions.columns))
+    assert result.customers["has_email"].all() and result.customers["has_phone"].all()
+
+
+def test_customers_whose_orders_were_all_excluded_are_kept_and_counted(tmp_path):
+    pd.DataFrame({"c": ["a", "b", "b"], "d": ["2025-01-01", "2025-01-02", "2025-01-03"],
+                  "v": [10, -5, -7]}).to_csv(tmp_path / "t.csv", index=False)
+    _orders_config(tmp_path)
+    result = run_collect(tmp_path)
+    table = result.customers.set_index("customer_id")
+    assert table.loc["b", "n_orders"] == 0 and table.loc["b", "revenue"] == 0
+    line = result.ledger[result.ledger["rule"].str.startswith("customers whose every order")]
+    assert line["rows"].tolist() == [1]
+
+
+def test_rows_of_other_sources_without_a_customer_are_counted(tiny_sources):
+    pd.DataFrame({"customer_id": ["A", "Z", "Y"], "sessions": [3, 4, 5]}).to_csv(
+        tiny_sources / "web.csv", index=False)
+    text = (tiny_sources / "config.yaml").read_text().replace(
+        "data:\n", "data:\n  web: {path: web.csv}\n")
+    write_config(tiny_sources, text)
+    result = run_collect(tiny_sources)
+    line = result.ledger[(result.ledger["source"] == "web")
+                         & result.ledger["rule"].str.startswith("customer ids not in")]
+    assert line["rows"].tolist() == [2]
+    assert result.customers.set_index("customer_id").loc["A", "web_sessions"] == 3

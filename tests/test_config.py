@@ -1,4 +1,7 @@
+from datetime import date
+
 import pytest
+import yaml
 
 from conftest import write_config
 from seglib.cli import main
@@ -7,6 +10,7 @@ from seglib.config import (
     RunConfig,
     load_config,
     parse_config,
+    slugify,
     stage_config,
     template_text,
 )
@@ -44,7 +48,7 @@ def test_valid_config_resolves_paths_against_its_folder(folder):
     ("client: a\ndata: {customers: {path: customers.csv}}\nsegmentation: {n_segments: 1}\n",
      "segmentation.n_segments: Input should be greater than or equal to 2"),
     ("client: a\ndata: {customers: {path: customers.csv}}\nlifecycle: {active_days: 400}\n",
-     "active_days must be smaller than lapsed_days"),
+     "lifecycle: active_days (400) must be smaller than lapsed_days (365)"),
     ("- just\n- a list\n", "expected a mapping"),
     ("client: [unclosed\n", "not valid YAML"),
 ])
@@ -85,7 +89,7 @@ def test_template_is_a_valid_config_once_its_files_exist(folder):
 def test_cli_init_writes_template_and_refuses_to_overwrite(tmp_path, capsys):
     out = tmp_path / "acme.yaml"
     assert main(["init", "acme", "--out", str(out)]) == 0
-    assert "client: acme" in out.read_text()
+    assert 'client: "acme"' in out.read_text()
     assert main(["init", "acme", "--out", str(out)]) == 2
 
 
@@ -118,3 +122,226 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(folder, capsys, monkeyp
     assert parser_result == 1
     assert "unexpected ZeroDivisionError: boom" in err and "SEGLIB_DEBUG" in err
     assert "Traceback" not in err
+
+
+SOURCE = "data: {customers: {path: customers.csv}}\n"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("seed: true\n", "seed: Input should be a valid integer"),
+    ("seed: '7'\n", "seed: Input should be a valid integer"),
+    ("segmentation: {n_segments: '4'}\n", "segmentation.n_segments: Input should be a valid integer"),
+    ("segmentation: {k_min: true}\n", "segmentation.k_min: Input should be a valid integer"),
+    ("segmentation: {k_max: 6.0}\n", "segmentation.k_max: Input should be a valid integer"),
+    ("segmentation: {min_orders: '2'}\n", "segmentation.min_orders: Input should be a valid integer"),
+    ("segmentation: {silhouette_sample: '1000'}\n",
+     "segmentation.silhouette_sample: Input should be a valid integer"),
+    ("targeting: {top_n: '2'}\n", "targeting.top_n: Input should be a valid integer"),
+    ("personas: {max_personas: false}\n", "personas.max_personas: Input should be a valid integer"),
+    ("lifecycle: {new_days: '30'}\n", "lifecycle.new_days: Input should be a valid integer"),
+    ("collect: {keep_pii: 'yes'}\n", "collect.keep_pii: Input should be a valid boolean"),
+    ("collect: {keep_pii: 1}\n", "collect.keep_pii: Input should be a valid boolean"),
+    ("collect: {as_of: 0}\n", "collect.as_of: expected a date YYYY-MM-DD; got 0"),
+    ("targeting: {weights: {size: true}}\n", "targeting.weights.size: Input should be a valid number"),
+    ("targeting: {weights: {size: '2'}}\n", "targeting.weights.size: Input should be a valid number"),
+])
+def test_numbers_and_booleans_are_strict(folder, text, expected):
+    path = write_config(folder, "client: a\n" + SOURCE + text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).splitlines() == [f"{path}: {expected}"]
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("{path: customers.csv, dayfirst: 'yes'}", "data.customers.dayfirst: Input should be a valid boolean"),
+    ("{path: customers.csv, dayfirst: 1}", "data.customers.dayfirst: Input should be a valid boolean"),
+    ("{path: customers.xlsx, sheet: true}",
+     "data.customers.sheet: expected a sheet name or a sheet number (0 = the first); got True"),
+    ("{path: customers.xlsx, sheet: 1.5}",
+     "data.customers.sheet: expected a sheet name or a sheet number (0 = the first); got 1.5"),
+])
+def test_source_options_are_strict(folder, source, expected):
+    path = write_config(folder, f"client: a\ndata: {{customers: {source}}}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).splitlines() == [f"{path}: {expected}"]
+
+
+def test_dates_paths_and_float_weights_stay_lenient(folder):
+    (folder / "book.xlsx").write_bytes(b"not read here")
+    path = write_config(folder, """
+client: a
+data:
+  customers: {path: book.xlsx, sheet: 0}
+  transactions: {path: orders.csv, sep: ";", encoding: cp1252, dayfirst: true}
+collect: {as_of: 2025-01-31, keep_pii: true}
+targeting: {weights: {size: 1, revenue: 2.5}}
+segmentation: {n_segments: 4}
+""")
+    config = load_config(path)
+    assert config.collect.as_of == date(2025, 1, 31)
+    assert config.collect.keep_pii is True
+    assert config.targeting.weights == {"size": 1.0, "revenue": 2.5}
+    assert all(type(w) is float for w in config.targeting.weights.values())
+    assert config.segmentation.n_segments == 4
+    assert config.data.customers.path == (folder / "book.xlsx").resolve()
+    assert config.data.customers.sheet == 0
+    assert config.data.transactions.dayfirst is True
+    assert config.data.customers.dayfirst is None
+    quoted = write_config(folder, "client: a\n" + SOURCE + "collect: {as_of: '2025-01-31'}\n")
+    assert load_config(quoted).collect.as_of == date(2025, 1, 31)
+
+
+def test_stage_parameters_from_a_notebook_are_checked_strictly_too():
+    assert stage_config("collect", as_of="2025-01-31", keep_pii=False).as_of == date(2025, 1, 31)
+    assert stage_config("targeting", weights={"size": 1}, top_n=2).weights == {"size": 1.0}
+    with pytest.raises(ConfigError) as err:
+        stage_config("segmentation", k_min="3")
+    assert str(err.value) == "parameters of segmentation: k_min: Input should be a valid integer"
+
+
+@pytest.mark.parametrize("lifecycle, expected", [
+    ("{new_days: 100}", ["lifecycle: new_days (100) must not exceed active_days (90)"]),
+    ("{active_days: 365}", ["lifecycle: active_days (365) must be smaller than lapsed_days (365)"]),
+    ("{new_days: 500, active_days: 400}",
+     ["lifecycle: new_days (500) must not exceed active_days (400); "
+      "active_days (400) must be smaller than lapsed_days (365)"]),
+])
+def test_lifecycle_thresholds_must_be_ordered(folder, lifecycle, expected):
+    path = write_config(folder, "client: a\n" + SOURCE + f"lifecycle: {lifecycle}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).splitlines() == [f"{path}: {line}" for line in expected]
+
+
+def test_lifecycle_new_may_equal_active(folder):
+    path = write_config(folder, "client: a\n" + SOURCE
+                        + "lifecycle: {new_days: 90, active_days: 90, lapsed_days: 91}\n")
+    lifecycle = load_config(path).lifecycle
+    assert (lifecycle.new_days, lifecycle.active_days, lifecycle.lapsed_days) == (90, 90, 91)
+
+
+@pytest.mark.parametrize("file, options, expected", [
+    ("customers.csv", "sheet: Data",
+     ["data.customers.sheet: only Excel files (.xlsx, .xlsm, .xls) have sheets; "
+      "customers.csv is read as CSV"]),
+    ("customers.parquet", "sheet: 0",
+     ["data.customers.sheet: only Excel files (.xlsx, .xlsm, .xls) have sheets; "
+      "customers.parquet is read as Parquet"]),
+    ("customers.parquet", "sep: ';'",
+     ["data.customers.sep: applies to CSV files only; customers.parquet is read as Parquet"]),
+    ("customers.XLSX", "encoding: cp1252",
+     ["data.customers.encoding: applies to CSV files only; customers.XLSX is read as Excel"]),
+    ("customers.xls", "sep: ',', encoding: latin-1",
+     ["data.customers.sep: applies to CSV files only; customers.xls is read as Excel",
+      "data.customers.encoding: applies to CSV files only; customers.xls is read as Excel"]),
+])
+def test_options_of_another_file_format_are_errors(folder, file, options, expected):
+    (folder / file).write_bytes(b"x")
+    path = write_config(folder, f"client: a\ndata: {{customers: {{path: {file}, {options}}}}}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).splitlines() == [f"{path}: {line}" for line in expected]
+
+
+def test_options_of_the_file_format_are_kept(folder):
+    for name in ("book.xlsm", "table.csv.gz"):
+        (folder / name).write_bytes(b"x")
+    path = write_config(folder, """
+client: a
+data:
+  customers: {path: book.xlsm, sheet: Customers}
+  transactions: {path: table.csv.gz, sep: "|", encoding: utf-16}
+""")
+    config = load_config(path)
+    assert config.data.customers.sheet == "Customers"
+    assert (config.data.transactions.sep, config.data.transactions.encoding) == ("|", "utf-16")
+
+
+NAMES = ["Acme: UK", "Shop #1", 'Say "hi"', "O'Brien & Co", "Cửa hàng Hà Nội", "Công ty Đại Việt",
+         r"back\slash", "yes", "null", "123", "- dash", "[list]", "{map}", "*star", "&anchor",
+         "tab\there", "line\u2028break", "next\x85line", "  padded  "]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_template_gives_back_the_client_name_exactly(name):
+    assert yaml.safe_load(template_text(name))["client"] == name
+
+
+def test_template_quotes_the_client_name_json_style():
+    assert 'client: "Acme: UK"        # shown in the report' in template_text("Acme: UK")
+    assert 'client: "Shop #1"' in template_text("Shop #1")
+    assert 'client: "Cửa hàng"' in template_text("Cửa hàng")
+    assert r'client: "Say \"hi\""' in template_text('Say "hi"')
+
+
+@pytest.mark.parametrize("name", ["Acme: UK", "Shop #1", 'Say "hi"', "Cửa hàng Hà Nội"])
+def test_cli_init_writes_a_config_that_loads_with_the_same_name(folder, name):
+    out = folder / "client.yaml"
+    assert main(["init", name, "--out", str(out)]) == 0
+    assert load_config(out).client == name
+
+
+@pytest.mark.parametrize("name, slug", [
+    ("Acme Corp/UK", "Acme-Corp-UK"),
+    ("Shop #1", "Shop-1"),
+    ("../../etc/passwd", "etc-passwd"),
+    ("Cửa hàng Đông", "Cua-hang-Dong"),
+    ("a.b_c-d", "a.b_c-d"),
+    ("///", "client"),
+])
+def test_slugify(name, slug):
+    assert slugify(name) == slug
+    assert RunConfig(client=name, data={"customers": {"path": "x"}}).slug() == slug
+
+
+def test_cli_init_names_the_file_after_a_safe_slug(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "Acme Corp/UK"]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["Acme-Corp-UK.yaml"]
+    assert yaml.safe_load((tmp_path / "Acme-Corp-UK.yaml").read_text())["client"] == "Acme Corp/UK"
+    assert capsys.readouterr().out.startswith("wrote Acme-Corp-UK.yaml: ")
+    assert main(["init", "Acme Corp/UK"]) == 2
+    assert capsys.readouterr().err == "error: Acme-Corp-UK.yaml exists; choose another name or --out\n"
+
+
+def test_cli_init_refuses_a_blank_name_and_an_out_under_a_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "  "]) == 2
+    assert capsys.readouterr().err.startswith("error: seglib init: give the client's name")
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["init", "acme", "--out", str(tmp_path / "notes.txt" / "acme.yaml")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path / 'notes.txt'} exists and is not a folder; choose another --out\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    assert main(["init", "acme", "--out", str(tmp_path / "configs" / "acme.yaml")]) == 0
+    assert (tmp_path / "configs" / "acme.yaml").is_file()
+
+
+@pytest.mark.parametrize("sub", [(), ("inside",)])
+def test_cli_demo_refuses_an_out_that_is_a_file(tmp_path, capsys, sub):
+    existing = tmp_path / "notes.txt"
+    existing.write_text("mine")
+    assert main(["demo", "--customers", "100", "--out", str(existing.joinpath(*sub))]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {existing} exists and is not a folder; choose a new --out\n")
+    assert existing.read_text() == "mine"
+
+
+def test_cli_run_refuses_an_out_that_is_a_file(folder, capsys):
+    path = write_config(folder, "client: a\n" + SOURCE)
+    existing = folder / "notes.txt"
+    existing.write_text("mine")
+    assert main(["run", str(path), "--out", str(existing)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {existing} exists and is not a folder; choose a new --out\n")
+    assert existing.read_text() == "mine"
+
+
+@pytest.mark.parametrize("customers", ["10", "0", "-5", "99"])
+def test_cli_demo_refuses_too_few_customers(tmp_path, capsys, customers):
+    out = tmp_path / "demo"
+    assert main(["demo", "--customers", customers, "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: seglib demo: n_customers must be >= 100; got {customers}\n")
+    assert not out.exists()

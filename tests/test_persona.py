@@ -78,3 +78,15 @@ def test_cards_escape_text_from_data(base, tmp_path):
     assert "&lt;b&gt;Riverside" in html
     persona.write_outputs(cards, tmp_path)
     assert json.loads((tmp_path / "personas.json").read_text())[0]["segment"] == 2
+
+
+def test_clustering_features_get_their_own_trait_and_text_columns_are_skipped(base):
+    customers, segments, targeting = base
+    customers = customers.assign(wine_spend=[10.0] * 5 + [30.0] * 5,
+                                 age=["n/a"] * 10)  # text where a number was expected
+    cards = persona.build_personas(customers, segments, targeting,
+                                   features=["wine_spend", "age"])
+    traits = {t["trait"]: t for t in cards[0]["traits"]}
+    assert "Age" not in traits
+    assert traits["Wine spend"]["value"] == "30.00"
+    assert traits["Wine spend"]["evidence"].startswith("segment mean (150% of the customer base")

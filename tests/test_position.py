@@ -52,3 +52,16 @@ def test_too_few_brands_is_a_data_error():
 
 def test_status_without_ratings_says_so():
     assert "No brand ratings" in position.status_text(None)
+
+
+def test_unknown_our_brand_is_a_config_error_listing_the_brands():
+    from seglib.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="positioning.our_brand: 'Ourz' is not among"):
+        position.describe_map(position.perceptual_map(ratings()), "Ourz")
+
+
+def test_brand_names_from_data_are_escaped_in_the_reading():
+    data = ratings().replace({"brand": {"Posh": "Posh<svg onload=x>"}})
+    text = position.describe_map(position.perceptual_map(data), "Ours")
+    assert "Posh<svg" not in text and r"Posh\<svg onload=x\>" in text

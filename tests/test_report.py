@@ -369,3 +369,12 @@ def test_report_file_is_readable_by_others_like_a_normal_file(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_raw_html_in_markdown_output_is_shown_as_text_never_markup(tmp_path):
+    text = ('Brand <svg onload=alert(5)>Posh</svg> and <a href="javascript:alert(1)">x</a> '
+            "</p><h1>PWNED</h1>")
+    data = {"text/markdown": text, "text/plain": "md"}
+    page = build(tmp_path, [code(outputs=[new_output("display_data", data=data)])])
+    assert "<svg" not in page and "<h1>PWNED" not in page and 'href="javascript' not in page
+    assert "&lt;svg onload=alert(5)&gt;" in page and "PWNED" in page

@@ -104,3 +104,36 @@ def test_too_few_customers_is_a_model_error():
     customers, _ = planted_customers()
     with pytest.raises(ModelError, match="too few to segment"):
         segment.segment_customers(customers.head(2))
+
+
+def test_customers_only_segments_are_named_by_what_sets_them_apart():
+    rng = np.random.default_rng(0)
+    customers = pd.DataFrame({
+        "customer_id": [f"c{i}" for i in range(300)],
+        "age": np.r_[rng.normal(25, 2, 150), rng.normal(60, 2, 150)],
+        "income": np.r_[rng.normal(20_000, 1_000, 150), rng.normal(90_000, 1_000, 150)],
+    })
+    result = segment.segment_customers(customers, n_segments=2, random_state=0)
+    names = sorted(v for k, v in result.names.items() if k != segment.UNCLASSIFIED)
+    assert names == ["Customers with high income and high age",
+                     "Young customers with low income and low age"]
+
+
+def test_single_feature_segmentation_and_its_map():
+    from seglib import plots
+
+    customers, _ = planted_customers()
+    result = segment.segment_customers(customers, features=["avg_order_value"], n_segments=3,
+                                       random_state=0)
+    standardised, labels = segment.map_inputs(result, customers)
+    assert standardised.shape[1] == 1
+    fig = plots.segment_map(standardised, labels, result.names)
+    assert fig.axes[0].get_xlabel().startswith("PC1")
+
+
+def test_summary_escapes_feature_names_from_the_data():
+    customers, _ = planted_customers()
+    customers = customers.rename(columns={"age": "<b>age*</b>"})
+    result = segment.segment_customers(customers, features=["n_orders", "<b>age*</b>"],
+                                       n_segments=3, random_state=0)
+    assert r"\<b\>age\*\</b\>" in segment.summary_text(result)
