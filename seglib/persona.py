@@ -152,7 +152,8 @@ def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str,
             continue
         mean, base_mean = float(members[feature].mean()), float(base[feature].mean())
         relative = f" ({mean / base_mean:.0%} of the customer base's mean)" if base_mean else ""
-        add(feature.replace("_", " ").capitalize(), f"{mean:,.2f}",
+        label = feature.replace("_", " ")
+        add(label[:1].upper() + label[1:], f"{mean:,.2f}",
             f"segment mean{relative}; a segmentation feature")
     name_line = name
     if "age" in facts:
