@@ -228,6 +228,15 @@ def _row_of(mask: pd.Series) -> int:
     return int(np.flatnonzero(mask.to_numpy())[0]) + 1
 
 
+def _no_blanks(blank: pd.Series, source: str, path: Path, label: str, what: str) -> None:
+    """Raise a DataError naming the column and the first row where ``blank`` is True."""
+    if blank.any():
+        raise DataError(
+            f"data.{source} ({path}): column {label}: {int(blank.sum())} row(s) have no "
+            f"{what}, first at data row {_row_of(blank)}; every row needs one"
+        )
+
+
 def _require(table: pd.DataFrame, column: str, source: str, path: Path) -> None:
     if column not in table.columns:
         raise DataError(
@@ -305,10 +314,8 @@ def parse_dates(values: pd.Series, source: str, column: str, path: Path, *,
                 f"{_row_of(bad)}: {str(text[bad].iloc[0])!r}; expected dates such as 2025-03-31 "
                 f"or 2025-03-31 14:05"
             )
-    if required and parsed.isna().any():
-        blank = parsed.isna()
-        raise DataError(f"{key}: {int(blank.sum())} row(s) have no date, first at data row "
-                        f"{_row_of(blank)}; every row needs one")
+    if required:
+        _no_blanks(parsed.isna(), source, path, column, "date")
     return parsed
 
 
@@ -358,22 +365,10 @@ def prepare_transactions(raw: pd.DataFrame, path: Path, ledger: _Ledger,
             f"data.transactions ({path}): no 'amount' column, and no 'quantity' with "
             f"'unit_price' to compute it; map them in data.transactions.columns"
         )
-    missing_amount = tx["amount"].isna()
-    if missing_amount.any():
-        raise DataError(
-            f"data.transactions ({path}): column {_label(raw, 'amount')}: "
-            f"{int(missing_amount.sum())} row(s) "
-            f"have no amount, first at data row {_row_of(missing_amount)}"
-        )
+    _no_blanks(tx["amount"].isna(), src, path, _label(raw, "amount"), "amount")
     if "order_id" in tx.columns:
         tx["order_id"] = normalize_ids(tx["order_id"])
-        no_order = tx["order_id"].isna()
-        if no_order.any():
-            raise DataError(
-                f"data.transactions ({path}): column {_label(raw, 'order_id')}: "
-                f"{int(no_order.sum())} row(s) "
-                f"have no order id, first at data row {_row_of(no_order)}"
-            )
+        _no_blanks(tx["order_id"].isna(), src, path, _label(raw, "order_id"), "order id")
     else:
         tx["order_id"] = pd.Series(np.arange(1, len(tx) + 1), index=tx.index).astype("string")
         ledger.add(src, "no order id column: each row counted as one order", len(tx),
@@ -560,12 +555,7 @@ def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger,
     customers = raw.copy()
     customers["customer_id"] = normalize_ids(customers["customer_id"])
     id_label = _label(raw, "customer_id")
-    blank = customers["customer_id"].isna()
-    if blank.any():
-        raise DataError(
-            f"data.customers ({path}): column {id_label}: {int(blank.sum())} row(s) have no "
-            f"customer id, first at data row {_row_of(blank)}; every customer needs an id"
-        )
+    _no_blanks(customers["customer_id"].isna(), src, path, id_label, "customer id")
     dupes = customers["customer_id"].duplicated()
     if dupes.any():
         raise DataError(
@@ -625,9 +615,8 @@ def _numeric_where_possible(table: pd.DataFrame, source: str, path: Path, ledger
     return table
 
 
-def _per_customer(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
-                  prefix: str) -> pd.DataFrame:
-    """Numeric columns of a customer-keyed source, averaged per customer and prefixed."""
+def _customer_rows(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger) -> pd.DataFrame:
+    """Rows of a customer-keyed source with canonical ids; rows without one are counted out."""
     _require(raw, "customer_id", source, path)
     table = raw.copy()
     table["customer_id"] = normalize_ids(table["customer_id"])
@@ -636,7 +625,13 @@ def _per_customer(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
     if blank.any():
         ledger.add(source, "no customer id", blank.sum(), action="excluded")
         table = table[~blank]
-    table = remove_pii(table, source, ledger, keep=False)
+    return remove_pii(table, source, ledger, keep=False)
+
+
+def _per_customer(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
+                  prefix: str) -> pd.DataFrame:
+    """Numeric columns of a customer-keyed source, averaged per customer and prefixed."""
+    table = _customer_rows(raw, source, path, ledger)
     table = _numeric_where_possible(table, source, path, ledger, exclude={"customer_id"})
     numeric = [c for c in table.columns if c != "customer_id"
                and pd.api.types.is_numeric_dtype(table[c])]
@@ -646,15 +641,7 @@ def _per_customer(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
 
 def prepare_service(raw: pd.DataFrame, path: Path, ledger: _Ledger) -> pd.DataFrame:
     """Support contacts per customer, and their mean effort score when given."""
-    _require(raw, "customer_id", "service", path)
-    table = raw.copy()
-    table["customer_id"] = normalize_ids(table["customer_id"])
-    ledger.add("service", "rows read", len(table))
-    blank = table["customer_id"].isna()
-    if blank.any():
-        ledger.add("service", "no customer id", blank.sum(), action="excluded")
-        table = table[~blank]
-    table = remove_pii(table, "service", ledger, keep=False)
+    table = _customer_rows(raw, "service", path, ledger)
     per = table.groupby("customer_id").size().rename("service_contacts").to_frame()
     if "effort_score" in table.columns:
         effort = parse_numbers(table["effort_score"], "service", _label(raw, "effort_score"), path)
