@@ -513,6 +513,15 @@ def pii_kind(values: pd.Series) -> str | None:
     return None
 
 
+def _counts(values: pd.Series) -> bool:
+    """True for a column of small numbers (``email_opens``), which no phone number is."""
+    numbers = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
+    filled = values.notna()
+    if not filled.any() or numbers[filled].isna().any():
+        return False
+    return bool((numbers[filled].abs() < 10_000_000).all())
+
+
 def remove_pii(table: pd.DataFrame, source: str, ledger: _Ledger, keep: bool,
                flags: bool = False) -> pd.DataFrame:
     """Drop columns of personal data, found by their name or by what they hold.
@@ -525,7 +534,7 @@ def remove_pii(table: pd.DataFrame, source: str, ledger: _Ledger, keep: bool,
         if column in _NOT_PII or column in ("has_email", "has_phone"):
             continue
         kind = pii_kind(table[column])
-        if kind is None and is_pii_column(column):
+        if kind is None and is_pii_column(column) and not _counts(table[column]):
             plain = _plain_name(column)
             kind = ("email" if "mail" in plain or "thu_dien_tu" in plain else
                     "phone" if re.search(r"phone|mobile|tel|dien_thoai|sdt", plain) else "other")

@@ -309,3 +309,14 @@ def test_rows_of_other_sources_without_a_customer_are_counted(tiny_sources):
                          & result.ledger["rule"].str.startswith("customer ids not in")]
     assert line["rows"].tolist() == [2]
     assert result.customers.set_index("customer_id").loc["A", "web_sessions"] == 3
+
+
+def test_email_activity_counts_are_not_mistaken_for_personal_data(tiny_sources):
+    pd.DataFrame({"customer_id": ["A", "B"], "email_opens": [3, 0], "email_clicks": [1, 0],
+                  "phone": ["912345678", "987654321"]}).to_csv(tiny_sources / "web.csv", index=False)
+    text = (tiny_sources / "config.yaml").read_text().replace(
+        "data:\n", "data:\n  web: {path: web.csv}\n")
+    write_config(tiny_sources, text)
+    result = run_collect(tiny_sources)
+    assert result.customers.set_index("customer_id").loc["A", "web_email_opens"] == 3
+    assert "web_phone" not in result.customers.columns  # nine-digit numbers named phone: PII
