@@ -149,6 +149,7 @@ def read_table(path: Path, *, source: str, sheet: str | int | None = None,
         raise DataError(f"{where}: cannot be read as a table: {err}") from err
     except Exception as err:  # pyarrow and openpyxl raise their own types
         raise DataError(f"{where}: cannot be read as a table: {type(err).__name__}: {err}") from err
+    table.columns = [c.strip() if isinstance(c, str) else c for c in table.columns]
     if table.columns.duplicated().any():
         dupes = sorted(set(table.columns[table.columns.duplicated()]))
         raise DataError(f"{where}: duplicated column name(s) {dupes}; each column needs one name")
@@ -158,6 +159,14 @@ def read_table(path: Path, *, source: str, sheet: str | int | None = None,
 
 
 def _read_csv(path: Path, sep: str | None, encoding: str | None, where: str) -> pd.DataFrame:
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic == b"PK\x03\x04" and path.suffix.lower() != ".gz":
+        raise DataError(f"{where}: this is an Excel workbook (or another zip file), not CSV "
+                        f"text; give it the .xlsx ending")
+    if magic == b"PAR1":
+        raise DataError(f"{where}: this is a Parquet file, not CSV text; give it the .parquet "
+                        f"ending")
     enc = encoding or "utf-8-sig"
     if path.suffix.lower() == ".gz":
         sep = sep or ","
@@ -260,10 +269,12 @@ def normalize_ids(values: pd.Series) -> pd.Series:
 def parse_numbers(values: pd.Series, source: str, column: str, path: Path) -> pd.Series:
     """Parse a column as numbers; any text that is not a number is a DataError."""
     if pd.api.types.is_numeric_dtype(values):
-        return values.astype("float64")
-    text = values.astype("string").str.strip()
-    numbers = pd.to_numeric(text, errors="coerce")
-    bad = text.notna() & numbers.isna()
+        numbers = values.astype("float64")
+        text = values.astype("string")
+    else:
+        text = values.astype("string").str.strip().replace("", pd.NA)
+        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    bad = (text.notna() & numbers.isna()) | np.isinf(numbers.fillna(0))
     if bad.any():
         row = _row_of(bad)
         raise DataError(
@@ -272,6 +283,13 @@ def parse_numbers(values: pd.Series, source: str, column: str, path: Path) -> pd
             f"such as 1234.50"
         )
     return numbers.astype("float64")
+
+
+def _naive_utc(values: pd.Series) -> pd.Series:
+    """Datetimes without a time zone: zone-aware ones are converted to UTC first."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    return values.astype("datetime64[ns]")
 
 
 def parse_dates(values: pd.Series, source: str, column: str, path: Path, *,
@@ -285,10 +303,12 @@ def parse_dates(values: pd.Series, source: str, column: str, path: Path, *,
     """
     key = f"data.{source} ({path}): column {column}"
     if pd.api.types.is_datetime64_any_dtype(values):
-        parsed, text = values.astype("datetime64[ns]"), values
+        parsed, text = _naive_utc(values), values
     else:
         text = values.astype("string").str.strip().replace("", pd.NA)
-        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601").astype("datetime64[ns]")
+        parsed = _naive_utc(pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
+                            if text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).any()
+                            else pd.to_datetime(text, errors="coerce", format="ISO8601"))
         other = text.notna() & parsed.isna()
         if other.any():
             rest = text[other]
@@ -371,6 +391,7 @@ def prepare_transactions(raw: pd.DataFrame, path: Path, ledger: _Ledger,
         _no_blanks(tx["order_id"].isna(), src, path, _label(raw, "order_id"), "order id")
     else:
         tx["order_id"] = pd.Series(np.arange(1, len(tx) + 1), index=tx.index).astype("string")
+        tx.attrs["row_order_ids"] = True
         ledger.add(src, "no order id column: each row counted as one order", len(tx),
                    action="order_id = row number")
     for column in ("margin",):
@@ -386,11 +407,22 @@ def prepare_transactions(raw: pd.DataFrame, path: Path, ledger: _Ledger,
     tx = remove_pii(tx, src, ledger, keep_pii)
 
     ledger.add(src, "rows read", len(tx), tx["amount"].sum(), "")
-    duplicated = tx.duplicated(keep="first")
+    compared = [c for c in tx.columns if not (c == "order_id" and tx.attrs.get("row_order_ids"))]
+    duplicated = tx.duplicated(subset=compared, keep="first")
     if duplicated.any():
         ledger.add(src, "exact duplicate rows", duplicated.sum(),
                    tx.loc[duplicated, "amount"].sum(), "removed (kept the first)")
         tx = tx[~duplicated]
+    with_customer = tx[tx["customer_id"].notna()]
+    owners = with_customer.groupby("order_id")["customer_id"].nunique()
+    if (owners > 1).any():
+        order = owners[owners > 1].index[0]
+        rows = np.flatnonzero((tx["order_id"] == order).to_numpy())[:4] + 1
+        raise DataError(
+            f"data.transactions ({path}): column {_label(raw, 'order_id')}: "
+            f"{int((owners > 1).sum())} order id(s) belong to more than one customer, e.g. "
+            f"{order!r} at data rows {', '.join(map(str, rows))}; an order has one customer"
+        )
     if as_of is not None:
         future = tx["date"] >= as_of
         if future.any():
@@ -421,8 +453,41 @@ def _kept_for_features(tx: pd.DataFrame) -> pd.Series:
     return keep
 
 
-def default_as_of(transactions: pd.DataFrame) -> pd.Timestamp:
-    """End of observation when none is configured: midnight after the last order."""
+def _check_overlap(ordering: pd.Series, known: pd.Series, sources: dict) -> None:
+    """Stop when most buyers are missing from the customers file: the ids do not match."""
+    matched = ordering.isin(known).mean()
+    if matched < 0.5:
+        raise DataError(
+            f"customer ids do not match: only {matched:.0%} of the customer ids in "
+            f"data.transactions ({sources['transactions'].path}) are in data.customers "
+            f"({sources['customers'].path}). Ids in the orders look like "
+            f"{', '.join(map(repr, ordering.head(3)))}; in the customers file like "
+            f"{', '.join(map(repr, known.head(3)))}. Check the customer_id mappings (and "
+            f"leading zeros: '007' and '7' are different ids)"
+        )
+
+
+def default_as_of(transactions: pd.DataFrame, path: Path | str = "") -> pd.Timestamp:
+    """End of observation when none is configured: midnight after the last order.
+
+    An order dated after the run's own clock (a typo such as 2205 for 2025) would
+    make every customer look lapsed: it is a DataError naming the row. This is the
+    only place the clock is read, as a sanity bound, never as the end of observation.
+
+    Raises
+    ------
+    DataError
+        If an order is dated in the future.
+    """
+    future = transactions["date"] > pd.Timestamp.now() + pd.Timedelta(days=1)
+    if future.any():
+        first = transactions[future].iloc[0]
+        raise DataError(
+            f"data.transactions ({path}): {int(future.sum())} order(s) are dated in the future, "
+            f"e.g. {first['date']} for customer {first['customer_id']!r} "
+            f"(order {first['order_id']!r}); "
+            f"correct them, or set collect.as_of to end the observation before them"
+        )
     return transactions["date"].max().normalize() + pd.Timedelta(days=1)
 
 
@@ -575,7 +640,32 @@ def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger,
         )
     ledger.add(src, "rows read", len(customers))
     customers = remove_pii(customers, src, ledger, keep_pii, flags=True)
-    return _numeric_where_possible(customers, src, path, ledger, exclude={"customer_id"})
+    customers = _numeric_where_possible(customers, src, path, ledger, exclude={"customer_id"})
+    _check_ranges(customers, src, path)
+    return customers
+
+
+#: Plausible ranges of customer attributes; a value outside is a typo to fix, not data.
+RANGES = {"age": (0, 120), "income": (0, None), "household_size": (0, 50),
+          "distance_to_store_km": (0, None), "social_followers": (0, None),
+          "web_savviness": (1, 5)}
+
+
+def _check_ranges(table: pd.DataFrame, source: str, path: Path) -> None:
+    for column, (low, high) in RANGES.items():
+        if column not in table or not pd.api.types.is_numeric_dtype(table[column]):
+            continue
+        values = table[column]
+        bad = (values < low) if low is not None else pd.Series(False, index=values.index)
+        if high is not None:
+            bad |= values > high
+        if bad.any():
+            span = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            raise DataError(
+                f"data.{source} ({path}): column {_label(table, column)}: "
+                f"{int(bad.sum())} value(s) out of range, first at data row {_row_of(bad)}: "
+                f"{values[bad].iloc[0]:g}; expected values {span}"
+            )
 
 
 #: Customer attributes that must be numbers when present.
@@ -715,7 +805,7 @@ def collect(config: RunConfig) -> Collected:
                 f"observation (collect.as_of = {config.collect.as_of}); check collect.as_of"
             )
         if as_of is None:
-            as_of = default_as_of(transactions)
+            as_of = default_as_of(transactions, src.path)
     customers = None
     if "customers" in sources:
         src = sources["customers"]
@@ -724,6 +814,12 @@ def collect(config: RunConfig) -> Collected:
     table = customers
     if transactions is not None:
         rfm = customer_rfm(transactions, as_of)
+        if rfm.empty:
+            raise DataError(
+                f"data.transactions ({sources['transactions'].path}): every transaction was "
+                f"excluded (returns, negative amounts, no customer id; see the ledger rules): "
+                f"no purchase is left to describe customers with"
+            )
         known = transactions["customer_id"].dropna().unique()
         emptied = pd.Index(known).difference(pd.Index(rfm["customer_id"]))
         if len(emptied):
@@ -737,6 +833,7 @@ def collect(config: RunConfig) -> Collected:
             table = rfm
         else:
             unknown = ~rfm["customer_id"].isin(customers["customer_id"])
+            _check_overlap(rfm["customer_id"], customers["customer_id"], sources)
             if unknown.any():
                 ledger.add("transactions", "customer ids not in the customers file",
                            unknown.sum(), rfm.loc[unknown, "revenue"].sum(),
@@ -817,22 +914,32 @@ def summary_text(collected: Collected) -> str:
     return text
 
 
+#: Words for the RFM columns in the tables people read.
+RFM_LABELS = {"recency_days": "Days since last order", "n_orders": "Orders",
+              "revenue": "Revenue", "avg_order_value": "Average order value",
+              "tenure_days": "Days as a customer"}
+
+
 def rfm_overview(customers: pd.DataFrame) -> pd.DataFrame:
     """Quartiles and mean of recency, frequency and monetary value over buying customers."""
-    columns = [c for c in ("recency_days", "n_orders", "revenue", "avg_order_value",
-                           "tenure_days") if c in customers.columns]
     if "n_orders" not in customers.columns:
         return pd.DataFrame()
+    columns = [c for c in RFM_LABELS if c in customers.columns]
     buyers = customers[customers["n_orders"] > 0]
-    return buyers[columns].describe(percentiles=[0.25, 0.5, 0.75]).T.round(1)
+    table = buyers[columns].describe(percentiles=[0.25, 0.5, 0.75]).T
+    table = table.drop(columns=["count", "std"]).rename(
+        columns={"mean": "mean", "min": "lowest", "25%": "lower quartile", "50%": "median",
+                 "75%": "upper quartile", "max": "highest"})
+    table.index = [RFM_LABELS[c] for c in table.index]
+    return table.round(1)
 
 
 def quality_summary(collected: Collected) -> pd.DataFrame:
-    """Per source: rows read and, for the customer table, missing values per column."""
+    """Columns of the customer table with missing values, and the share missing."""
     customers = collected.customers
-    missing = customers.isna().mean().rename("missing_share").to_frame()
-    missing["dtype"] = customers.dtypes.astype(str)
-    return missing[missing["missing_share"] > 0].sort_values("missing_share", ascending=False)
+    missing = customers.isna().mean()
+    missing = missing[missing > 0].sort_values(ascending=False, kind="stable")
+    return pd.DataFrame({"missing": [f"{v:.0%}" for v in missing]}, index=missing.index)
 
 
 def write_outputs(collected: Collected, run_dir: Path) -> dict[str, Path]:

@@ -399,10 +399,10 @@ def write_outputs(result: Segmentation, run_dir: Path) -> dict[str, Path]:
     ordered = result.segments.sort_values("customer_id", kind="stable")
     ordered.to_csv(out["segments_csv"], index=False)
     ordered.to_parquet(out["segments"], index=False)
-    result.profiles.to_csv(out["profiles"], index=False, float_format="%.6g")
+    result.profiles.to_csv(out["profiles"], index=False)
     if result.k_scores is not None:
         out["k_scores"] = run_dir / "k_selection.csv"
-        result.k_scores.to_csv(out["k_scores"], index=False, float_format="%.6g")
+        result.k_scores.to_csv(out["k_scores"], index=False)
     joblib.dump(result.model, out["model"])
     return out
 

@@ -320,3 +320,106 @@ def test_email_activity_counts_are_not_mistaken_for_personal_data(tiny_sources):
     result = run_collect(tiny_sources)
     assert result.customers.set_index("customer_id").loc["A", "web_email_opens"] == 3
     assert "web_phone" not in result.customers.columns  # nine-digit numbers named phone: PII
+
+
+@pytest.mark.parametrize("column, values, expected", [
+    ("age", [30, -34], "column 'age': 1 value(s) out of range, first at data row 2: -34; expected values from 0 to 120"),
+    ("age", [340, 30], "first at data row 1: 340"),
+    ("income", [-50000, 10], "expected values of at least 0"),
+])
+def test_impossible_attribute_values(tmp_path, column, values, expected):
+    pd.DataFrame({"customer_id": ["a", "b"], column: values}).to_csv(tmp_path / "c.csv", index=False)
+    write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv}\n")
+    with pytest.raises(DataError) as err:
+        run_collect(tmp_path)
+    assert expected in str(err.value)
+
+
+@pytest.mark.parametrize("stamps", [
+    ["2025-01-01T10:00:00Z", "2025-01-02T23:30:00Z"],
+    ["2025-01-01 10:00:00 +0700", "2025-01-03 01:00:00 +0700"],
+])
+def test_time_zones_are_read_as_utc(tmp_path, stamps):
+    pd.DataFrame({"c": ["a", "a"], "d": stamps, "v": [1, 2]}).to_csv(tmp_path / "t.csv", index=False)
+    _orders_config(tmp_path)
+    result = run_collect(tmp_path)
+    assert result.transactions["date"].dt.tz is None
+    assert result.customers.loc[0, "n_orders"] == 2
+
+
+def test_zone_aware_parquet_dates(tmp_path):
+    dates = pd.to_datetime(["2025-01-01 10:00", "2025-02-01 10:00"]).tz_localize("Asia/Ho_Chi_Minh")
+    pd.DataFrame({"c": ["a", "b"], "d": dates, "v": [1.0, 2.0]}).to_parquet(tmp_path / "t.parquet")
+    write_config(tmp_path, """
+client: tz
+data:
+  transactions: {path: t.parquet, columns: {customer_id: c, date: d, amount: v}}
+""")
+    assert run_collect(tmp_path).transactions["date"].min() == pd.Timestamp("2025-01-01 03:00")
+
+
+def test_a_future_date_typo_is_named(tmp_path):
+    pd.DataFrame({"c": ["a", "b"], "d": ["2025-01-01", "2205-03-01"], "v": [1, 2]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    _orders_config(tmp_path)
+    with pytest.raises(DataError, match=r"dated in the future, e.g. 2205-03-01 .*'b'.*collect.as_of"):
+        run_collect(tmp_path)
+
+
+def test_infinite_and_blank_amounts(tmp_path):
+    pd.DataFrame({"c": ["a", "b"], "d": ["2025-01-01", "2025-01-02"], "v": ["1", "Infinity"]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    _orders_config(tmp_path)
+    with pytest.raises(DataError, match="'Infinity'"):
+        run_collect(tmp_path)
+    pd.DataFrame({"c": ["a", "b"], "d": ["2025-01-01", "2025-01-02"], "v": ["1", "   "]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    with pytest.raises(DataError, match="1 row\\(s\\) have no amount, first at data row 2"):
+        run_collect(tmp_path)
+
+
+def test_every_order_excluded_is_a_data_error(tmp_path):
+    pd.DataFrame({"c": ["a", "b"], "d": ["2025-01-01", "2025-01-02"], "v": [-1, -2]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    _orders_config(tmp_path)
+    with pytest.raises(DataError, match="every transaction was excluded"):
+        run_collect(tmp_path)
+
+
+def test_ids_that_do_not_match_stop_the_run(tmp_path):
+    pd.DataFrame({"customer_id": ["007", "008", "009"]}).to_csv(tmp_path / "c.csv", index=False)
+    pd.DataFrame({"c": ["7", "8", "9"], "d": ["2025-01-01"] * 3, "v": [1, 2, 3]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    write_config(tmp_path, """
+client: ids
+data:
+  customers: {path: c.csv}
+  transactions: {path: t.csv, columns: {customer_id: c, date: d, amount: v}}
+""")
+    with pytest.raises(DataError, match=r"only 0% .* '7', '8', '9'.* '007', '008', '009'.*leading zeros"):
+        run_collect(tmp_path)
+
+
+def test_order_shared_by_two_customers_and_duplicates_without_order_ids(tmp_path):
+    pd.DataFrame({"c": ["a", "b"], "o": ["1", "1"], "d": ["2025-01-01"] * 2, "v": [1, 2]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    write_config(tmp_path, "client: o\ndata:\n  transactions:\n    path: t.csv\n"
+                 "    columns: {customer_id: c, order_id: o, date: d, amount: v}\n")
+    with pytest.raises(DataError, match="'o' \\(mapped to 'order_id'\\): 1 order id\\(s\\) belong to more than one customer, e.g. '1' at data rows 1, 2"):
+        run_collect(tmp_path)
+    pd.DataFrame({"c": ["a", "a"], "d": ["2025-01-01"] * 2, "v": [5, 5]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    _orders_config(tmp_path)
+    result = run_collect(tmp_path)
+    assert result.ledger.set_index("rule").loc["exact duplicate rows", "rows"] == 1
+    assert result.customers.loc[0, "n_orders"] == 1
+
+
+def test_header_spaces_and_excel_named_csv(tmp_path):
+    (tmp_path / "c.csv").write_text(" customer_id , age \na,30\n")
+    write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv}\n")
+    assert run_collect(tmp_path).customers["age"].tolist() == [30]
+    pd.DataFrame({"customer_id": ["a"]}).to_excel(tmp_path / "book.xlsx", index=False)
+    (tmp_path / "c.csv").write_bytes((tmp_path / "book.xlsx").read_bytes())
+    with pytest.raises(DataError, match="Excel workbook .* not CSV"):
+        run_collect(tmp_path)
