@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from seglib.errors import DataError
+
 #: Made-up first names per locale and gender ("other" draws from both).
 FIRST_NAMES = {
     "en": {"female": ("Sarah", "Maya", "Priya", "Grace", "Nina", "Ruth", "Chloe", "Ivy"),
@@ -39,6 +41,36 @@ def _numeric(table: pd.DataFrame, column: str) -> bool:
 _COVERED = {"age", "income", "household_size", "online_share", "store_share", "phone_share",
             "orders_per_year", "avg_order_value", "special_occasion_share", "web_savviness",
             "social_followers"}
+
+
+#: Plain-word labels for clustering features; others get their name with spaces.
+FEATURE_LABELS = {
+    "n_orders": "Orders",
+    "frequency": "Orders",
+    "revenue": "Revenue",
+    "monetary": "Revenue",
+    "margin": "Margin",
+    "recency_days": "Days since last order",
+    "tenure_days": "Days as a customer",
+    "margin_rate": "Margin rate",
+    "returns_rate": "Returns rate",
+    "discount_share": "Share of orders on discount",
+    "service_effort": "Service effort (1-10)",
+    "service_contacts": "Support contacts",
+    "web_sessions": "Web sessions",
+    "clv_12m": "Expected value, next 12 months",
+}
+
+
+def feature_label(feature: str) -> str:
+    """The trait label of a clustering feature ("recency_days" -> "Days since last order")."""
+    label = FEATURE_LABELS.get(feature, feature.replace("_", " "))
+    return label[:1].upper() + label[1:]
+
+
+def _is_share(feature: str) -> bool:
+    """True for features that are shares of a whole (shown as percentages)."""
+    return feature.endswith(("_share", "_rate"))
 
 
 def _mode(values: pd.Series) -> tuple[str | None, float]:
@@ -152,8 +184,7 @@ def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str,
             continue
         mean, base_mean = float(members[feature].mean()), float(base[feature].mean())
         relative = f" ({mean / base_mean:.0%} of the customer base's mean)" if base_mean else ""
-        label = feature.replace("_", " ")
-        add(label[:1].upper() + label[1:], f"{mean:,.2f}",
+        add(feature_label(feature), _share_text(mean) if _is_share(feature) else f"{mean:,.2f}",
             f"segment mean{relative}; a segmentation feature")
     name_line = name
     if "age" in facts:
@@ -204,12 +235,43 @@ def _actions(facts: dict) -> list[str]:
     return actions or ["Test a first targeted message and measure the response."]
 
 
+def check_targeting_matches(targeting: pd.DataFrame, segments: pd.DataFrame) -> None:
+    """Raise DataError unless every (segment, segment_name) of ``targeting`` is in ``segments``.
+
+    Re-running 02_segment with another number of segments gives the ids new
+    names; a targeting.csv from before would then describe the wrong people.
+    """
+    has_names = "segment_name" in segments
+    current = (segments.drop_duplicates("segment").set_index("segment")["segment_name"]
+               if has_names else pd.Series(None, index=segments["segment"].unique()))
+    for row in targeting.itertuples():
+        if row.segment not in current.index:
+            found = "absent from segments"
+        elif has_names and current[row.segment] != row.segment_name:
+            found = f"{current[row.segment]!r} in segments"
+        else:
+            continue
+        raise DataError(
+            f"targeting.csv does not match the current segments (segment {row.segment} is "
+            f"{row.segment_name!r} in targeting.csv but {found}); re-run 03_target after "
+            "02_segment"
+        )
+
+
 def build_personas(customers: pd.DataFrame, segments: pd.DataFrame, targeting: pd.DataFrame,
                    *, locale: str = "en", seed: int = 0, max_personas: int = 6,
                    currency: str = "", features: list[str] | None = None) -> list[dict]:
-    """One persona per selected target segment, best-ranked first."""
+    """One persona per selected target segment, best-ranked first.
+
+    Raises
+    ------
+    DataError
+        If a selected segment of ``targeting`` (id and name) is not in
+        ``segments``: targeting.csv was written for an earlier segmentation.
+    """
     table = customers.merge(segments[["customer_id", "segment"]], on="customer_id")
     chosen = targeting[targeting["selected"].astype(bool)].sort_values("rank").head(max_personas)
+    check_targeting_matches(chosen, segments)
     genders = {int(seg): (_mode(table.loc[table["segment"] == seg, "gender"])[0]
                           if "gender" in table else None) for seg in chosen["segment"]}
     names = persona_names(genders, locale, seed)

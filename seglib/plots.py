@@ -112,26 +112,104 @@ def attractiveness(scored: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def perceptual_map(brands: pd.DataFrame, attributes: pd.DataFrame,
-                   explained: tuple[float, float], our_brand: str | None = None) -> plt.Figure:
-    """PCA biplot: brands as points, attributes as arrows."""
-    fig, ax = plt.subplots(figsize=(8, 6.5))
+def spread_labels(x: np.ndarray, y: np.ndarray, min_gap: float, width: float | None = None,
+                  passes: int = 20) -> np.ndarray:
+    """Move label positions apart vertically until no two overlap; return the new y.
+
+    Two labels overlap when they are less than ``width`` apart horizontally
+    (default ``2 * min_gap``: a label is wider than tall) and less than
+    ``min_gap`` apart vertically. Each overlapping pair is pushed apart
+    vertically, half the shortfall each, the upper one up (the earlier one on a
+    tie), for at most ``passes`` sweeps. Deterministic; x never moves.
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Label centres in data units.
+    min_gap : float
+        Smallest vertical distance between two labels that overlap horizontally.
+    width : float, optional
+        Horizontal distance below which two labels can overlap.
+    passes : int
+        Most sweeps over all pairs.
+
+    Returns
+    -------
+    ndarray
+        The label centres' new y (a copy).
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.array(y, dtype=float)
+    width = 2 * min_gap if width is None else width
+    tolerance = 1e-9 * max(min_gap, 1.0)
+    for _ in range(passes):
+        moved = False
+        for i in range(len(y)):
+            for j in range(i + 1, len(y)):
+                gap = abs(y[i] - y[j])
+                if abs(x[i] - x[j]) >= width or gap >= min_gap - tolerance:
+                    continue
+                push = (min_gap - gap) / 2
+                upper, lower = (i, j) if y[i] >= y[j] else (j, i)
+                y[upper] += push
+                y[lower] -= push
+                moved = True
+        if not moved:
+            break
+    return y
+
+
+def perceptual_map_labels(brands: pd.DataFrame, attributes: pd.DataFrame,
+                          gap_share: float = 0.06) -> pd.DataFrame:
+    """Where the perceptual map writes its labels: attributes at arrow tips, brands above points.
+
+    Labels closer than ``gap_share`` of the axis span are pushed apart
+    vertically (:func:`spread_labels`).
+
+    Returns
+    -------
+    DataFrame
+        ``label``, ``kind`` ("attribute" or "brand"), ``x``, ``y`` in data units,
+        plus the axis limit ``lim`` and arrow ``scale`` in ``attrs``.
+    """
     span = float(np.abs(brands[["dim1", "dim2"]].to_numpy()).max()) or 1.0
     scale = span / max(float(np.abs(attributes[["dim1", "dim2"]].to_numpy()).max()), 1e-9)
+    lim = span * 1.35
+    labels = pd.concat([
+        pd.DataFrame({"label": attributes["attribute"].astype(str), "kind": "attribute",
+                      "x": attributes["dim1"] * scale * 1.08,
+                      "y": attributes["dim2"] * scale * 1.08}),
+        pd.DataFrame({"label": brands["brand"].astype(str), "kind": "brand",
+                      "x": brands["dim1"], "y": brands["dim2"] + span * 0.1}),
+    ], ignore_index=True)
+    labels["y"] = spread_labels(labels["x"].to_numpy(), labels["y"].to_numpy(),
+                                min_gap=gap_share * 2 * lim)
+    labels.attrs.update(lim=lim, scale=scale)
+    return labels
+
+
+def perceptual_map(brands: pd.DataFrame, attributes: pd.DataFrame,
+                   explained: tuple[float, float], our_brand: str | None = None) -> plt.Figure:
+    """PCA biplot: brands as points, attributes as arrows; labels pushed apart so none overlap."""
+    fig, ax = plt.subplots(figsize=(8, 6.5))
+    labels = perceptual_map_labels(brands, attributes)
+    scale, lim = labels.attrs["scale"], labels.attrs["lim"]
     for row in attributes.itertuples():
         ax.annotate("", xy=(row.dim1 * scale, row.dim2 * scale), xytext=(0, 0),
                     arrowprops={"arrowstyle": "->", "color": "#55A868", "lw": 1.4})
-        ax.text(row.dim1 * scale * 1.08, row.dim2 * scale * 1.08, row.attribute,
-                color="#2E7D32", ha="center", va="center", fontsize=9)
     for row in brands.itertuples():
         ours = row.brand == our_brand
         ax.scatter(row.dim1, row.dim2, s=140 if ours else 70,
                    color="#C44E52" if ours else "#4C72B0", zorder=3)
-        ax.text(row.dim1, row.dim2 + span * 0.06, row.brand, ha="center",
-                fontweight="bold" if ours else "normal")
+    for row in labels.itertuples():
+        if row.kind == "attribute":
+            ax.text(row.x, row.y, row.label, color="#2E7D32", ha="center", va="center",
+                    fontsize=9)
+        else:
+            ax.text(row.x, row.y, row.label, ha="center", va="center",
+                    fontweight="bold" if row.label == str(our_brand) else "normal")
     ax.axhline(0, color="#999", lw=0.8)
     ax.axvline(0, color="#999", lw=0.8)
-    lim = span * 1.35
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_xlabel(f"Dimension 1 ({explained[0]:.0%} of differences)")

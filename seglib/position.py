@@ -53,11 +53,10 @@ def perceptual_map(ratings: pd.DataFrame) -> PerceptualMap:
     means = brand_means(ratings)
     if len(means) < 3:
         raise DataError(f"brand_ratings: {len(means)} brand(s) rated; a map needs at least 3")
-    varying = means.columns[means.std(ddof=1) > 0]
+    z = standardised_means(means)
+    varying = z.columns
     if len(varying) < 2:
         raise DataError("brand_ratings: fewer than 2 attributes differ between brands")
-    means = means[varying]
-    z = (means - means.mean()) / means.std(ddof=1)
     u, s, vt = np.linalg.svd(z.to_numpy(), full_matrices=False)
     for i in range(vt.shape[0]):
         if vt[i, np.argmax(np.abs(vt[i]))] < 0:
@@ -66,7 +65,7 @@ def perceptual_map(ratings: pd.DataFrame) -> PerceptualMap:
     scores = u[:, :2] * s[:2]
     loadings = vt[:2].T * s[:2] / np.sqrt(len(z) - 1)
     explained = s**2 / np.sum(s**2)
-    brands = pd.DataFrame({"brand": means.index, "dim1": scores[:, 0], "dim2": scores[:, 1]})
+    brands = pd.DataFrame({"brand": z.index, "dim1": scores[:, 0], "dim2": scores[:, 1]})
     attributes = pd.DataFrame({"attribute": list(varying), "dim1": loadings[:, 0],
                                "dim2": loadings[:, 1]})
     return PerceptualMap(brands=brands, attributes=attributes,
@@ -83,8 +82,36 @@ def check_our_brand(pmap: PerceptualMap, our_brand: str | None) -> None:
         )
 
 
-def describe_map(pmap: PerceptualMap, our_brand: str | None) -> str:
-    """A few sentences reading the map: what each axis means and where we stand."""
+def standardised_means(means: pd.DataFrame) -> pd.DataFrame:
+    """Brand means as z-scores across brands, per attribute (constant attributes dropped)."""
+    varying = means.columns[means.std(ddof=1) > 0]
+    means = means[varying]
+    return (means - means.mean()) / means.std(ddof=1)
+
+
+def describe_map(pmap: PerceptualMap, our_brand: str | None,
+                 means: pd.DataFrame | None = None) -> str:
+    """A few sentences reading the map: what each axis means and where we stand.
+
+    Parameters
+    ----------
+    pmap : PerceptualMap
+        From :func:`perceptual_map`.
+    our_brand : str or None
+        The client's brand; None to describe the axes only.
+    means : DataFrame, optional
+        ``brand_means(ratings)``. Our brand's strongest attribute is the one
+        where it stands highest against the other brands (largest z-score
+        across brands), read from these means. The 2-D map keeps only part of
+        the differences, so reading the strength off the map can name the
+        wrong attribute; without ``means`` the map is used as a fallback. The
+        nearest competitor is always the nearest brand on the map.
+
+    Raises
+    ------
+    ConfigError
+        If ``our_brand`` is not among the rated brands.
+    """
     check_our_brand(pmap, our_brand)
     lines = []
     for dim, share in zip(("dim1", "dim2"), pmap.explained, strict=True):
@@ -98,8 +125,11 @@ def describe_map(pmap: PerceptualMap, our_brand: str | None) -> str:
         ours = coords.loc[our_brand]
         others = coords.drop(index=our_brand)
         nearest = ((others - ours) ** 2).sum(axis=1).idxmin()
-        loads = pmap.attributes.set_index("attribute")[["dim1", "dim2"]]
-        strength = (loads @ ours.to_numpy()).idxmax()
+        if means is not None:
+            strength = standardised_means(means).loc[our_brand].idxmax()
+        else:
+            loads = pmap.attributes.set_index("attribute")[["dim1", "dim2"]]
+            strength = (loads @ ours.to_numpy()).idxmax()
         lines.append(
             f"{md(our_brand)} is seen as strongest on {md(strength)}; its nearest competitor "
             f"in customers' minds is {md(nearest)}."
@@ -125,10 +155,10 @@ def status_text(ratings: pd.DataFrame | None) -> str:
 
 
 def write_outputs(pmap: PerceptualMap, run_dir: Path) -> dict[str, Path]:
-    """Write ``positioning.csv`` and ``positioning_attributes.csv``."""
+    """Write ``positioning.csv`` and ``positioning_attributes.csv`` (full precision)."""
     run_dir = Path(run_dir)
     out = {"positioning": run_dir / "positioning.csv",
            "attributes": run_dir / "positioning_attributes.csv"}
-    pmap.brands.to_csv(out["positioning"], index=False, float_format="%.6g")
-    pmap.attributes.to_csv(out["attributes"], index=False, float_format="%.6g")
+    pmap.brands.to_csv(out["positioning"], index=False)
+    pmap.attributes.to_csv(out["attributes"], index=False)
     return out

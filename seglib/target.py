@@ -200,7 +200,7 @@ def summary_table(scored: pd.DataFrame) -> pd.DataFrame:
         "rank": ("Rank", blank_if_missing(lambda v: str(int(v)))),
         "selected": ("Target", lambda v: "yes" if v else ""),
     }
-    table = pd.DataFrame(index=pd.Index(scored["segment_name"], name=None))
+    table = pd.DataFrame(index=pd.Index(scored["segment_name"].tolist()))
     for column, (header, fmt) in formats.items():
         if column not in scored.columns:
             continue

@@ -1,9 +1,11 @@
 import json
+import re
 
 import pandas as pd
 import pytest
 
 from seglib import persona
+from seglib.errors import DataError
 
 
 @pytest.fixture
@@ -72,6 +74,7 @@ def test_mixed_channel_segment_is_described_as_mixed(base):
 def test_cards_escape_text_from_data(base, tmp_path):
     customers, segments, targeting = base
     targeting = targeting.assign(segment_name=["<script>x</script>", "ok"])
+    segments = segments.assign(segment_name=["ok"] * 5 + ["<script>x</script>"] * 5)
     cards = persona.build_personas(customers, segments, targeting)
     html = persona.cards_html(cards)
     assert "<script>x" not in html and "&lt;script&gt;x" in html
@@ -90,3 +93,48 @@ def test_clustering_features_get_their_own_trait_and_text_columns_are_skipped(ba
     assert "Age" not in traits
     assert traits["Wine spend"]["value"] == "30.00"
     assert traits["Wine spend"]["evidence"].startswith("segment mean (150% of the customer base")
+
+
+def test_stale_targeting_is_a_data_error_naming_the_segment(base):
+    customers, segments, targeting = base
+    # 02_segment re-run: segment 2 is now called something else
+    segments = segments.assign(segment_name=["Young online"] * 5 + ["Bargain hunters"] * 5)
+    message = ("targeting.csv does not match the current segments (segment 2 is 'Store occasion' "
+               "in targeting.csv but 'Bargain hunters' in segments); re-run 03_target after "
+               "02_segment")
+    with pytest.raises(DataError, match=re.escape(message)):
+        persona.build_personas(customers, segments, targeting)
+
+
+def test_targeting_segment_missing_from_segments_is_a_data_error(base):
+    customers, segments, targeting = base
+    targeting = targeting.assign(segment=[7, 1])
+    with pytest.raises(DataError, match=r"segment 7 is 'Store occasion' in targeting.csv but "
+                                        r"absent from segments"):
+        persona.build_personas(customers, segments, targeting)
+
+
+def test_non_selected_stale_rows_are_not_checked(base):
+    customers, segments, targeting = base
+    targeting = pd.concat([targeting, pd.DataFrame({"segment": [9], "segment_name": ["Old"],
+                                                    "rank": [3], "selected": [False]})])
+    assert len(persona.build_personas(customers, segments, targeting)) == 2
+
+
+def test_feature_traits_have_plain_labels_and_shares_as_percentages(base):
+    customers, segments, targeting = base
+    customers = customers.assign(recency_days=[10.0] * 5 + [40.0] * 5,
+                                 returns_rate=[0.1] * 5 + [0.25] * 5,
+                                 n_orders=[37.87] * 5 + [4.0] * 5,
+                                 loyalty_points_total=[100.0] * 10)
+    cards = persona.build_personas(
+        customers, segments, targeting,
+        features=["recency_days", "returns_rate", "n_orders", "loyalty_points_total"])
+    store = {t["trait"]: t for t in cards[0]["traits"]}
+    young = {t["trait"]: t for t in cards[1]["traits"]}
+    assert store["Days since last order"]["value"] == "40.00"
+    assert store["Returns rate"]["value"] == "25%"
+    assert store["Returns rate"]["evidence"].startswith("segment mean (143% of the customer base")
+    assert young["Orders"]["value"] == "37.87"
+    assert young["Loyalty points total"]["value"] == "100.00"   # fallback: name with spaces
+    assert persona.feature_label("service_effort") == "Service effort (1-10)"

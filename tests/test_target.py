@@ -1,3 +1,5 @@
+import math
+
 import pandas as pd
 import pytest
 
@@ -22,19 +24,57 @@ def test_scale_1_10():
     assert list(target.scale_1_10(pd.Series([3, 3]))) == [5.5, 5.5]
 
 
+def test_log_scale_gives_equal_ratios_equal_steps():
+    scaled = target.scale_1_10(pd.Series([1.0, 10, 100, 1000]), log=True)
+    assert list(scaled) == pytest.approx([1, 4, 7, 10])
+    # zero or negative values score 1; the rest are scaled among the positives
+    assert list(target.scale_1_10(pd.Series([0.0, -5, 10, 1000]), log=True)) == pytest.approx(
+        [1, 1, 1, 10])
+    assert list(target.scale_1_10(pd.Series([0.0, 7, 7]), log=True)) == [1, 10, 10]
+
+
 def test_weighted_score_by_hand():
     scored = target.attractiveness(metrics(), {"size": 1, "revenue": 3}, top_n=1)
     by_name = scored.set_index("segment_name")
-    # size: Big 400 -> 10, Rich 100 -> 1 + 9*50/350, Small 50 -> 1
-    # revenue: Rich 20000 -> 10, Big 8000 -> 1 + 9*7500/19500, Small -> 1
-    big = 0.25 * 10 + 0.75 * (1 + 9 * 7500 / 19500)
-    rich = 0.25 * (1 + 9 * 50 / 350) + 0.75 * 10
+    log = math.log10
+    # size on log10: Big 400 -> 10, Small 50 -> 1, Rich 100 in between
+    rich_size = 1 + 9 * (log(100) - log(50)) / (log(400) - log(50))
+    # revenue on log10: Rich 20000 -> 10, Small 500 -> 1, Big 8000 in between
+    big_revenue = 1 + 9 * (log(8000) - log(500)) / (log(20000) - log(500))
+    big = 0.25 * 10 + 0.75 * big_revenue
+    rich = 0.25 * rich_size + 0.75 * 10
+    assert rich_size == pytest.approx(4.0)   # 100/50 is a third of the way, in ratio, to 400/50
     assert by_name.loc["Big", "attractiveness"] == pytest.approx(big)
     assert by_name.loc["Rich", "attractiveness"] == pytest.approx(rich)
     assert by_name.loc["Small", "attractiveness"] == pytest.approx(1.0)
     assert list(scored["segment_name"][:3]) == ["Rich", "Big", "Small"]
     assert by_name["selected"].to_dict() == {"Rich": True, "Big": False, "Small": False,
                                              "New / unclassified": False}
+
+
+def outlier_metrics():
+    # Whale holds 86% of revenue; Mid 9% at a 50% margin rate; Low 3% at 30%
+    return pd.DataFrame({
+        "segment": [1, 2, 3],
+        "segment_name": ["Whale", "Mid", "Low"],
+        "customers": [1000, 1000, 1000],
+        "revenue": [86_000.0, 9_000.0, 3_000.0],
+        "revenue_share": [0.86, 0.09, 0.03],
+        "margin": [17_200.0, 4_500.0, 900.0],
+        "mean_recency_days": [20.0, 60.0, 40.0],
+    })
+
+
+def test_an_outlier_segment_does_not_squash_the_others():
+    weights = {"revenue": 1, "margin": 1, "recency": 1}
+    by_name = target.attractiveness(outlier_metrics(), weights, top_n=1).set_index("segment_name")
+    log = math.log10
+    mid_revenue = 1 + 9 * log(9_000 / 3_000) / log(86_000 / 3_000)
+    mid_margin = 1 + 9 * log(4_500 / 900) / log(17_200 / 900)
+    assert by_name.loc["Mid", "revenue_score"] == pytest.approx(mid_revenue)   # 3.95, not 1.65
+    assert by_name.loc["Mid", "attractiveness"] == pytest.approx((mid_revenue + mid_margin + 1) / 3)
+    assert by_name.loc["Low", "attractiveness"] == pytest.approx((1 + 1 + 5.5) / 3)
+    assert by_name.loc["Mid", "rank"] < by_name.loc["Low", "rank"]
 
 
 def test_unclassified_is_never_selected_or_ranked():
@@ -74,3 +114,60 @@ def test_recommendation_names_the_targets():
     weights = {"size": 1, "revenue": 3}
     text = target.recommendation(target.attractiveness(metrics(), weights, top_n=1), weights)
     assert "**Rich**" in text and "Big, Small" in text
+
+
+def test_recommendation_keeps_a_big_revenue_segment_that_is_not_targeted():
+    # weighted on recency, Whale (the stalest) is not selected though it holds 86% of revenue
+    weights = {"margin": 0.01, "recency": 1}
+    scored = target.attractiveness(outlier_metrics().assign(mean_recency_days=[90.0, 10, 20]),
+                                   weights, top_n=1)
+    assert list(scored.loc[scored["selected"], "segment_name"]) == ["Mid"]
+    text = target.recommendation(scored, weights)
+    assert ("Keep serving Whale (86% of revenue) well: it is not a priority target under these "
+            "weights, but it carries the business.") in text
+    assert text.endswith(" Serve Low with lower-cost, automated marketing.")
+    assert "Serve Whale" not in text
+
+
+def test_summary_table_is_narrow_and_readable():
+    scored = target.attractiveness(
+        outlier_metrics().assign(customers=[1234, 500, 266], share=[0.617, 0.25, 0.133],
+                                 revenue_per_customer=[69.69, 18.0, 11.28],
+                                 margin_rate=[0.2, 0.5, 0.3]),
+        {"revenue": 1}, top_n=1)
+    table = target.summary_table(scored)
+    assert len(table.columns) <= 7
+    assert list(table.columns) == ["Customers", "Share of revenue", "Revenue per customer",
+                                   "Margin rate", "Score (1-10)", "Rank", "Target"]
+    assert table.index.name is None
+    assert table.loc["Whale"].to_dict() == {
+        "Customers": "1,234 (62%)", "Share of revenue": "86%", "Revenue per customer": "70",
+        "Margin rate": "20%", "Score (1-10)": "10.0", "Rank": "1", "Target": "yes"}
+    assert table.loc["Low", "Target"] == "" and table.loc["Low", "Score (1-10)"] == "1.0"
+
+
+def test_summary_table_skips_what_the_data_cannot_give():
+    only_size = metrics()[["segment", "segment_name", "customers"]]
+    table = target.summary_table(target.attractiveness(only_size, None, top_n=1))
+    assert list(table.columns) == ["Customers", "Score (1-10)", "Rank", "Target"]
+    assert table.loc["New / unclassified"].to_dict() == {
+        "Customers": "500", "Score (1-10)": "", "Rank": "", "Target": ""}
+
+
+def test_score_table_headers_are_words():
+    scored = target.attractiveness(
+        outlier_metrics().assign(revenue_per_customer=[86.0, 9, 3]), {"revenue": 1}, top_n=1)
+    table = target.score_table(scored)
+    assert list(table.columns) == ["size", "revenue", "margin", "revenue per customer",
+                                   "recency"]
+    assert table.loc["Whale", "revenue"] == 10.0
+
+
+def test_targeting_csv_keeps_full_precision(tmp_path):
+    scored = target.attractiveness(outlier_metrics().assign(revenue=[21_361_879.86, 9e3, 3e3]),
+                                   {"revenue": 1}, top_n=1)
+    path = target.write_outputs(scored, tmp_path)["targeting"]
+    back = pd.read_csv(path).set_index("segment_name")
+    assert back.loc["Whale", "revenue"] == 21_361_879.86
+    assert back.loc["Mid", "revenue_score"] == scored.set_index("segment_name").loc[
+        "Mid", "revenue_score"]
