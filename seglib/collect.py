@@ -9,6 +9,7 @@ with the customers' attributes, survey answers, service effort and web activity.
 from __future__ import annotations
 
 import csv
+import fnmatch
 import json
 import re
 import unicodedata
@@ -16,10 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-from seglib.config import RunConfig, SourceConfig
+from seglib import rfm
+from seglib.config import CANONICAL_COLUMNS, RunConfig, SourceConfig, file_format
 from seglib.errors import DataError
 
 CHANNELS = ("online", "store", "phone")
@@ -39,30 +42,79 @@ PII_PATTERN = re.compile(
 
 #: The data dictionary: what each computed feature means, its unit and its source.
 FEATURES: dict[str, tuple[str, str, str]] = {
-    "n_orders": ("number of distinct orders kept after cleaning", "orders", "transactions"),
-    "revenue": ("total value of the customer's orders", "currency", "transactions"),
-    "avg_order_value": ("revenue / n_orders", "currency per order", "transactions"),
-    "first_purchase": ("date of the first order", "date", "transactions"),
-    "last_purchase": ("date of the last order", "date", "transactions"),
-    "recency_days": ("days from the last order to the end of observation", "days", "transactions"),
-    "tenure_days": ("days from the first order to the end of observation", "days", "transactions"),
-    "orders_per_year": ("n_orders per 365 days of tenure (at least 30 days)", "orders / year",
+    "n_orders": ("number of distinct purchase orders kept after cleaning (refunds and returned "
+                 "orders not counted)", "orders", "transactions"),
+    "revenue": ("net value: purchases minus the customer's refunds and cancellations (never "
+                "below 0)", "currency", "transactions"),
+    "gross_revenue": ("total value of the customer's purchase orders, before refunds",
+                      "currency", "transactions"),
+    "refunds": ("total value of the customer's cancellations and refunds (a positive amount)",
+                "currency", "transactions"),
+    "refund_rate": ("refunds / gross_revenue", "share", "transactions"),
+    "avg_order_value": ("gross_revenue / n_orders: the value of a typical purchase order",
+                        "currency per order", "transactions"),
+    "first_purchase": ("date and time of the first purchase order", "date", "transactions"),
+    "last_purchase": ("date and time of the last purchase order", "date", "transactions"),
+    "recency_days": ("calendar days from the last purchase to the end of observation", "days",
+                     "transactions"),
+    "tenure_days": ("calendar days from the first purchase to the end of observation", "days",
+                    "transactions"),
+    "orders_per_year": ("n_orders per 365 days of tenure (tenure counted as at least 30 days)",
+                        "orders / year", "transactions"),
+    "purchase_days": ("distinct days with a purchase", "days", "transactions"),
+    "mean_days_between_purchases": ("mean gap between purchase days: (last - first purchase "
+                                    "day) / (purchase_days - 1); blank for one purchase day",
+                                    "days", "transactions"),
+    "repeat_customer": ("more than one purchase order (false: a first-time buyer)", "flag",
                         "transactions"),
-    "margin": ("total gross margin of the customer's orders", "currency", "transactions"),
-    "margin_rate": ("margin / revenue", "share", "transactions"),
-    "online_share": ("share of orders placed online", "share", "transactions"),
-    "store_share": ("share of orders placed in a store", "share", "transactions"),
-    "phone_share": ("share of orders placed by phone", "share", "transactions"),
-    "special_occasion_share": ("share of orders flagged special occasion", "share",
+    "outlier_orders": ("orders whose value is far above the rest (see the ledger's outlier "
+                       "rule); flagged, and capped only when collect.outliers is cap",
+                       "orders", "transactions"),
+    "margin": ("total gross margin of the customer's purchase orders", "currency",
+               "transactions"),
+    "margin_rate": ("margin / gross_revenue", "share", "transactions"),
+    "online_share": ("share of purchase orders placed online", "share", "transactions"),
+    "store_share": ("share of purchase orders placed in a store", "share", "transactions"),
+    "phone_share": ("share of purchase orders placed by phone", "share", "transactions"),
+    "special_occasion_share": ("share of purchase orders flagged special occasion", "share",
                                "transactions"),
-    "returns_rate": ("share of the customer's orders returned", "share", "transactions"),
-    "favourite_category": ("category with the most revenue", "category", "transactions"),
+    "returns_rate": ("returned orders / (purchase orders + returned orders)", "share",
+                     "transactions"),
+    "favourite_category": ("category with the most purchase value", "category",
+                           "transactions"),
+    "clv_frequency": ("repeat purchases for CLV models: days with a purchase after the first",
+                      "periods (days)", "transactions"),
+    "clv_recency": ("the customer's age at the last purchase: days from the first to the last "
+                    "purchase day", "days", "transactions"),
+    "clv_T": ("the customer's age at the end of observation: days from the first purchase day",
+              "days", "transactions"),
+    "clv_monetary_value": ("mean value of the repeat purchase days (the first day left out; 0 "
+                           "without repeats)", "currency", "transactions"),
     "has_email": ("an email address is on file (the address itself is not kept)", "flag",
                   "customers"),
     "has_phone": ("a phone number is on file (the number itself is not kept)", "flag",
                   "customers"),
     "service_contacts": ("number of support contacts", "contacts", "service"),
     "service_effort": ("mean effort score of the support contacts", "1-10", "service"),
+    "days_to_first_purchase": ("days from the first web visit to the first purchase",
+                               "days", "web + transactions"),
+    "buying_psychology": ("instant (bought within a day of the first visit), hesitant (2 to 14 "
+                          "days) or researched (more than 14 days)", "category",
+                          "web + transactions"),
+}
+
+#: Documented client attributes: meaning and unit when the client gives them.
+ATTRIBUTES: dict[str, tuple[str, str]] = {
+    "age": ("age in years", "years"),
+    "gender": ("gender as recorded by the client", "category"),
+    "income": ("yearly income", "currency / year"),
+    "household_size": ("people in the household", "people"),
+    "city": ("city (geographic)", "name"),
+    "region": ("region or province (geographic)", "name"),
+    "distance_to_store_km": ("distance from home to the nearest store (geographic)", "km"),
+    "social_followers": ("followers on social media (influence)", "followers"),
+    "referrals": ("customers referred (influence)", "customers"),
+    "web_savviness": ("self-rated comfort with buying online", "1-5"),
 }
 
 
@@ -71,11 +123,19 @@ class Collected:
     """What the collection stage produces, before it is written to the run folder."""
 
     customers: pd.DataFrame
-    transactions: pd.DataFrame | None
+    lines: Transactions | None
     brand_ratings: pd.DataFrame | None
     ledger: pd.DataFrame
     as_of: pd.Timestamp | None
     sources: list[str] = field(default_factory=list)
+    reads: list[dict] = field(default_factory=list)
+    origin: dict[str, str] = field(default_factory=dict)
+    factors: pd.DataFrame | None = None
+
+    @property
+    def transactions(self) -> pd.DataFrame | None:
+        """Every transaction line with its cleaning ``status`` (fetched from DuckDB)."""
+        return None if self.lines is None else self.lines.frame()
 
 
 class _Ledger:
@@ -85,13 +145,15 @@ class _Ledger:
         self.rows: list[dict] = []
 
     def add(self, source: str, rule: str, rows: int, revenue: float | None = None,
-            action: str = "") -> None:
+            action: str = "", examples: Iterable[object] = ()) -> None:
         self.rows.append({"source": source, "rule": rule, "rows": int(rows),
                           "revenue": None if revenue is None else float(revenue),
-                          "action": action})
+                          "action": action,
+                          "examples": ", ".join(str(e) for e in list(examples)[:3])})
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=["source", "rule", "rows", "revenue", "action"])
+        return pd.DataFrame(self.rows, columns=["source", "rule", "rows", "revenue", "action",
+                                                "examples"])
 
 
 # --------------------------------------------------------------------------- reading
@@ -257,6 +319,8 @@ def _require(table: pd.DataFrame, column: str, source: str, path: Path) -> None:
 
 def normalize_ids(values: pd.Series) -> pd.Series:
     """Return customer or order ids as trimmed strings (``17850.0`` becomes ``17850``)."""
+    if pd.api.types.is_integer_dtype(values):
+        return values.astype("string")
     if pd.api.types.is_float_dtype(values):
         whole = values.dropna()
         if (whole == np.floor(whole)).all():
@@ -363,14 +427,14 @@ def normalize_channel(values: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- sources
 
 
-def prepare_transactions(raw: pd.DataFrame, path: Path, ledger: _Ledger,
-                         as_of: pd.Timestamp | None, *, dayfirst: bool | None = None,
-                         keep_pii: bool = False) -> pd.DataFrame:
-    """Return canonical, cleaned transactions; every exclusion is written to the ledger."""
+def _canonical_frame(raw: pd.DataFrame, path: Path, ledger: _Ledger, *,
+                     dayfirst: bool | None, keep_pii: bool) -> pd.DataFrame:
+    """Parse mapped transaction columns read as text (CSV, Excel, text Parquet) in pandas."""
     src = "transactions"
     _require(raw, "customer_id", src, path)
     _require(raw, "date", src, path)
     tx = raw.copy()
+    tx.insert(0, "row_no", np.arange(1, len(tx) + 1, dtype="int64"))
     tx["customer_id"] = normalize_ids(tx["customer_id"])
     tx["date"] = parse_dates(tx["date"], src, _label(raw, "date"), path, dayfirst=dayfirst,
                              required=True)
@@ -379,78 +443,333 @@ def prepare_transactions(raw: pd.DataFrame, path: Path, ledger: _Ledger,
     elif "quantity" in tx.columns and "unit_price" in tx.columns:
         quantity = parse_numbers(tx["quantity"], src, _label(raw, "quantity"), path)
         price = parse_numbers(tx["unit_price"], src, _label(raw, "unit_price"), path)
+        tx["quantity"], tx["unit_price"] = quantity, price
         tx["amount"] = quantity * price
     else:
-        raise DataError(
-            f"data.transactions ({path}): no 'amount' column, and no 'quantity' with "
-            f"'unit_price' to compute it; map them in data.transactions.columns"
-        )
+        _no_amount(path)
+    for column in ("quantity", "unit_price", "margin"):
+        if column in tx.columns and not pd.api.types.is_float_dtype(tx[column]):
+            tx[column] = parse_numbers(tx[column], src, _label(raw, column), path)
     _no_blanks(tx["amount"].isna(), src, path, _label(raw, "amount"), "amount")
     if "order_id" in tx.columns:
         tx["order_id"] = normalize_ids(tx["order_id"])
         _no_blanks(tx["order_id"].isna(), src, path, _label(raw, "order_id"), "order id")
-    else:
-        tx["order_id"] = pd.Series(np.arange(1, len(tx) + 1), index=tx.index).astype("string")
-        tx.attrs["row_order_ids"] = True
-        ledger.add(src, "no order id column: each row counted as one order", len(tx),
-                   action="order_id = row number")
-    for column in ("margin",):
-        if column in tx.columns:
-            tx[column] = parse_numbers(tx[column], src, _label(raw, column), path)
-    for column in ("special_occasion", "returned"):
+    for column in ("special_occasion", "returned", "cancelled"):
         if column in tx.columns:
             tx[column] = _parse_flags(tx[column], src, _label(raw, column), path)
     if "channel" in tx.columns:
         tx["channel"] = normalize_channel(tx["channel"])
     if "category" in tx.columns:
-        tx["category"] = tx["category"].astype("string").str.strip()
-    tx = remove_pii(tx, src, ledger, keep_pii)
+        tx["category"] = tx["category"].astype("string").str.strip().replace("", pd.NA)
+    return remove_pii(tx, src, ledger, keep_pii)
 
-    ledger.add(src, "rows read", len(tx), tx["amount"].sum(), "")
-    compared = [c for c in tx.columns if not (c == "order_id" and tx.attrs.get("row_order_ids"))]
-    duplicated = tx.duplicated(subset=compared, keep="first")
-    if duplicated.any():
-        ledger.add(src, "exact duplicate rows", duplicated.sum(),
-                   tx.loc[duplicated, "amount"].sum(), "removed (kept the first)")
-        tx = tx[~duplicated]
-    with_customer = tx[tx["customer_id"].notna()]
-    owners = with_customer.groupby("order_id")["customer_id"].nunique()
-    if (owners > 1).any():
-        order = owners[owners > 1].index[0]
-        rows = np.flatnonzero((tx["order_id"] == order).to_numpy())[:4] + 1
+
+def _no_amount(path: Path) -> None:
+    raise DataError(
+        f"data.transactions ({path}): no 'amount' column, and no 'quantity' with "
+        f"'unit_price' to compute it; map them in data.transactions.columns"
+    )
+
+
+_NUMBER_TYPES = re.compile(r"^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL.*)$")
+_INTEGER_TYPES = re.compile(r"^U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?$")
+_TIME_TYPES = re.compile(r"^(DATE|TIMESTAMP(_NS|_MS|_S)?)$")
+
+
+def _native_select(con: duckdb.DuckDBPyConnection, src: SourceConfig,
+                   keep_pii: bool, ledger: _Ledger) -> str | None:
+    """The SQL that reads a Parquet file's typed columns as canonical lines, if it can.
+
+    Parquet files whose mapped columns already have the right types (numbers for
+    money, timestamps or dates for dates, integers or text for ids) are read and
+    cleaned by DuckDB without passing through pandas. Any other type (dates or
+    money written as text) returns None: the file then goes through the pandas
+    parsers, which read every client convention.
+    """
+    path = src.path
+    source = f"read_parquet({_sql_text(str(path))}, file_row_number = true)"
+    try:
+        schema = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    except duckdb.Error as err:
+        raise DataError(f"data.transactions ({path}): cannot be read as Parquet: {err}") from err
+    types = {name: kind for name, kind, *_ in schema if name != "file_row_number"}
+    rename = {client: canon for canon, client in src.columns.items()}
+    missing = [(canon, col) for canon, col in src.columns.items() if col not in types]
+    if missing:
+        return None  # apply_mapping gives the message
+    canon = {}
+    for name in types:
+        if name in rename:
+            canon[rename[name]] = name
+        elif name in src.columns:  # unmapped, but named like a column mapped from another
+            canon[f"{name}_raw"] = name
+        else:
+            canon[name] = name
+    if not {"customer_id", "date"} <= set(canon):
+        return None
+
+    def typed(key: str, pattern: re.Pattern) -> bool:
+        return key not in canon or bool(pattern.match(types[canon[key]]))
+
+    ok = (typed("date", _TIME_TYPES) or types[canon["date"]] == "TIMESTAMP WITH TIME ZONE")
+    ok &= all(typed(k, _NUMBER_TYPES) for k in ("amount", "quantity", "unit_price", "margin"))
+    ok &= all(key not in canon or types[canon[key]] == "VARCHAR"
+              or _INTEGER_TYPES.match(types[canon[key]]) for key in ("customer_id", "order_id"))
+    ok &= all(key not in canon or types[canon[key]] == "BOOLEAN"
+              for key in ("special_occasion", "returned", "cancelled"))
+    ok &= all(key not in canon or types[canon[key]] == "VARCHAR" for key in ("channel", "category"))
+    if not ok:
+        return None
+    if "amount" not in canon and not {"quantity", "unit_price"} <= set(canon):
+        _no_amount(path)
+
+    def col(key: str) -> str:
+        return _sql_ident(canon[key])
+
+    def ident(key: str) -> str:
+        name = col(key)
+        if types[canon[key]] == "VARCHAR":
+            return f"nullif(trim({name}), '')"
+        return name  # integer ids stay integers in DuckDB: text only for the final table
+
+    select = ["CAST(file_row_number + 1 AS BIGINT) AS row_no",
+              f"{ident('customer_id')} AS customer_id"]
+    if "order_id" in canon:
+        select.append(f"{ident('order_id')} AS order_id")
+    date = col("date")
+    if types[canon["date"]] == "TIMESTAMP WITH TIME ZONE":
+        date = f"timezone('UTC', {date})"
+    select.append(f"CAST({date} AS TIMESTAMP) AS date")
+    for key in ("quantity", "unit_price", "margin"):
+        if key in canon:
+            select.append(f"CAST({col(key)} AS DOUBLE) AS {key}")
+    select.append(f"CAST({col('amount')} AS DOUBLE) AS amount" if "amount" in canon else
+                  f"CAST({col('quantity')} AS DOUBLE) * CAST({col('unit_price')} AS DOUBLE) "
+                  f"AS amount")
+    for key in ("special_occasion", "returned", "cancelled"):
+        if key in canon:
+            select.append(f"{col(key)} AS {key}")
+    if "channel" in canon:
+        cases = " ".join(f"WHEN {_sql_text(k)} THEN {_sql_text(v)}"
+                         for k, v in _CHANNEL_SYNONYMS.items())
+        select.append(f"CASE lower(trim({col('channel')})) {cases} "
+                      f"ELSE nullif(lower(trim({col('channel')})), '') END AS channel")
+    if "category" in canon:
+        select.append(f"nullif(trim({col('category')}), '') AS category")
+    known = set(CANONICAL_COLUMNS["transactions"])
+    extras = {key: name for key, name in canon.items() if key not in known}
+    if extras:
+        sample = con.execute(
+            f"SELECT {', '.join(f'{_sql_ident(n)} AS {_sql_ident(k)}' for k, n in extras.items())}"
+            f" FROM {source} LIMIT 2000").df()
+        kept = remove_pii(sample, "transactions", ledger, keep_pii)
+        select += [f"{_sql_ident(name)} AS {_sql_ident(key)}" for key, name in extras.items()
+                   if key in kept.columns]
+    return f"SELECT {', '.join(select)} FROM {source}"
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_ident(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _check_lines(con: duckdb.DuckDBPyConnection, path: Path, labels: dict[str, str]) -> None:
+    """Blank or infinite values in the columns every line needs: a DataError naming the row."""
+    checks = [("date", "date IS NULL", "no date"),
+              ("amount", "amount IS NULL", "no amount"),
+              ("amount", "isinf(amount) OR isnan(amount)", "an infinite amount")]
+    columns = {row[0] for row in con.execute("DESCRIBE tx_in").fetchall()}
+    if "order_id" in columns:
+        checks.append(("order_id", "order_id IS NULL", "no order id"))
+    for column, condition, what in checks:
+        count, first = con.execute(
+            f"SELECT count(*), min(row_no) FROM tx_in WHERE {condition}").fetchone()
+        if count:
+            raise DataError(
+                f"data.transactions ({path}): column {labels.get(column, repr(column))}: "
+                f"{count} row(s) have {what}, first at data row {first}; every row needs one"
+            )
+
+
+def _labels(src: SourceConfig) -> dict[str, str]:
+    return {canon: (f"{client!r} (mapped to {canon!r})" if client != canon else repr(canon))
+            for canon, client in src.columns.items()}
+
+
+def default_as_of(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> pd.Timestamp:
+    """End of observation when none is configured: midnight after the last order.
+
+    An order dated after the run's own clock (a typo such as 2205 for 2025) would
+    make every customer look lapsed: it is a DataError naming the row. This is the
+    only place the clock is read, as a sanity bound, never as the end of observation.
+
+    Raises
+    ------
+    DataError
+        If an order is dated in the future.
+    """
+    limit = (pd.Timestamp.now() + pd.Timedelta(days=1)).to_pydatetime()
+    count, = con.execute("SELECT count(*) FROM tx_in WHERE date > ?", [limit]).fetchone()
+    if count:
+        columns = {row[0] for row in con.execute("DESCRIBE tx_in").fetchall()}
+        order = "order_id" if "order_id" in columns else "NULL"
+        row_no, date, customer, order = con.execute(
+            f"SELECT row_no, date, CAST(customer_id AS VARCHAR), {order} FROM tx_in "
+            f"WHERE date > ? ORDER BY row_no LIMIT 1", [limit]).fetchone()
+        of_order = f" (order {order!r})" if order is not None else ""
         raise DataError(
-            f"data.transactions ({path}): column {_label(raw, 'order_id')}: "
-            f"{int((owners > 1).sum())} order id(s) belong to more than one customer, e.g. "
-            f"{order!r} at data rows {', '.join(map(str, rows))}; an order has one customer"
+            f"data.transactions ({path}): {count} order(s) are dated in the future, "
+            f"e.g. {pd.Timestamp(date)} at data row {row_no} for customer {customer!r}"
+            f"{of_order}; correct them, or set collect.as_of to end the observation "
+            f"before them"
         )
-    if as_of is not None:
-        future = tx["date"] >= as_of
-        if future.any():
-            ledger.add(src, f"dated on or after the end of observation ({as_of.date()})",
-                       future.sum(), tx.loc[future, "amount"].sum(), "excluded")
-            tx = tx[~future]
-    if "returned" in tx.columns:
-        returned = tx["returned"]
-        if returned.any():
-            ledger.add(src, "returned orders (returned flag)", returned.sum(),
-                       tx.loc[returned, "amount"].sum(),
-                       "excluded from revenue and order counts; counted in returns_rate")
-    negative = tx["amount"] < 0
-    if negative.any():
-        ledger.add(src, "negative amounts (cancellations, refunds)", negative.sum(),
-                   tx.loc[negative, "amount"].sum(), "excluded from revenue and order counts")
-    no_customer = tx["customer_id"].isna()
-    if no_customer.any():
-        ledger.add(src, "no customer id", no_customer.sum(), tx.loc[no_customer, "amount"].sum(),
-                   "kept in revenue totals, excluded from customer features")
-    return tx.reset_index(drop=True)
+    last, = con.execute("SELECT max(date) FROM tx_in").fetchone()
+    return pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
 
 
-def _kept_for_features(tx: pd.DataFrame) -> pd.Series:
-    keep = tx["customer_id"].notna() & (tx["amount"] >= 0)
-    if "returned" in tx.columns:
-        keep &= ~tx["returned"]
-    return keep
+def _check_order_owners(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> None:
+    shared = con.execute("""
+        SELECT order_id, count(*) OVER () AS n FROM tx_in WHERE customer_id IS NOT NULL
+        GROUP BY order_id HAVING count(DISTINCT customer_id) > 1 ORDER BY min(row_no) LIMIT 1
+    """).fetchone()
+    if shared:
+        order, count = shared
+        rows = [r[0] for r in con.execute(
+            "SELECT row_no FROM tx_in WHERE order_id = ? ORDER BY row_no LIMIT 4",
+            [order]).fetchall()]
+        raise DataError(
+            f"data.transactions ({path}): column {label}: {count} order id(s) belong to more "
+            f"than one customer, e.g. {order!r} at data rows {', '.join(map(str, rows))}; an "
+            f"order has one customer"
+        )
+
+
+@dataclass
+class Transactions:
+    """Transaction lines held by DuckDB (table ``tx``, one status per line)."""
+
+    con: duckdb.DuckDBPyConnection
+    path: Path
+    as_of: pd.Timestamp
+    rules: rfm.Rules
+    read: dict
+
+    def frame(self) -> pd.DataFrame:
+        """All lines with their status, as a pandas DataFrame (small runs and tests)."""
+        return self.con.execute("SELECT * FROM tx ORDER BY row_no").df()
+
+
+def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
+                      test_ids: Iterable[str] = ()) -> Transactions:
+    """Read, check and flag the transaction lines; every status is a ledger line."""
+    path = src.path
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = true")
+    native = None
+    if file_format(path) == "parquet" and path.is_file() and path.stat().st_size:
+        native = _native_select(con, src, config.collect.keep_pii, ledger)
+    read = {"file": str(path), "format": file_format(path)}
+    if native is not None:
+        con.execute(f"CREATE TEMP TABLE tx_in AS {native}")
+        read["reader"] = "DuckDB (typed Parquet)"
+    else:
+        raw = load_source("transactions", src)
+        read.update(raw.attrs.get("read", {}))
+        read["reader"] = "pandas (parsed as text)"
+        frame = _canonical_frame(raw, path, ledger, dayfirst=src.dayfirst,
+                                 keep_pii=config.collect.keep_pii)
+        con.register("tx_frame", frame)
+        con.execute("CREATE TEMP TABLE tx_in AS SELECT * FROM tx_frame ORDER BY row_no")
+        con.unregister("tx_frame")
+    labels = _labels(src)
+    _check_lines(con, path, labels)
+    columns = {row[0] for row in con.execute("DESCRIBE tx_in").fetchall()}
+    n_rows, = con.execute("SELECT count(*) FROM tx_in").fetchone()
+    read["rows"] = n_rows
+    if n_rows == 0:
+        raise DataError(f"data.transactions ({path}): the file has a header but no data rows")
+    row_order_ids = "order_id" not in columns
+    if row_order_ids:
+        ledger.add("transactions", "no order id column: each row counted as one order", n_rows,
+                   action="order_id = row number")
+    else:
+        _check_order_owners(con, path, labels.get("order_id", "'order_id'"))
+    as_of = (pd.Timestamp(config.collect.as_of) if config.collect.as_of
+             else default_as_of(con, path))
+    rules = rfm.Rules(as_of=as_of if config.collect.as_of else None,
+                      test_accounts=tuple(config.collect.test_accounts),
+                      cancelled_orders=config.collect.cancelled_orders,
+                      outlier_iqr=config.collect.outlier_iqr,
+                      cap_outliers=config.collect.outliers == "cap",
+                      row_order_ids=row_order_ids, has_test_ids=bool(test_ids))
+    if test_ids:
+        con.register("test_frame", pd.DataFrame({"customer_id": pd.Series(test_ids,
+                                                                           dtype="string")}))
+        con.execute("CREATE TEMP TABLE test_ids AS SELECT CAST(customer_id AS VARCHAR) "
+                    "AS customer_id FROM test_frame")
+        con.unregister("test_frame")
+    rfm.flag_lines(con, rules)
+    _ledger_statuses(con, ledger)
+    return Transactions(con=con, path=path, as_of=as_of, rules=rules, read=read)
+
+
+def _ledger_statuses(con: duckdb.DuckDBPyConnection, ledger: _Ledger) -> None:
+    counts = rfm.status_counts(con)
+    ledger.add("transactions", "rows read", int(counts["rows"].sum()),
+               float(counts["revenue"].sum()), "")
+    rules = {status: (rule, action) for status, rule, action in rfm.STATUS_RULES}
+    for row in counts.itertuples(index=False):
+        rule, action = rules[row.status]
+        ledger.add("transactions", rule, row.rows, row.revenue, action,
+                   examples=list(row.examples))
+
+
+def _ledger_outliers(transactions: Transactions, customers: pd.DataFrame, ledger: _Ledger,
+                     config: RunConfig) -> None:
+    bound = transactions.read.get("outlier_bound")
+    flagged = int(customers["outlier_orders"].sum())
+    if bound is None or not flagged:
+        return
+    value, = transactions.con.execute(
+        "SELECT CAST(sum(raw_value) AS DOUBLE) FROM orders WHERE raw_value > ?",
+        [bound]).fetchone()
+    capped = config.collect.outliers == "cap"
+    examples = customers.loc[customers["outlier_orders"] > 0, "customer_id"].head(3)
+    ledger.add("transactions",
+               f"outlier orders: value above {bound:,.2f} (log-scale IQR rule, "
+               f"collect.outlier_iqr = {config.collect.outlier_iqr:g})", flagged,
+               value - flagged * bound if capped else value,
+               f"capped at {bound:,.2f} (revenue shows the amount cut)" if capped
+               else "flagged in outlier_orders, kept as they are",
+               examples=[f"customer {c}" for c in examples])
+
+
+def _nothing_left(transactions: Transactions, config: RunConfig) -> None:
+    counts = rfm.status_counts(transactions.con).set_index("status")["rows"]
+    path = transactions.path
+    if counts.get("future", 0) and counts.drop(["future", "duplicate"], errors="ignore").sum() \
+            == 0:
+        raise DataError(
+            f"data.transactions ({path}): no transactions left before the end of observation "
+            f"(collect.as_of = {config.collect.as_of}); every order is dated on or after it: "
+            f"check collect.as_of"
+        )
+    parts = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in counts.items())
+    raise DataError(
+        f"data.transactions ({path}): every transaction was excluded ({parts} lines; see the "
+        f"ledger rules): no purchase is left to describe customers with"
+    )
+
+
+def customer_rfm(transactions: Transactions) -> pd.DataFrame:
+    """One row per customer from the flagged lines (see :mod:`seglib.rfm`)."""
+    table, cap = rfm.customer_table(transactions.con, transactions.rules, transactions.as_of)
+    transactions.read["outlier_bound"] = cap
+    table["customer_id"] = normalize_ids(table["customer_id"])
+    return table.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 
 def _check_overlap(ordering: pd.Series, known: pd.Series, sources: dict) -> None:
@@ -465,79 +784,6 @@ def _check_overlap(ordering: pd.Series, known: pd.Series, sources: dict) -> None
             f"{', '.join(map(repr, known.head(3)))}. Check the customer_id mappings (and "
             f"leading zeros: '007' and '7' are different ids)"
         )
-
-
-def default_as_of(transactions: pd.DataFrame, path: Path | str = "") -> pd.Timestamp:
-    """End of observation when none is configured: midnight after the last order.
-
-    An order dated after the run's own clock (a typo such as 2205 for 2025) would
-    make every customer look lapsed: it is a DataError naming the row. This is the
-    only place the clock is read, as a sanity bound, never as the end of observation.
-
-    Raises
-    ------
-    DataError
-        If an order is dated in the future.
-    """
-    future = transactions["date"] > pd.Timestamp.now() + pd.Timedelta(days=1)
-    if future.any():
-        first = transactions[future].iloc[0]
-        raise DataError(
-            f"data.transactions ({path}): {int(future.sum())} order(s) are dated in the future, "
-            f"e.g. {first['date']} for customer {first['customer_id']!r} "
-            f"(order {first['order_id']!r}); "
-            f"correct them, or set collect.as_of to end the observation before them"
-        )
-    return transactions["date"].max().normalize() + pd.Timedelta(days=1)
-
-
-def customer_rfm(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Summarise cleaned transactions to one row per customer (RFM and behaviour).
-
-    Returned orders, negative amounts and rows without a customer id are left out
-    of the features (they stay in the ledger and the revenue totals).
-    """
-    tx = transactions[_kept_for_features(transactions)]
-    orders = tx.groupby(["customer_id", "order_id"], sort=False).agg(
-        date=("date", "min"), amount=("amount", "sum"),
-        **({"margin": ("margin", "sum")} if "margin" in tx.columns else {}),
-        **({"channel": ("channel", "first")} if "channel" in tx.columns else {}),
-        **({"special_occasion": ("special_occasion", "max")}
-           if "special_occasion" in tx.columns else {}),
-    ).reset_index()
-    by_customer = orders.groupby("customer_id")
-    rfm = pd.DataFrame({
-        "n_orders": by_customer.size().astype("int64"),
-        "revenue": by_customer["amount"].sum(),
-        "first_purchase": by_customer["date"].min(),
-        "last_purchase": by_customer["date"].max(),
-    })
-    rfm["avg_order_value"] = rfm["revenue"] / rfm["n_orders"]
-    rfm["recency_days"] = (as_of - rfm["last_purchase"]).dt.days.astype("int64")
-    rfm["tenure_days"] = (as_of - rfm["first_purchase"]).dt.days.astype("int64")
-    rfm["orders_per_year"] = rfm["n_orders"] / (rfm["tenure_days"].clip(lower=30) / 365.0)
-    if "margin" in orders.columns:
-        rfm["margin"] = by_customer["margin"].sum()
-        rfm["margin_rate"] = (rfm["margin"] / rfm["revenue"].where(rfm["revenue"] != 0))
-    if "channel" in orders.columns:
-        counts = pd.crosstab(orders["customer_id"], orders["channel"])
-        for channel in CHANNELS:
-            share = counts[channel] if channel in counts.columns else 0
-            rfm[f"{channel}_share"] = (share / rfm["n_orders"]).astype("float64")
-    if "special_occasion" in orders.columns:
-        rfm["special_occasion_share"] = by_customer["special_occasion"].mean().astype("float64")
-    if "returned" in transactions.columns:
-        valid = transactions[transactions["customer_id"].notna()]
-        per_order = valid.groupby(["customer_id", "order_id"])["returned"].max()
-        rfm["returns_rate"] = per_order.groupby(level="customer_id").mean().astype("float64")
-    if "category" in tx.columns:
-        spend = tx.groupby(["customer_id", "category"])["amount"].sum().reset_index()
-        spend = spend.sort_values(["customer_id", "amount", "category"],
-                                  ascending=[True, False, True])
-        rfm["favourite_category"] = spend.drop_duplicates("customer_id").set_index(
-            "customer_id")["category"]
-    rfm.index.name = "customer_id"
-    return rfm.reset_index()
 
 
 #: Vietnamese column names for personal data, written without accents (see _plain_name).
@@ -621,9 +867,33 @@ def remove_pii(table: pd.DataFrame, source: str, ledger: _Ledger, keep: bool,
     return table
 
 
-def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger,
-                      keep_pii: bool) -> pd.DataFrame:
-    """Return the customers table with canonical ids, numbers parsed and PII removed."""
+def test_account_mask(table: pd.DataFrame, patterns: Iterable[str]) -> pd.Series:
+    """True for rows whose customer id, or an email column, matches a test-account pattern.
+
+    Patterns are shell-style and case-insensitive: ``test*`` matches the id
+    ``TEST-001``, ``*@example.com`` any address at example.com.
+    """
+    patterns = [p.lower() for p in patterns]
+    mask = pd.Series(False, index=table.index)
+    if not patterns:
+        return mask
+    columns = ["customer_id"] + [c for c in table.columns if c != "customer_id"
+                                 and pii_kind(table[c]) == "email"]
+    for column in columns:
+        text = table[column].astype("string").str.strip().str.lower()
+        mask |= text.map(lambda v: isinstance(v, str) and any(fnmatch.fnmatchcase(v, p)
+                                                                for p in patterns),
+                         na_action="ignore").fillna(False).astype(bool)
+    return mask
+
+
+def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger, keep_pii: bool,
+                      test_accounts: Iterable[str] = ()) -> tuple[pd.DataFrame, list[str]]:
+    """Return the customers table (canonical ids, numbers parsed, PII removed) and test ids.
+
+    Customers matching a ``collect.test_accounts`` pattern are taken out (a ledger
+    line) and their ids returned, so that their orders are excluded too.
+    """
     src = "customers"
     _require(raw, "customer_id", src, path)
     customers = raw.copy()
@@ -639,10 +909,16 @@ def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger,
             f"customer"
         )
     ledger.add(src, "rows read", len(customers))
+    tests = test_account_mask(customers, test_accounts)
+    test_ids = customers.loc[tests, "customer_id"].tolist()
+    if tests.any():
+        ledger.add(src, "test accounts (collect.test_accounts)", tests.sum(), action="excluded",
+                   examples=test_ids[:3])
+        customers = customers[~tests].reset_index(drop=True)
     customers = remove_pii(customers, src, ledger, keep_pii, flags=True)
     customers = _numeric_where_possible(customers, src, path, ledger, exclude={"customer_id"})
     _check_ranges(customers, src, path)
-    return customers
+    return customers, test_ids
 
 
 #: Plausible ranges of customer attributes; a value outside is a typo to fix, not data.
@@ -750,14 +1026,96 @@ def prepare_service(raw: pd.DataFrame, path: Path, ledger: _Ledger) -> pd.DataFr
 
 def prepare_web(raw: pd.DataFrame, path: Path, ledger: _Ledger,
                 as_of: pd.Timestamp | None, dayfirst: bool | None = None) -> pd.DataFrame:
-    """Web and email activity per customer; ``last_visit`` becomes days since the visit."""
+    """Web and email activity per customer.
+
+    ``last_visit`` becomes ``web_recency_days`` (days since the visit);
+    ``first_visit`` is kept as ``web_first_visit`` (the earliest per customer), for
+    the buying-psychology proxy (see :func:`buying_psychology`).
+    """
     table = raw.copy()
+    first = None
+    if "first_visit" in table.columns:
+        table["first_visit"] = parse_dates(table["first_visit"], "web",
+                                           _label(raw, "first_visit"), path, dayfirst=dayfirst)
+        ids = normalize_ids(table["customer_id"]) if "customer_id" in table.columns else None
+        if ids is not None:
+            first = table["first_visit"].groupby(ids).min().rename("web_first_visit")
     if "last_visit" in table.columns and as_of is not None:
         visits = parse_dates(table["last_visit"], "web", _label(raw, "last_visit"), path,
                              dayfirst=dayfirst)
-        table["recency_days"] = (as_of - visits).dt.days
+        table["recency_days"] = (as_of.normalize() - visits.dt.normalize()).dt.days
     table = table.drop(columns=[c for c in ("last_visit", "first_visit") if c in table.columns])
-    return _per_customer(table, "web", path, ledger, prefix="web_")
+    per = _per_customer(table, "web", path, ledger, prefix="web_")
+    if first is not None:
+        per = per.join(first, how="outer")
+    return per
+
+
+#: Days from the first web visit to the first purchase: upper bounds of each kind of buyer.
+PSYCHOLOGY_DAYS = {"instant": 1, "hesitant": 14}
+
+
+def buying_psychology(first_visit: pd.Series, first_purchase: pd.Series) -> pd.DataFrame:
+    """How long customers took from their first web visit to their first purchase.
+
+    A proxy for buying psychology (see DOMAIN.md): ``instant`` buyers bought
+    within a day of their first visit, ``hesitant`` ones within two weeks,
+    ``researched`` ones took longer. Customers who bought before their first
+    recorded visit are ``bought before visiting``; without both dates, blank.
+    """
+    days = (first_purchase.dt.normalize() - first_visit.dt.normalize()).dt.days
+    kind = pd.Series(pd.NA, index=days.index, dtype="string")
+    kind[days < 0] = "bought before visiting"
+    kind[(days >= 0) & (days <= PSYCHOLOGY_DAYS["instant"])] = "instant"
+    kind[(days > PSYCHOLOGY_DAYS["instant"]) & (days <= PSYCHOLOGY_DAYS["hesitant"])] = "hesitant"
+    kind[days > PSYCHOLOGY_DAYS["hesitant"]] = "researched"
+    return pd.DataFrame({"days_to_first_purchase": days.astype("float64"),
+                         "buying_psychology": kind})
+
+
+#: Survey factors are extracted when there are at least this many items and respondents.
+FACTOR_MIN_ITEMS, FACTOR_MIN_RESPONDENTS, FACTOR_MAX = 6, 30, 4
+
+
+def survey_factors(items: pd.DataFrame, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A few interpretable factors behind many survey items (psychographics).
+
+    The number of factors is the number of eigenvalues of the items' correlation
+    matrix above 1 (Kaiser's rule), at most :data:`FACTOR_MAX` and half the
+    items; a varimax rotation makes each factor load on few items. Each factor
+    is named after its two strongest items. Respondents with a missing answer
+    get the item's mean for it.
+
+    Returns
+    -------
+    scores : DataFrame
+        One column ``survey_factor_<k>`` per factor, indexed like ``items``.
+    loadings : DataFrame
+        Items x factors, with the factor names as columns.
+    """
+    from sklearn.decomposition import FactorAnalysis
+
+    filled = items.fillna(items.mean())
+    spread = filled.std(ddof=0)
+    filled = filled.loc[:, spread > 0]
+    z = (filled - filled.mean()) / filled.std(ddof=0)
+    eigen = np.linalg.eigvalsh(np.corrcoef(z.to_numpy(), rowvar=False))
+    k = int(min(max((eigen > 1).sum(), 1), FACTOR_MAX, max(len(z.columns) // 2, 1)))
+    model = FactorAnalysis(n_components=k, rotation="varimax", random_state=seed)
+    scores = model.fit_transform(z.to_numpy())
+    loadings = pd.DataFrame(model.components_.T, index=z.columns)
+    for j in loadings.columns:  # orient each factor so that its strongest loading is positive
+        if loadings[j].iloc[int(np.argmax(np.abs(loadings[j].to_numpy())))] < 0:
+            loadings[j] *= -1
+            scores[:, j] *= -1
+    names = []
+    for j in loadings.columns:
+        top = loadings[j].abs().sort_values(ascending=False, kind="stable").index[:2]
+        names.append(f"factor {j + 1}: " + " & ".join(map(str, top)))
+    loadings.columns = names
+    frame = pd.DataFrame(scores, index=items.index,
+                         columns=[f"survey_factor_{j + 1}" for j in range(k)])
+    return frame, loadings.round(3)
 
 
 def prepare_brand_ratings(raw: pd.DataFrame, path: Path, ledger: _Ledger) -> pd.DataFrame:
@@ -783,75 +1141,95 @@ def prepare_brand_ratings(raw: pd.DataFrame, path: Path, ledger: _Ledger) -> pd.
 
 
 def load_source(name: str, src: SourceConfig) -> pd.DataFrame:
-    """Read one configured source and apply its column mapping."""
+    """Read one configured source and apply its column mapping.
+
+    With ``id_from_row`` (a file without customer ids, such as the wholesale
+    customers table) the customer id is the 1-based data row.
+    """
     table = read_table(src.path, source=name, sheet=src.sheet, sep=src.sep, encoding=src.encoding)
-    return apply_mapping(table, src, name)
+    read = table.attrs.get("read", {})
+    if src.id_from_row:
+        if "customer_id" in table.columns:
+            table = table.rename(columns={"customer_id": "customer_id_raw"})
+        table.insert(0, "customer_id", [str(i) for i in range(1, len(table) + 1)])
+    mapped = apply_mapping(table, src, name)
+    mapped.attrs["read"] = read
+    return mapped
+
+
+def _load(name: str, src: SourceConfig, reads: list[dict]) -> pd.DataFrame:
+    table = load_source(name, src)
+    reads.append({"source": name, **table.attrs.get("read", {"file": str(src.path)})})
+    return table
 
 
 def collect(config: RunConfig) -> Collected:
     """Run the collection stage: read, clean and join every configured source."""
     ledger = _Ledger()
     sources = config.sources()
-    as_of = pd.Timestamp(config.collect.as_of) if config.collect.as_of else None
-    transactions = None
-    if "transactions" in sources:
-        src = sources["transactions"]
-        transactions = prepare_transactions(load_source("transactions", src), src.path, ledger,
-                                            as_of, dayfirst=src.dayfirst,
-                                            keep_pii=config.collect.keep_pii)
-        if transactions.empty:
-            raise DataError(
-                f"data.transactions ({src.path}): no transactions left before the end of "
-                f"observation (collect.as_of = {config.collect.as_of}); check collect.as_of"
-            )
-        if as_of is None:
-            as_of = default_as_of(transactions, src.path)
-    customers = None
+    reads = []
+    customers, test_ids = None, []
     if "customers" in sources:
         src = sources["customers"]
-        customers = prepare_customers(load_source("customers", src), src.path, ledger,
-                                      config.collect.keep_pii)
+        raw = _load("customers", src, reads)
+        customers, test_ids = prepare_customers(raw, src.path, ledger, config.collect.keep_pii,
+                                                test_accounts=config.collect.test_accounts)
+    transactions, as_of = None, None
     table = customers
-    if transactions is not None:
-        rfm = customer_rfm(transactions, as_of)
-        if rfm.empty:
-            raise DataError(
-                f"data.transactions ({sources['transactions'].path}): every transaction was "
-                f"excluded (returns, negative amounts, no customer id; see the ledger rules): "
-                f"no purchase is left to describe customers with"
-            )
-        known = transactions["customer_id"].dropna().unique()
-        emptied = pd.Index(known).difference(pd.Index(rfm["customer_id"]))
-        if len(emptied):
-            ledger.add("transactions", "customers whose every order was excluded (returns, "
-                       "cancellations)", len(emptied),
-                       action="kept as customers with 0 orders")
-            rfm = pd.concat([rfm, pd.DataFrame({"customer_id": pd.Series(emptied, dtype="string"),
-                                                "n_orders": 0, "revenue": 0.0})],
-                            ignore_index=True)
+    if "transactions" in sources:
+        src = sources["transactions"]
+        transactions = load_transactions(src, config, ledger, test_ids)
+        reads.append({"source": "transactions", **transactions.read})
+        as_of = transactions.as_of
+        per_customer = customer_rfm(transactions)
+        if not (per_customer["n_orders"] > 0).any():
+            _nothing_left(transactions, config)
+        unmatched = per_customer["refunds"] > per_customer["gross_revenue"]
+        if unmatched.any():
+            excess = (per_customer["refunds"] - per_customer["gross_revenue"])[unmatched]
+            ledger.add("transactions", "refunds larger than the customer's purchases in the "
+                       "data (goods bought before the data starts)", unmatched.sum(),
+                       -excess.sum(), "not netted beyond the purchases: revenue floored at 0",
+                       examples=per_customer.loc[unmatched, "customer_id"].head(3))
+        _ledger_outliers(transactions, per_customer, ledger, config)
+        emptied = per_customer["n_orders"] == 0
+        if emptied.any():
+            ledger.add("transactions", "customers whose every order was refunded or returned",
+                       emptied.sum(), per_customer.loc[emptied, "revenue"].sum(),
+                       "kept as customers with 0 orders",
+                       examples=per_customer.loc[emptied, "customer_id"].head(3))
         if customers is None:
-            table = rfm
+            table = per_customer
         else:
-            unknown = ~rfm["customer_id"].isin(customers["customer_id"])
-            _check_overlap(rfm["customer_id"], customers["customer_id"], sources)
+            unknown = ~per_customer["customer_id"].isin(customers["customer_id"])
+            _check_overlap(per_customer["customer_id"], customers["customer_id"], sources)
             if unknown.any():
                 ledger.add("transactions", "customer ids not in the customers file",
-                           unknown.sum(), rfm.loc[unknown, "revenue"].sum(),
-                           "kept as customers with unknown attributes")
-            table = customers.merge(rfm, on="customer_id", how="outer")
-            table["n_orders"] = table["n_orders"].fillna(0).astype("int64")
-            table["revenue"] = table["revenue"].fillna(0.0)
+                           unknown.sum(), per_customer.loc[unknown, "revenue"].sum(),
+                           "kept as customers with unknown attributes",
+                           examples=per_customer.loc[unknown, "customer_id"].head(3))
+            table = customers.merge(per_customer, on="customer_id", how="outer")
+            for column in ("n_orders", "outlier_orders"):
+                table[column] = table[column].fillna(0).astype("int64")
+            for column in ("revenue", "gross_revenue", "refunds"):
+                table[column] = table[column].fillna(0.0)
+            table["repeat_customer"] = table["n_orders"] > 1
     extra = []
+    factors = None
     if "survey" in sources:
         src = sources["survey"]
-        extra.append(("survey", _per_customer(load_source("survey", src), "survey", src.path,
-                                              ledger, prefix="")))
+        survey = _per_customer(_load("survey", src, reads), "survey", src.path, ledger, prefix="")
+        if (len(survey.columns) >= FACTOR_MIN_ITEMS
+                and len(survey.dropna(how="all")) >= FACTOR_MIN_RESPONDENTS):
+            scores, factors = survey_factors(survey.dropna(how="all"), seed=config.seed)
+            survey = survey.join(scores)
+        extra.append(("survey", survey))
     if "service" in sources:
         src = sources["service"]
-        extra.append(("service", prepare_service(load_source("service", src), src.path, ledger)))
+        extra.append(("service", prepare_service(_load("service", src, reads), src.path, ledger)))
     if "web" in sources:
         src = sources["web"]
-        extra.append(("web", prepare_web(load_source("web", src), src.path, ledger, as_of,
+        extra.append(("web", prepare_web(_load("web", src, reads), src.path, ledger, as_of,
                                          src.dayfirst)))
     for name, frame in extra:
         unknown = ~frame.index.isin(table["customer_id"])
@@ -863,13 +1241,24 @@ def collect(config: RunConfig) -> Collected:
         table = table.merge(frame, left_on="customer_id", right_index=True, how="left")
     if "service_contacts" in table.columns:
         table["service_contacts"] = table["service_contacts"].fillna(0).astype("int64")
+    if "web_first_visit" in table.columns and "first_purchase" in table.columns:
+        psychology = buying_psychology(table["web_first_visit"], table["first_purchase"])
+        table = pd.concat([table, psychology], axis=1)
+    origin = {c: "customers" for c in (customers.columns if customers is not None else [])}
+    if transactions is not None:
+        origin.update({c: "transactions" for c in per_customer.columns if c not in origin})
+    for name, frame in extra:
+        origin.update({c: name for c in frame.columns if c not in origin})
+    origin.update({c: "web + transactions" for c in ("days_to_first_purchase",
+                                                     "buying_psychology") if c in table})
     brand_ratings = None
     if "brand_ratings" in sources:
         src = sources["brand_ratings"]
-        brand_ratings = prepare_brand_ratings(load_source("brand_ratings", src), src.path, ledger)
+        brand_ratings = prepare_brand_ratings(_load("brand_ratings", src, reads), src.path, ledger)
     table = _plain_dtypes(table.sort_values("customer_id", kind="stable").reset_index(drop=True))
-    return Collected(customers=table, transactions=transactions, brand_ratings=brand_ratings,
-                     ledger=ledger.frame(), as_of=as_of, sources=list(sources))
+    return Collected(customers=table, lines=transactions, brand_ratings=brand_ratings,
+                     ledger=ledger.frame(), as_of=as_of, sources=list(sources), reads=reads,
+                     origin={c: origin.get(c, "all") for c in table.columns}, factors=factors)
 
 
 def _plain_dtypes(table: pd.DataFrame) -> pd.DataFrame:
@@ -890,16 +1279,48 @@ def ledger_view(ledger: pd.DataFrame) -> pd.DataFrame:
     return view
 
 
-def data_dictionary(customers: pd.DataFrame) -> pd.DataFrame:
-    """Describe every column of the customer table: meaning, unit, source, coverage."""
+def data_dictionary(customers: pd.DataFrame, origin: dict[str, str] | None = None,
+                    factors: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Describe every column of the customer table: meaning, unit, source, coverage.
+
+    ``origin`` (column -> source, from :class:`Collected`) names the source of
+    columns the client brought; ``factors`` (survey loadings) names the factors.
+    """
+    origin = origin or {}
+    factor_names = list(factors.columns) if factors is not None else []
     rows = []
     for column in customers.columns:
-        meaning, unit, source = FEATURES.get(column, ("as given by the client", "", "client file"))
+        source = origin.get(column, "client file")
         if column == "customer_id":
             meaning, unit, source = "the customer's id, joins every source", "id", "all"
+        elif column in FEATURES:
+            meaning, unit, source = FEATURES[column]
+        elif column.startswith("category_share_"):
+            meaning, unit = "share of purchase value in this category (top categories)", "share"
+        elif column.startswith("survey_factor_"):
+            k = int(column.rsplit("_", 1)[1])
+            name = factor_names[k - 1] if k <= len(factor_names) else column
+            meaning, unit = f"psychographic {name} (varimax factor score)", "z-score"
+        elif column in ATTRIBUTES:
+            meaning, unit = ATTRIBUTES[column]
+        elif column.startswith("web_"):
+            meaning, unit = f"web activity: {column[4:].replace('_', ' ')} (mean per record)", ""
+        elif source == "survey":
+            meaning, unit = "survey item (mean answer of the customer)", "scale"
+        else:
+            meaning, unit = "as given by the client", ""
         rows.append({"column": column, "meaning": meaning, "unit": unit, "source": source,
                      "filled": float(customers[column].notna().mean())})
     return pd.DataFrame(rows).set_index("column")
+
+
+def reads_table(collected: Collected) -> pd.DataFrame:
+    """How each source file was read: format, encoding and delimiter (detected or given)."""
+    keys = ["file", "format", "reader", "encoding", "delimiter", "sheet", "rows", "columns"]
+    rows = [{k: read.get(k) for k in ["source", *keys]} for read in collected.reads]
+    table = pd.DataFrame(rows, columns=["source", *keys]).set_index("source")
+    table["file"] = table["file"].map(lambda f: Path(f).name if isinstance(f, str) else f)
+    return table.dropna(axis=1, how="all").fillna("")
 
 
 def summary_text(collected: Collected) -> str:
@@ -950,14 +1371,23 @@ def write_outputs(collected: Collected, run_dir: Path) -> dict[str, Path]:
            "collect": run_dir / "collect.json"}
     collected.customers.to_parquet(out["customers"], index=False)
     collected.ledger.to_csv(out["ledger"], index=False)
-    if collected.transactions is not None:
+    if collected.lines is not None:
         out["transactions"] = run_dir / "transactions.parquet"
-        collected.transactions.to_parquet(out["transactions"], index=False)
+        collected.lines.con.execute(
+            f"COPY (SELECT * FROM tx ORDER BY row_no) TO {_sql_text(str(out['transactions']))} "
+            f"(FORMAT parquet)")
+    out["dictionary"] = run_dir / "data_dictionary.csv"
+    data_dictionary(collected.customers, collected.origin, collected.factors).to_csv(
+        out["dictionary"])
+    if collected.factors is not None:
+        out["factors"] = run_dir / "survey_factors.csv"
+        collected.factors.to_csv(out["factors"], index_label="item")
     if collected.brand_ratings is not None:
         out["brand_ratings"] = run_dir / "brand_ratings.parquet"
         collected.brand_ratings.to_parquet(out["brand_ratings"], index=False)
     meta = {"as_of": None if collected.as_of is None else str(collected.as_of.date()),
-            "sources": collected.sources, "customers": len(collected.customers)}
+            "sources": collected.sources, "customers": len(collected.customers),
+            "reads": collected.reads, "columns": collected.origin}
     out["collect"].write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return out
 

@@ -49,6 +49,7 @@ CANONICAL_COLUMNS: dict[str, tuple[str, ...] | None] = {
         "margin",
         "special_occasion",
         "returned",
+        "cancelled",
     ),
     "survey": None,
     "service": None,
@@ -116,6 +117,8 @@ class SourceConfig(_Strict):
     sep: str | None = None
     encoding: str | None = None
     dayfirst: StrictBool | None = None
+    decimal: Literal[",", "."] | None = None
+    id_from_row: StrictBool = False
     columns: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("sheet", mode="before")
@@ -150,6 +153,10 @@ class CollectConfig(_Strict):
 
     as_of: date | None = None
     keep_pii: StrictBool = False
+    test_accounts: list[str] = Field(default_factory=list)
+    cancelled_orders: str | None = None
+    outliers: Literal["flag", "cap"] = "flag"
+    outlier_iqr: StrictFloat = Field(3.0, gt=0)
 
     @field_validator("as_of", mode="before")
     @classmethod

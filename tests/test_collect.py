@@ -24,8 +24,10 @@ def test_rfm_matches_hand_computation(tiny_sources):
     assert table.loc["A", "online_share"] == 0.5
     assert table.loc["A", "store_share"] == 0.5
     assert table.loc["B", "n_orders"] == 2
-    assert table.loc["B", "revenue"] == 150
-    assert table.loc["B", "avg_order_value"] == 75
+    assert table.loc["B", "gross_revenue"] == 150
+    assert table.loc["B", "refunds"] == 20  # order 6, a cancellation, netted
+    assert table.loc["B", "revenue"] == 130
+    assert table.loc["B", "avg_order_value"] == 75  # purchases per order
     assert table.loc["B", "recency_days"] == 11
     assert table.loc["B", "phone_share"] == 0.5
     assert table.loc["C", "n_orders"] == 0
@@ -36,9 +38,10 @@ def test_rfm_matches_hand_computation(tiny_sources):
 
 def test_ledger_records_every_exclusion(tiny_sources):
     ledger = run_collect(tiny_sources).ledger.set_index("rule")
-    assert ledger.loc["exact duplicate rows", "rows"] == 1
-    assert ledger.loc["negative amounts (cancellations, refunds)", "rows"] == 1
-    assert ledger.loc["negative amounts (cancellations, refunds)", "revenue"] == -20
+    assert ledger.loc["exact duplicate lines", "rows"] == 1
+    refunds = [r for r in ledger.index if r.startswith("cancellations and refunds")]
+    assert ledger.loc[refunds[0], "rows"] == 1 and ledger.loc[refunds[0], "revenue"] == -20
+    assert ledger.loc[refunds[0], "examples"] == "6"
     assert ledger.loc["no customer id", "rows"] == 1
     assert ledger.loc["no customer id", "revenue"] == 7
     pii = [r for r in ledger.index if r.startswith("personal data columns")]
@@ -294,8 +297,11 @@ def test_customers_whose_orders_were_all_excluded_are_kept_and_counted(tmp_path)
     result = run_collect(tmp_path)
     table = result.customers.set_index("customer_id")
     assert table.loc["b", "n_orders"] == 0 and table.loc["b", "revenue"] == 0
+    assert table.loc["b", "refunds"] == 12
     line = result.ledger[result.ledger["rule"].str.startswith("customers whose every order")]
     assert line["rows"].tolist() == [1]
+    line = result.ledger[result.ledger["rule"].str.startswith("refunds larger than")]
+    assert line["rows"].tolist() == [1] and line["revenue"].tolist() == [-12]
 
 
 def test_rows_of_other_sources_without_a_customer_are_counted(tiny_sources):
@@ -411,7 +417,7 @@ def test_order_shared_by_two_customers_and_duplicates_without_order_ids(tmp_path
         tmp_path / "t.csv", index=False)
     _orders_config(tmp_path)
     result = run_collect(tmp_path)
-    assert result.ledger.set_index("rule").loc["exact duplicate rows", "rows"] == 1
+    assert result.ledger.set_index("rule").loc["exact duplicate lines", "rows"] == 1
     assert result.customers.loc[0, "n_orders"] == 1
 
 

@@ -15,6 +15,9 @@ from seglib.workbook import COMMON_PARAMETERS, STAGES
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
+CONDA_NAMES = {"duckdb": "python-duckdb"}
+
+
 def _name(spec: str) -> str:
     return re.split(r"[<>=!~ ]", spec, maxsplit=1)[0].lower()
 
@@ -26,7 +29,9 @@ def test_environment_yml_matches_pyproject():
     python = [d for d in conda if _name(d) == "python"]
     assert python == ["python=3.11"]
     conda = sorted(d.replace(" ", "") for d in conda if _name(d) not in ("python", "pip"))
-    assert conda == sorted(d.replace(" ", "") for d in project["dependencies"])
+    # conda-forge names DuckDB's Python package python-duckdb; PyPI names it duckdb
+    pip = [CONDA_NAMES.get(_name(d), _name(d)) + d[len(_name(d)):] for d in project["dependencies"]]
+    assert conda == sorted(d.replace(" ", "") for d in pip)
     assert project["requires-python"] == ">=3.11"
     assert project["scripts"]["seglib"] == "seglib.cli:main"
 
