@@ -586,7 +586,7 @@ def _check_lines(con: duckdb.DuckDBPyConnection, path: Path, labels: dict[str, s
         checks.append(("order_id", "order_id IS NULL", "no order id"))
     for column, condition, what in checks:
         count, first = con.execute(
-            f"SELECT count(*), min(row_no) FROM tx_in WHERE {condition}").fetchone()
+            f"SELECT count(*), min(row_no) FROM tx_in WHERE {condition}").fetchall()[0]
         if count:
             raise DataError(
                 f"data.transactions ({path}): column {labels.get(column, repr(column))}: "
@@ -612,13 +612,13 @@ def default_as_of(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> pd.T
         If an order is dated in the future.
     """
     limit = (pd.Timestamp.now() + pd.Timedelta(days=1)).to_pydatetime()
-    count, = con.execute("SELECT count(*) FROM tx_in WHERE date > ?", [limit]).fetchone()
+    count, = con.execute("SELECT count(*) FROM tx_in WHERE date > ?", [limit]).fetchall()[0]
     if count:
         columns = {row[0] for row in con.execute("DESCRIBE tx_in").fetchall()}
         order = "order_id" if "order_id" in columns else "NULL"
         row_no, date, customer, order = con.execute(
             f"SELECT row_no, date, CAST(customer_id AS VARCHAR), {order} FROM tx_in "
-            f"WHERE date > ? ORDER BY row_no LIMIT 1", [limit]).fetchone()
+            f"WHERE date > ? ORDER BY row_no LIMIT 1", [limit]).fetchall()[0]
         of_order = f" (order {order!r})" if order is not None else ""
         raise DataError(
             f"data.transactions ({path}): {count} order(s) are dated in the future, "
@@ -626,7 +626,7 @@ def default_as_of(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> pd.T
             f"{of_order}; correct them, or set collect.as_of to end the observation "
             f"before them"
         )
-    last, = con.execute("SELECT max(date) FROM tx_in").fetchone()
+    last, = con.execute("SELECT max(date) FROM tx_in").fetchall()[0]
     return pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
 
 
@@ -634,7 +634,8 @@ def _check_order_owners(con: duckdb.DuckDBPyConnection, path: Path, label: str) 
     shared = con.execute("""
         SELECT order_id, count(*) OVER () AS n FROM tx_in WHERE customer_id IS NOT NULL
         GROUP BY order_id HAVING count(DISTINCT customer_id) > 1 ORDER BY min(row_no) LIMIT 1
-    """).fetchone()
+    """).fetchall()
+    shared = shared[0] if shared else None
     if shared:
         order, count = shared
         rows = [r[0] for r in con.execute(
@@ -687,7 +688,7 @@ def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
     labels = _labels(src)
     _check_lines(con, path, labels)
     columns = {row[0] for row in con.execute("DESCRIBE tx_in").fetchall()}
-    n_rows, = con.execute("SELECT count(*) FROM tx_in").fetchone()
+    n_rows, = con.execute("SELECT count(*) FROM tx_in").fetchall()[0]
     read["rows"] = n_rows
     if n_rows == 0:
         raise DataError(f"data.transactions ({path}): the file has a header but no data rows")
@@ -735,7 +736,7 @@ def _ledger_outliers(transactions: Transactions, customers: pd.DataFrame, ledger
         return
     value, = transactions.con.execute(
         "SELECT CAST(sum(raw_value) AS DOUBLE) FROM orders WHERE raw_value > ?",
-        [bound]).fetchone()
+        [bound]).fetchall()[0]
     capped = config.collect.outliers == "cap"
     examples = customers.loc[customers["outlier_orders"] > 0, "customer_id"].head(3)
     ledger.add("transactions",
@@ -769,6 +770,8 @@ def customer_rfm(transactions: Transactions) -> pd.DataFrame:
     table, cap = rfm.customer_table(transactions.con, transactions.rules, transactions.as_of)
     transactions.read["outlier_bound"] = cap
     table["customer_id"] = normalize_ids(table["customer_id"])
+    for column in ("first_purchase", "last_purchase"):
+        table[column] = table[column].astype("datetime64[ns]")
     return table.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 

@@ -152,7 +152,8 @@ def flag_lines(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
 def status_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Lines, value and up to three example ids per status (in :data:`STATUS_RULES` order)."""
     columns = {row[0] for row in con.execute("DESCRIBE tx").fetchall()}
-    example = ("coalesce(order_id, CAST(customer_id AS VARCHAR))" if "order_id" in columns
+    example = ("coalesce(CAST(order_id AS VARCHAR), CAST(customer_id AS VARCHAR))"
+               if "order_id" in columns
                else "'row ' || CAST(row_no AS VARCHAR)")
     table = con.execute(f"""
         SELECT status, count(*) AS rows, CAST(sum(CAST(amount AS {MONEY})) AS DOUBLE) AS revenue,
@@ -173,7 +174,7 @@ def outlier_cap(con: duckdb.DuckDBPyConnection, iqr: float) -> float | None:
     q1, q3 = con.execute("""
         SELECT quantile_cont(ln(raw_value), 0.25), quantile_cont(ln(raw_value), 0.75)
         FROM orders WHERE raw_value > 0
-    """).fetchone()
+    """).fetchall()[0]
     if q1 is None:
         return None
     import math
@@ -433,7 +434,7 @@ def rfm_summary(transactions: pd.DataFrame | str | Path, *, customer_id: str = "
         FROM {source}
     """)
     if as_of is None:
-        as_of = con.execute("SELECT max(date) FROM purchases").fetchone()[0]
+        as_of = con.execute("SELECT max(date) FROM purchases").fetchall()[0][0]
     day = pd.Timestamp(as_of).normalize().to_pydatetime()
     table = con.execute(
         f"WITH {CLV_SQL.strip()} SELECT * FROM clv ORDER BY customer_id", {"as_of_day": day}
