@@ -477,22 +477,20 @@ _TIME_TYPES = re.compile(r"^(DATE|TIMESTAMP(_NS|_MS|_S)?)$")
 
 
 def _native_select(con: duckdb.DuckDBPyConnection, src: SourceConfig,
-                   keep_pii: bool, ledger: _Ledger) -> str | None:
-    """The SQL that reads a Parquet file's typed columns as canonical lines, if it can.
+                   keep_pii: bool, ledger: _Ledger, source: str) -> str | None:
+    """The SQL that reads a file's typed columns as canonical lines, if it can.
 
-    Parquet files whose mapped columns already have the right types (numbers for
-    money, timestamps or dates for dates, integers or text for ids) are read and
+    ``source`` is a table DuckDB has already read (typed Parquet, or a CSV file
+    whose columns DuckDB typed as numbers and ISO dates). When the mapped columns
+    have the right types (numbers for money, timestamps or dates for dates,
+    integers or text for ids, booleans for flags) the lines are checked and
     cleaned by DuckDB without passing through pandas. Any other type (dates or
-    money written as text) returns None: the file then goes through the pandas
-    parsers, which read every client convention.
+    money written as text, 1/0 flags) returns None: the file then goes through
+    the pandas parsers, which read every client convention and name bad values.
     """
     path = src.path
-    source = f"read_parquet({_sql_text(str(path))}, file_row_number = true)"
-    try:
-        schema = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-    except duckdb.Error as err:
-        raise DataError(f"data.transactions ({path}): cannot be read as Parquet: {err}") from err
-    types = {name: kind for name, kind, *_ in schema if name != "file_row_number"}
+    schema = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    types = {name: kind for name, kind, *_ in schema if name != "row_no"}
     rename = {client: canon for canon, client in src.columns.items()}
     missing = [(canon, col) for canon, col in src.columns.items() if col not in types]
     if missing:
@@ -528,11 +526,11 @@ def _native_select(con: duckdb.DuckDBPyConnection, src: SourceConfig,
 
     def ident(key: str) -> str:
         name = col(key)
-        if types[canon[key]] == "VARCHAR":
-            return f"nullif(trim({name}), '')"
+        if types[canon[key]] == "VARCHAR":  # as normalize_ids: 17850.0 is 17850
+            return f"nullif(regexp_replace(trim({name}), '\\.0$', ''), '')"
         return name  # integer ids stay integers in DuckDB: text only for the final table
 
-    select = ["CAST(file_row_number + 1 AS BIGINT) AS row_no",
+    select = ["row_no",
               f"{ident('customer_id')} AS customer_id"]
     if "order_id" in canon:
         select.append(f"{ident('order_id')} AS order_id")
@@ -566,6 +564,99 @@ def _native_select(con: duckdb.DuckDBPyConnection, src: SourceConfig,
         select += [f"{_sql_ident(name)} AS {_sql_ident(key)}" for key, name in extras.items()
                    if key in kept.columns]
     return f"SELECT {', '.join(select)} FROM {source}"
+
+
+def _read_natively(con: duckdb.DuckDBPyConnection, src: SourceConfig, config: RunConfig,
+                   ledger: _Ledger) -> dict | None:
+    """Read typed Parquet, or plain UTF-8 CSV, into ``tx_in`` with DuckDB; None if it cannot.
+
+    CSV is taken by DuckDB only in the plain case: UTF-8, ISO dates, numbers
+    with a decimal point (locale en, or ``decimal: "."``), no day-first setting.
+    Ids are read as text (leading zeros kept). Any doubt (a type DuckDB cannot
+    give, a value it cannot convert, another encoding) falls back to the pandas
+    parsers, which give the precise message for a bad value.
+    """
+    path = src.path
+    kind = file_format(path)
+    if not path.is_file() or not path.stat().st_size:
+        return None
+    local = _Ledger()
+    if kind == "parquet":
+        source = f"read_parquet({_sql_text(str(path))}, file_row_number = true)"
+        try:
+            con.execute(f"CREATE TEMP VIEW tx_file AS SELECT CAST(file_row_number + 1 AS BIGINT) "
+                        f"AS row_no, * EXCLUDE (file_row_number) FROM {source}")
+        except duckdb.Error as err:
+            raise DataError(f"data.transactions ({path}): cannot be read as Parquet: "
+                            f"{str(err).splitlines()[0]}") from err
+        reader = "DuckDB (typed Parquet)"
+    elif kind == "csv" and _plain_csv(src, config):
+        ids = {col: "VARCHAR" for canon, col in src.columns.items()
+               if canon in ("customer_id", "order_id")}
+        options = ["header = true", "dateformat = '%Y-%m-%d'",
+                   "timestampformat = '%Y-%m-%d %H:%M:%S'", "strict_mode = true"]
+        if src.sep:
+            options.append(f"delim = {_sql_text(src.sep)}")
+        if ids:
+            types = ", ".join(f"{_sql_text(c)}: 'VARCHAR'" for c in ids)
+            options.append(f"types = {{{types}}}")
+        try:
+            con.execute(f"CREATE TEMP TABLE csv_file AS SELECT * FROM "
+                        f"read_csv({_sql_text(str(path))}, {', '.join(options)})")
+            con.execute("CREATE TEMP VIEW tx_file AS SELECT CAST(rowid + 1 AS BIGINT) AS row_no, "
+                        "* FROM csv_file")
+        except duckdb.Error:
+            _drop(con)
+            return None
+        reader = "DuckDB (CSV with typed columns)"
+    else:
+        return None
+    select = _native_select(con, src, config.collect.keep_pii, local, "tx_file")
+    if select is None:
+        _drop(con)
+        return None
+    try:
+        con.execute(f"CREATE TEMP TABLE tx_in AS {select}")
+    except duckdb.Error:
+        _drop(con)
+        return None
+    ledger.rows.extend(local.rows)
+    read = {"reader": reader}
+    if kind == "csv":
+        sniffed = con.execute(f"SELECT Delimiter FROM sniff_csv({_sql_text(str(path))})"
+                              ).fetchall()
+        read.update(encoding="utf-8", delimiter=src.sep or (sniffed[0][0] if sniffed else None))
+    return read
+
+
+def _plain_csv(src: SourceConfig, config: RunConfig) -> bool:
+    decimal = src.decimal or ("," if config.locale == "vi" else ".")
+    if decimal != "." or src.dayfirst is not None:
+        return False
+    if src.encoding and src.encoding.lower().replace("_", "-") not in ("utf-8", "utf8",
+                                                                       "utf-8-sig"):
+        return False
+    with src.path.open("rb") as handle:
+        head = handle.read(65536)
+    if src.path.suffix.lower() == ".gz":
+        import gzip
+
+        try:
+            with gzip.open(src.path, "rb") as handle:
+                head = handle.read(65536)
+        except OSError:
+            return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return err.start > len(head) - 4  # a character cut by the sample's end is fine
+    return True
+
+
+def _drop(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in ("DROP VIEW IF EXISTS tx_file", "DROP TABLE IF EXISTS csv_file",
+                      "DROP TABLE IF EXISTS tx_in"):
+        con.execute(statement)
 
 
 def _sql_text(text: str) -> str:
@@ -669,13 +760,17 @@ def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
     path = src.path
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = true")
-    native = None
-    if file_format(path) == "parquet" and path.is_file() and path.stat().st_size:
-        native = _native_select(con, src, config.collect.keep_pii, ledger)
     read = {"file": str(path), "format": file_format(path)}
+    labels = _labels(src)
+    native = _read_natively(con, src, config, ledger)
     if native is not None:
-        con.execute(f"CREATE TEMP TABLE tx_in AS {native}")
-        read["reader"] = "DuckDB (typed Parquet)"
+        try:
+            _check_lines(con, path, labels)
+        except DataError:  # the pandas parsers name the bad value exactly
+            _drop(con)
+            native = None
+    if native is not None:
+        read.update(native)
     else:
         raw = load_source("transactions", src)
         read.update(raw.attrs.get("read", {}))
@@ -685,7 +780,6 @@ def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
         con.register("tx_frame", frame)
         con.execute("CREATE TEMP TABLE tx_in AS SELECT * FROM tx_frame ORDER BY row_no")
         con.unregister("tx_frame")
-    labels = _labels(src)
     _check_lines(con, path, labels)
     columns = {row[0] for row in con.execute("DESCRIBE tx_in").fetchall()}
     n_rows, = con.execute("SELECT count(*) FROM tx_in").fetchall()[0]
