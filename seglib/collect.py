@@ -8,7 +8,6 @@ with the customers' attributes, survey answers, service effort and web activity.
 
 from __future__ import annotations
 
-import csv
 import fnmatch
 import json
 import re
@@ -24,6 +23,14 @@ import pandas as pd
 from seglib import rfm
 from seglib.config import CANONICAL_COLUMNS, RunConfig, SourceConfig, file_format
 from seglib.errors import DataError
+from seglib.readers import (
+    normalize_ids,
+    parse_dates,
+    parse_flags,
+    parse_numbers,
+    read_table,
+    row_of,
+)
 
 CHANNELS = ("online", "store", "phone")
 _CHANNEL_SYNONYMS = {
@@ -159,111 +166,6 @@ class _Ledger:
 # --------------------------------------------------------------------------- reading
 
 
-def _sniff_sep(path: Path, encoding: str) -> str:
-    with path.open("r", encoding=encoding, newline="") as handle:
-        sample = handle.read(65536)
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
-
-
-def read_table(path: Path, *, source: str, sheet: str | int | None = None,
-               sep: str | None = None, encoding: str | None = None) -> pd.DataFrame:
-    """Read a CSV, Excel or Parquet file as it is, with clear errors.
-
-    Parameters
-    ----------
-    path : Path
-        The file; its suffix picks the reader (``.csv``/``.txt``/``.tsv``,
-        ``.xlsx``/``.xlsm``, ``.parquet``; ``.gz`` CSVs are read too).
-    source : str
-        The source's name in the config, for messages.
-    sheet, sep, encoding
-        Excel sheet, CSV delimiter and CSV encoding; detected when not given.
-
-    Raises
-    ------
-    DataError
-        If the file is missing, empty, unreadable, or has a header but no rows.
-    """
-    where = f"data.{source} ({path})"
-    if not path.is_file():
-        raise DataError(f"{where}: file not found")
-    if path.stat().st_size == 0:
-        raise DataError(f"{where}: the file is empty (0 bytes)")
-    suffixes = [s.lower() for s in path.suffixes]
-    try:
-        if suffixes[-1:] == [".parquet"]:
-            table = pd.read_parquet(path)
-        elif suffixes[-1:] in ([".xlsx"], [".xlsm"], [".xls"]):
-            table = _read_excel(path, sheet, where)
-        else:
-            table = _read_csv(path, sep, encoding, where)
-    except DataError:
-        raise
-    except UnicodeDecodeError as err:
-        raise DataError(
-            f"{where}: the file is not {encoding or 'UTF-8'} text ({err.reason} at byte "
-            f"{err.start}); set data.{source}.encoding (e.g. cp1252, utf-16)"
-        ) from err
-    except (pd.errors.ParserError, ValueError, OSError) as err:
-        raise DataError(f"{where}: cannot be read as a table: {err}") from err
-    except Exception as err:  # pyarrow and openpyxl raise their own types
-        raise DataError(f"{where}: cannot be read as a table: {type(err).__name__}: {err}") from err
-    table.columns = [c.strip() if isinstance(c, str) else c for c in table.columns]
-    if table.columns.duplicated().any():
-        dupes = sorted(set(table.columns[table.columns.duplicated()]))
-        raise DataError(f"{where}: duplicated column name(s) {dupes}; each column needs one name")
-    if table.empty:
-        raise DataError(f"{where}: the file has a header but no data rows")
-    return table
-
-
-def _read_csv(path: Path, sep: str | None, encoding: str | None, where: str) -> pd.DataFrame:
-    with path.open("rb") as handle:
-        magic = handle.read(4)
-    if magic == b"PK\x03\x04" and path.suffix.lower() != ".gz":
-        raise DataError(f"{where}: this is an Excel workbook (or another zip file), not CSV "
-                        f"text; give it the .xlsx ending")
-    if magic == b"PAR1":
-        raise DataError(f"{where}: this is a Parquet file, not CSV text; give it the .parquet "
-                        f"ending")
-    enc = encoding or "utf-8-sig"
-    if path.suffix.lower() == ".gz":
-        sep = sep or ","
-    else:
-        sep = sep or _sniff_sep(path, enc)
-    try:
-        table = pd.read_csv(path, sep=sep, encoding=enc, dtype=str, keep_default_na=False,
-                            na_values=[""])
-    except pd.errors.EmptyDataError as err:
-        raise DataError(f"{where}: the file holds no columns (empty or blank lines only)") from err
-    # pandas renames a repeated header "x" to "x.1": report it as the duplicate it is.
-    repeated = [c for c in table.columns if re.fullmatch(r".+\.\d+", str(c))
-                and str(c).rsplit(".", 1)[0] in table.columns]
-    if repeated:
-        names = sorted({str(c).rsplit(".", 1)[0] for c in repeated})
-        raise DataError(f"{where}: duplicated column name(s) {names} in the header")
-    if any("\x00" in str(c) for c in table.columns):
-        raise DataError(f"{where}: the file is binary, not delimited text")
-    return table
-
-
-def _read_excel(path: Path, sheet: str | int | None, where: str) -> pd.DataFrame:
-    try:
-        book = pd.ExcelFile(path)
-    except Exception as err:
-        raise DataError(f"{where}: not a readable Excel workbook: {err}") from err
-    if sheet is None:
-        sheet = book.sheet_names[0]
-    elif isinstance(sheet, str) and sheet not in book.sheet_names:
-        raise DataError(f"{where}: no sheet named {sheet!r}; the workbook has {book.sheet_names}")
-    elif isinstance(sheet, int) and not 0 <= sheet < len(book.sheet_names):
-        raise DataError(f"{where}: no sheet number {sheet}; the workbook has {book.sheet_names}")
-    return pd.read_excel(book, sheet_name=sheet)
-
-
 def apply_mapping(table: pd.DataFrame, src: SourceConfig, source: str) -> pd.DataFrame:
     """Rename the client's columns to canonical names; unmapped columns keep their names."""
     missing = [(canon, col) for canon, col in src.columns.items() if col not in table.columns]
@@ -294,17 +196,12 @@ def _label(table: pd.DataFrame, canonical: str) -> str:
 # --------------------------------------------------------------------------- parsing
 
 
-def _row_of(mask: pd.Series) -> int:
-    """1-based data row of the first True in mask (the header is line 1)."""
-    return int(np.flatnonzero(mask.to_numpy())[0]) + 1
-
-
 def _no_blanks(blank: pd.Series, source: str, path: Path, label: str, what: str) -> None:
     """Raise a DataError naming the column and the first row where ``blank`` is True."""
     if blank.any():
         raise DataError(
             f"data.{source} ({path}): column {label}: {int(blank.sum())} row(s) have no "
-            f"{what}, first at data row {_row_of(blank)}; every row needs one"
+            f"{what}, first at data row {row_of(blank)}; every row needs one"
         )
 
 
@@ -317,104 +214,25 @@ def _require(table: pd.DataFrame, column: str, source: str, path: Path) -> None:
         )
 
 
-def normalize_ids(values: pd.Series) -> pd.Series:
-    """Return customer or order ids as trimmed strings (``17850.0`` becomes ``17850``)."""
-    if pd.api.types.is_integer_dtype(values):
-        return values.astype("string")
-    if pd.api.types.is_float_dtype(values):
-        whole = values.dropna()
-        if (whole == np.floor(whole)).all():
-            values = values.astype("Int64")
-    text = values.astype("string").str.strip()
-    text = text.str.replace(r"\.0$", "", regex=True)
-    return text.where(text.notna() & (text != ""), pd.NA).astype("string")
+def _numbers(values: pd.Series, source: str, label: str, path: Path, ledger: _Ledger,
+             src: SourceConfig | None = None, locale: str = "en") -> pd.Series:
+    """Parse numbers and money written as text; ambiguities read become ledger lines."""
+    numbers, notes = parse_numbers(values, source=source, label=label, path=path,
+                                   decimal=src.decimal if src is not None else None,
+                                   locale=locale)
+    for note in notes:
+        ledger.add(source, note, int(values.notna().sum()), action="read as the rule says")
+    return numbers
 
 
-def parse_numbers(values: pd.Series, source: str, column: str, path: Path) -> pd.Series:
-    """Parse a column as numbers; any text that is not a number is a DataError."""
-    if pd.api.types.is_numeric_dtype(values):
-        numbers = values.astype("float64")
-        text = values.astype("string")
-    else:
-        text = values.astype("string").str.strip().replace("", pd.NA)
-        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
-    bad = (text.notna() & numbers.isna()) | np.isinf(numbers.fillna(0))
-    if bad.any():
-        row = _row_of(bad)
-        raise DataError(
-            f"data.{source} ({path}): column {column}: {int(bad.sum())} value(s) are not "
-            f"numbers, first at data row {row}: {str(text[bad].iloc[0])!r}; expected numbers "
-            f"such as 1234.50"
-        )
-    return numbers.astype("float64")
-
-
-def _naive_utc(values: pd.Series) -> pd.Series:
-    """Datetimes without a time zone: zone-aware ones are converted to UTC first."""
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-    return values.astype("datetime64[ns]")
-
-
-def parse_dates(values: pd.Series, source: str, column: str, path: Path, *,
-                dayfirst: bool | None = None, required: bool = False) -> pd.Series:
-    """Parse a column of dates or date-times; anything unparseable is a DataError.
-
-    ISO dates (2025-01-31, with or without a time) are read as such. Other
-    layouts are read day first or month first as ``dayfirst`` says; when it is
-    not set and a value reads differently both ways (01/02/2025), the column is
-    ambiguous and the run stops rather than guess.
-    """
-    key = f"data.{source} ({path}): column {column}"
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed, text = _naive_utc(values), values
-    else:
-        text = values.astype("string").str.strip().replace("", pd.NA)
-        parsed = _naive_utc(pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
-                            if text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).any()
-                            else pd.to_datetime(text, errors="coerce", format="ISO8601"))
-        other = text.notna() & parsed.isna()
-        if other.any():
-            rest = text[other]
-            if dayfirst is None:
-                month_first = pd.to_datetime(rest, errors="coerce", format="mixed", dayfirst=False)
-                day_first = pd.to_datetime(rest, errors="coerce", format="mixed", dayfirst=True)
-                differ = month_first.notna() & day_first.notna() & (month_first != day_first)
-                if differ.any():
-                    first = differ.reindex(text.index, fill_value=False)
-                    raise DataError(
-                        f"{key}: dates such as {str(rest[differ].iloc[0])!r} (data row "
-                        f"{_row_of(first)}) read differently day first and month first; set "
-                        f"data.{source}.dayfirst: true (31/01/2025) or false (01/31/2025)"
-                    )
-                parsed.loc[other] = month_first.where(month_first.notna(), day_first)
-            else:
-                parsed.loc[other] = pd.to_datetime(rest, errors="coerce", format="mixed",
-                                                   dayfirst=dayfirst)
-        bad = text.notna() & parsed.isna()
-        if bad.any():
-            raise DataError(
-                f"{key}: {int(bad.sum())} value(s) are not dates, first at data row "
-                f"{_row_of(bad)}: {str(text[bad].iloc[0])!r}; expected dates such as 2025-03-31 "
-                f"or 2025-03-31 14:05"
-            )
-    if required:
-        _no_blanks(parsed.isna(), source, path, column, "date")
-    return parsed
-
-
-def _parse_flags(values: pd.Series, source: str, column: str, path: Path) -> pd.Series:
-    truthy = {"1", "true", "yes", "y", "t", "x"}
-    falsy = {"0", "false", "no", "n", "f", ""}
-    text = values.astype("string").str.strip().str.lower().fillna("")
-    text = text.str.replace(r"\.0$", "", regex=True)
-    bad = ~text.isin(truthy | falsy)
-    if bad.any():
-        raise DataError(
-            f"data.{source} ({path}): column {column}: value {str(values[bad].iloc[0])!r} at "
-            f"data row {_row_of(bad)} is not a yes/no flag; expected 1/0, true/false or yes/no"
-        )
-    return text.isin(truthy)
+def _dates(values: pd.Series, source: str, label: str, path: Path, ledger: _Ledger, *,
+           dayfirst: bool | None = None, required: bool = False) -> pd.Series:
+    """Parse dates; how an ambiguous layout was decided becomes a ledger line."""
+    dates, notes = parse_dates(values, source=source, label=label, path=path,
+                               dayfirst=dayfirst, required=required)
+    for note in notes:
+        ledger.add(source, note, int(values.notna().sum()), action="read as the rule says")
+    return dates
 
 
 def normalize_channel(values: pd.Series) -> pd.Series:
@@ -427,36 +245,40 @@ def normalize_channel(values: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- sources
 
 
-def _canonical_frame(raw: pd.DataFrame, path: Path, ledger: _Ledger, *,
-                     dayfirst: bool | None, keep_pii: bool) -> pd.DataFrame:
+def _canonical_frame(raw: pd.DataFrame, src: SourceConfig, ledger: _Ledger, *,
+                     locale: str, keep_pii: bool) -> pd.DataFrame:
     """Parse mapped transaction columns read as text (CSV, Excel, text Parquet) in pandas."""
-    src = "transactions"
+    path, config_src, src = src.path, src, "transactions"
     _require(raw, "customer_id", src, path)
     _require(raw, "date", src, path)
     tx = raw.copy()
     tx.insert(0, "row_no", np.arange(1, len(tx) + 1, dtype="int64"))
     tx["customer_id"] = normalize_ids(tx["customer_id"])
-    tx["date"] = parse_dates(tx["date"], src, _label(raw, "date"), path, dayfirst=dayfirst,
-                             required=True)
+    tx["date"] = _dates(tx["date"], src, _label(raw, "date"), path, ledger,
+                        dayfirst=config_src.dayfirst, required=True)
     if "amount" in tx.columns:
-        tx["amount"] = parse_numbers(tx["amount"], src, _label(raw, "amount"), path)
+        tx["amount"] = _numbers(tx["amount"], src, _label(raw, "amount"), path, ledger,
+                                config_src, locale)
     elif "quantity" in tx.columns and "unit_price" in tx.columns:
-        quantity = parse_numbers(tx["quantity"], src, _label(raw, "quantity"), path)
-        price = parse_numbers(tx["unit_price"], src, _label(raw, "unit_price"), path)
+        quantity = _numbers(tx["quantity"], src, _label(raw, "quantity"), path, ledger,
+                            config_src, locale)
+        price = _numbers(tx["unit_price"], src, _label(raw, "unit_price"), path, ledger,
+                         config_src, locale)
         tx["quantity"], tx["unit_price"] = quantity, price
         tx["amount"] = quantity * price
     else:
         _no_amount(path)
     for column in ("quantity", "unit_price", "margin"):
         if column in tx.columns and not pd.api.types.is_float_dtype(tx[column]):
-            tx[column] = parse_numbers(tx[column], src, _label(raw, column), path)
+            tx[column] = _numbers(tx[column], src, _label(raw, column), path, ledger,
+                                  config_src, locale)
     _no_blanks(tx["amount"].isna(), src, path, _label(raw, "amount"), "amount")
     if "order_id" in tx.columns:
         tx["order_id"] = normalize_ids(tx["order_id"])
         _no_blanks(tx["order_id"].isna(), src, path, _label(raw, "order_id"), "order id")
     for column in ("special_occasion", "returned", "cancelled"):
         if column in tx.columns:
-            tx[column] = _parse_flags(tx[column], src, _label(raw, column), path)
+            tx[column] = parse_flags(tx[column], source=src, label=_label(raw, column), path=path)
     if "channel" in tx.columns:
         tx["channel"] = normalize_channel(tx["channel"])
     if "category" in tx.columns:
@@ -775,7 +597,7 @@ def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
         raw = load_source("transactions", src)
         read.update(raw.attrs.get("read", {}))
         read["reader"] = "pandas (parsed as text)"
-        frame = _canonical_frame(raw, path, ledger, dayfirst=src.dayfirst,
+        frame = _canonical_frame(raw, src, ledger, locale=config.locale,
                                  keep_pii=config.collect.keep_pii)
         con.register("tx_frame", frame)
         con.execute("CREATE TEMP TABLE tx_in AS SELECT * FROM tx_frame ORDER BY row_no")
@@ -985,13 +807,14 @@ def test_account_mask(table: pd.DataFrame, patterns: Iterable[str]) -> pd.Series
 
 
 def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger, keep_pii: bool,
-                      test_accounts: Iterable[str] = ()) -> tuple[pd.DataFrame, list[str]]:
+                      test_accounts: Iterable[str] = (), src: SourceConfig | None = None,
+                      locale: str = "en") -> tuple[pd.DataFrame, list[str]]:
     """Return the customers table (canonical ids, numbers parsed, PII removed) and test ids.
 
     Customers matching a ``collect.test_accounts`` pattern are taken out (a ledger
     line) and their ids returned, so that their orders are excluded too.
     """
-    src = "customers"
+    config_src, src = src, "customers"
     _require(raw, "customer_id", src, path)
     customers = raw.copy()
     customers["customer_id"] = normalize_ids(customers["customer_id"])
@@ -1001,7 +824,7 @@ def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger, keep_pii: 
     if dupes.any():
         raise DataError(
             f"data.customers ({path}): column {id_label}: {int(dupes.sum())} id(s) appear more "
-            f"than once, first at data row {_row_of(dupes)}: "
+            f"than once, first at data row {row_of(dupes)}: "
             f"{customers['customer_id'][dupes].iloc[0]!r}; the customers file needs one row per "
             f"customer"
         )
@@ -1013,8 +836,9 @@ def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger, keep_pii: 
                    examples=test_ids[:3])
         customers = customers[~tests].reset_index(drop=True)
     customers = remove_pii(customers, src, ledger, keep_pii, flags=True)
-    customers = _numeric_where_possible(customers, src, path, ledger, exclude={"customer_id"})
-    _check_ranges(customers, src, path)
+    customers = _numeric_where_possible(customers, "customers", path, ledger,
+                                        exclude={"customer_id"}, src=config_src, locale=locale)
+    _check_ranges(customers, "customers", path)
     return customers, test_ids
 
 
@@ -1036,7 +860,7 @@ def _check_ranges(table: pd.DataFrame, source: str, path: Path) -> None:
             span = f"from {low} to {high}" if high is not None else f"of at least {low}"
             raise DataError(
                 f"data.{source} ({path}): column {_label(table, column)}: "
-                f"{int(bad.sum())} value(s) out of range, first at data row {_row_of(bad)}: "
+                f"{int(bad.sum())} value(s) out of range, first at data row {row_of(bad)}: "
                 f"{values[bad].iloc[0]:g}; expected values {span}"
             )
 
@@ -1049,12 +873,15 @@ NA_TOKENS = frozenset({"n/a", "na", "nan", "null", "none", "unknown", "-", "--",
 
 
 def _numeric_where_possible(table: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
-                            exclude: Iterable[str]) -> pd.DataFrame:
+                            exclude: Iterable[str], src: SourceConfig | None = None,
+                            locale: str = "en") -> pd.DataFrame:
     """Turn columns of numbers into floats, with "n/a"-style text read as missing.
 
-    A known numeric attribute (age, income, ...) or a column of at least 20
-    values that are 95 % numbers must be all numbers: any other text in it is a
-    DataError naming the column and the row. Other text columns stay text.
+    Money written as text (``1.234.567 ₫``, ``$1,234.50``) is read with the
+    locale's conventions (see :func:`seglib.readers.parse_numbers`). A known
+    numeric attribute (age, income, ...) or a column of at least 20 values that
+    are 95 % numbers must be all numbers: any other text in it is a DataError
+    naming the column and the row. Other text columns stay text.
     """
     table = table.copy()
     exclude = set(exclude)
@@ -1070,12 +897,23 @@ def _numeric_where_possible(table: pd.DataFrame, source: str, path: Path, ledger
         if not filled.any():
             continue
         numeric = (numbers.notna() & filled).sum() / filled.sum()
+        if numeric < 1 and cleaned[filled].str.contains(r"\d", regex=True).mean() >= 0.5:
+            try:
+                money, notes = parse_numbers(cleaned, source=source, label=_label(table, column),
+                                             path=path, locale=locale,
+                                             decimal=src.decimal if src is not None else None)
+            except DataError:
+                pass
+            else:
+                numbers, numeric = money, 1.0
+                for note in notes:
+                    ledger.add(source, note, int(filled.sum()), action="read as the rule says")
         must = column in NUMERIC_ATTRIBUTES or (filled.sum() >= 20 and numeric >= 0.95)
         if numeric < 1 and must:
             bad = filled & numbers.isna()
             raise DataError(
                 f"data.{source} ({path}): column {_label(table, column)}: {int(bad.sum())} "
-                f"value(s) are not numbers, first at data row {_row_of(bad)}: "
+                f"value(s) are not numbers, first at data row {row_of(bad)}: "
                 f"{str(cleaned[bad].iloc[0])!r}; expected numbers (leave a cell blank, or write "
                 f"n/a, when the value is unknown)"
             )
@@ -1116,7 +954,8 @@ def prepare_service(raw: pd.DataFrame, path: Path, ledger: _Ledger) -> pd.DataFr
     table = _customer_rows(raw, "service", path, ledger)
     per = table.groupby("customer_id").size().rename("service_contacts").to_frame()
     if "effort_score" in table.columns:
-        effort = parse_numbers(table["effort_score"], "service", _label(raw, "effort_score"), path)
+        effort = _numbers(table["effort_score"], "service", _label(raw, "effort_score"), path,
+                          ledger)
         per["service_effort"] = effort.groupby(table["customer_id"]).mean()
     return per
 
@@ -1132,14 +971,14 @@ def prepare_web(raw: pd.DataFrame, path: Path, ledger: _Ledger,
     table = raw.copy()
     first = None
     if "first_visit" in table.columns:
-        table["first_visit"] = parse_dates(table["first_visit"], "web",
-                                           _label(raw, "first_visit"), path, dayfirst=dayfirst)
+        table["first_visit"] = _dates(table["first_visit"], "web", _label(raw, "first_visit"),
+                                      path, ledger, dayfirst=dayfirst)
         ids = normalize_ids(table["customer_id"]) if "customer_id" in table.columns else None
         if ids is not None:
             first = table["first_visit"].groupby(ids).min().rename("web_first_visit")
     if "last_visit" in table.columns and as_of is not None:
-        visits = parse_dates(table["last_visit"], "web", _label(raw, "last_visit"), path,
-                             dayfirst=dayfirst)
+        visits = _dates(table["last_visit"], "web", _label(raw, "last_visit"), path, ledger,
+                        dayfirst=dayfirst)
         table["recency_days"] = (as_of.normalize() - visits.dt.normalize()).dt.days
     table = table.drop(columns=[c for c in ("last_visit", "first_visit") if c in table.columns])
     per = _per_customer(table, "web", path, ledger, prefix="web_")
@@ -1270,7 +1109,8 @@ def collect(config: RunConfig) -> Collected:
         src = sources["customers"]
         raw = _load("customers", src, reads)
         customers, test_ids = prepare_customers(raw, src.path, ledger, config.collect.keep_pii,
-                                                test_accounts=config.collect.test_accounts)
+                                                test_accounts=config.collect.test_accounts,
+                                                src=src, locale=config.locale)
     transactions, as_of = None, None
     table = customers
     if "transactions" in sources:

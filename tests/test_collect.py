@@ -119,7 +119,7 @@ data:
 
 BAD_TRANSACTIONS = {
     "unparseable date": ({"c": ["a", "b"], "d": ["2024-01-01", "31/31/2024"], "v": ["1", "2"]},
-                         ["'d'", "row 2", "31/31/2024", "not dates"]),
+                         ["'d'", "row 2", "31/31/2024", "not valid dates"]),
     "text in amount": ({"c": ["a", "b"], "d": ["2024-01-01", "2024-01-02"], "v": ["1", "ten"]},
                        ["'v'", "row 2", "'ten'", "not numbers"]),
     "blank amount": ({"c": ["a", "b"], "d": ["2024-01-01", "2024-01-02"], "v": ["1", ""]},
@@ -149,7 +149,7 @@ data:
     (b"", "empty (0 bytes)"),
     (b"customer_id,age\n", "header but no data rows"),
     (b"customer_id,age,age\nA,1,2\n", "duplicated column"),
-    (b"\n\n", "no columns"),
+    (b"\n\n", "blank lines only"),
 ])
 def test_unusable_customer_files(tmp_path, content, expected):
     (tmp_path / "c.csv").write_bytes(content)
@@ -178,19 +178,22 @@ def test_blank_and_duplicate_customer_ids_are_errors(tmp_path):
         run_collect(tmp_path)
 
 
-def test_non_utf8_file_asks_for_an_encoding(tmp_path):
-    (tmp_path / "c.csv").write_bytes("customer_id,city\n1,Zürich\n".encode("cp1252"))
+def test_non_utf8_file_is_detected_and_reported(tmp_path):
+    (tmp_path / "c.csv").write_bytes("customer_id;city\n1;Zürich\n".encode("cp1252"))
     write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv}\n")
+    result = run_collect(tmp_path)
+    assert result.customers["city"].iloc[0] == "Zürich"
+    read = collect.reads_table(result).loc["customers"]
+    assert (read["encoding"], read["delimiter"]) == ("cp1252", ";")
+    write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv, encoding: utf-16}\n")
     with pytest.raises(DataError, match="encoding"):
         run_collect(tmp_path)
-    write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv, encoding: cp1252}\n")
-    assert run_collect(tmp_path).customers["city"].iloc[0] == "Zürich"
 
 
 def test_binary_garbage_is_a_data_error(tmp_path):
     (tmp_path / "c.parquet").write_bytes(bytes(range(256)) * 4)
     write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.parquet}\n")
-    with pytest.raises(DataError, match="cannot be read"):
+    with pytest.raises(DataError, match="c.parquet.*not a Parquet file"):
         run_collect(tmp_path)
 
 
@@ -220,7 +223,7 @@ data:
 
 
 def test_ambiguous_day_month_dates_stop_the_run(tmp_path):
-    pd.DataFrame({"c": ["a", "a", "b"], "d": ["01/02/2025", "13/02/2025", "05/04/2025"],
+    pd.DataFrame({"c": ["a", "a", "b"], "d": ["01/02/2025", "03/02/2025", "05/04/2025"],
                   "v": [1, 2, 3]}).to_csv(tmp_path / "t.csv", index=False)
     _orders_config(tmp_path)
     with pytest.raises(DataError) as err:
@@ -234,6 +237,20 @@ def test_ambiguous_day_month_dates_stop_the_run(tmp_path):
     _orders_config(tmp_path, "    dayfirst: false\n")
     table = run_collect(tmp_path).customers.set_index("customer_id")
     assert table.loc["a", "first_purchase"] == pd.Timestamp("2025-01-02")
+
+
+def test_a_date_that_reads_one_way_only_decides_the_column_with_a_ledger_note(tmp_path):
+    pd.DataFrame({"c": ["a", "a", "b"], "d": ["01/02/2025", "13/02/2025", "05/04/2025"],
+                  "v": [1, 2, 3]}).to_csv(tmp_path / "t.csv", index=False)
+    _orders_config(tmp_path)
+    result = run_collect(tmp_path)
+    table = result.customers.set_index("customer_id")
+    assert table.loc["a", "first_purchase"] == pd.Timestamp("2025-02-01")
+    note = result.ledger[result.ledger["rule"].str.contains("could be read day first")]
+    assert len(note) == 1 and "'13/02/2025'" in note["rule"].iloc[0]
+    _orders_config(tmp_path, "    dayfirst: false\n")
+    with pytest.raises(DataError, match="'13/02/2025'.*|not valid dates"):
+        run_collect(tmp_path)
 
 
 def test_blank_date_names_column_and_row(tmp_path):
