@@ -192,14 +192,15 @@ def outlier_cap(con: duckdb.DuckDBPyConnection, iqr: float) -> float | None:
 #: (0 for customers without a repeat purchase).
 CLV_SQL = """
     clv_days AS (
-        SELECT customer_id, date_trunc('day', date) AS day, sum(value) AS value
+        SELECT customer_id, date_trunc('{unit}', date) AS day, sum(value) AS value
         FROM purchases GROUP BY customer_id, day
     ),
     clv AS (
         SELECT customer_id,
                count(*) - 1 AS frequency,
-               date_diff('day', min(day), max(day)) AS recency,
-               date_diff('day', min(day), CAST($as_of_day AS TIMESTAMP)) AS "T",
+               date_diff('{unit}', min(day), max(day)) AS recency,
+               date_diff('{unit}', min(day), date_trunc('{unit}', CAST($as_of_day AS TIMESTAMP)))
+                   AS "T",
                CASE WHEN count(*) > 1
                     THEN CAST((sum(value) - arg_min(value, day)) AS DOUBLE) / (count(*) - 1)
                     ELSE 0 END AS monetary_value
@@ -231,6 +232,10 @@ def orders_sql(columns: list[str], rules: Rules) -> str:
         cols.append("bool_or(coalesce(special_occasion, FALSE)) AS special_occasion")
     return (f"SELECT {', '.join(cols)} FROM tx WHERE status = 'purchase' "
             f"GROUP BY customer_id, order_id")
+
+
+#: Periods of the CLV summary: ``freq`` as in lifetimes / pandas, and DuckDB's unit.
+PERIODS = {"D": "day", "W": "week", "M": "month"}
 
 
 def customer_sql(columns: list[str], categories: list[str], rules: Rules) -> str:
@@ -304,7 +309,7 @@ def customer_sql(columns: list[str], categories: list[str], rules: Rules) -> str
         FROM orders
     ),
     purchases AS (SELECT customer_id, date, value FROM valued),
-    {CLV_SQL.strip()},
+    {CLV_SQL.strip().replace('{unit}', 'day')},
     per AS (
         SELECT customer_id, {', '.join(per)} FROM valued GROUP BY customer_id
     ),
@@ -391,7 +396,7 @@ def customer_table(con: duckdb.DuckDBPyConnection, rules: Rules,
 
 def rfm_summary(transactions: pd.DataFrame | str | Path, *, customer_id: str = "customer_id",
                 date: str = "date", amount: str = "amount",
-                as_of: pd.Timestamp | str | None = None) -> pd.DataFrame:
+                as_of: pd.Timestamp | str | None = None, freq: str = "D") -> pd.DataFrame:
     """Summarise transactions for customer-lifetime-value models, one row per customer.
 
     The conventions are those of the CLV literature (lifetimes'
@@ -406,6 +411,9 @@ def rfm_summary(transactions: pd.DataFrame | str | Path, *, customer_id: str = "
     - ``monetary_value``: mean value of the repeat purchase days (the first
       day left out), 0 without repeat purchases.
 
+    With ``freq="W"`` or ``"M"`` the periods are weeks (Monday to Sunday) or
+    calendar months instead of days.
+
     Parameters
     ----------
     transactions : DataFrame or path
@@ -414,6 +422,8 @@ def rfm_summary(transactions: pd.DataFrame | str | Path, *, customer_id: str = "
         Their column names.
     as_of : Timestamp, optional
         End of observation; default: the day of the last purchase.
+    freq : {"D", "W", "M"}
+        The purchase period: day, week or month.
 
     Returns
     -------
@@ -421,6 +431,8 @@ def rfm_summary(transactions: pd.DataFrame | str | Path, *, customer_id: str = "
         Indexed by customer id, sorted, with ``frequency``, ``recency``, ``T``
         and ``monetary_value``.
     """
+    if freq not in PERIODS:
+        raise ValueError(f"freq must be one of {', '.join(PERIODS)}; got {freq!r}")
     con = duckdb.connect()
     if isinstance(transactions, str | Path):
         source = f"read_parquet({_quote(str(transactions))})"
@@ -437,7 +449,8 @@ def rfm_summary(transactions: pd.DataFrame | str | Path, *, customer_id: str = "
         as_of = con.execute("SELECT max(date) FROM purchases").fetchall()[0][0]
     day = pd.Timestamp(as_of).normalize().to_pydatetime()
     table = con.execute(
-        f"WITH {CLV_SQL.strip()} SELECT * FROM clv ORDER BY customer_id", {"as_of_day": day}
+        f"WITH {CLV_SQL.strip().replace('{unit}', PERIODS[freq])} SELECT * FROM clv "
+        f"ORDER BY customer_id", {"as_of_day": day}
     ).df()
     con.close()
     return table.set_index("customer_id")

@@ -235,3 +235,17 @@ def test_buying_psychology_from_first_visit_to_first_purchase():
         "instant", "hesitant", "researched", "bought before visiting"]
     assert pd.isna(table["buying_psychology"].iloc[4])
     assert table["days_to_first_purchase"].tolist()[:4] == [0, 8, 59, -5]
+
+
+def test_rfm_summary_in_weeks_and_months():
+    tx = pd.DataFrame({"customer_id": ["a", "a", "a", "a"],
+                       "date": pd.to_datetime(["2025-01-06", "2025-01-08", "2025-01-20",
+                                               "2025-03-02"]),
+                       "amount": [1.0, 2.0, 4.0, 8.0]})
+    # weeks (Mon-Sun): Jan 6-12 (3), Jan 20-26 (4), Feb 24-Mar 2 (8); end in the week of Mar 31
+    weeks = rfm_summary(tx, as_of="2025-03-31", freq="W")
+    assert weeks.loc["a"].tolist() == [2, 7, 12, 6.0]
+    months = rfm_summary(tx, as_of="2025-03-31", freq="M")  # January (7), March (8)
+    assert months.loc["a"].tolist() == [1, 2, 2, 8.0]
+    with pytest.raises(ValueError, match="freq"):
+        rfm_summary(tx, freq="Y")
