@@ -103,6 +103,7 @@ FEATURES: dict[str, tuple[str, str, str]] = {
                   "customers"),
     "service_contacts": ("number of support contacts", "contacts", "service"),
     "service_effort": ("mean effort score of the support contacts", "1-10", "service"),
+    "web_first_visit": ("date of the customer's first recorded web visit", "date", "web"),
     "days_to_first_purchase": ("days from the first web visit to the first purchase",
                                "days", "web + transactions"),
     "buying_psychology": ("instant (bought within a day of the first visit), hesitant (2 to 14 "
@@ -1095,7 +1096,8 @@ def load_source(name: str, src: SourceConfig) -> pd.DataFrame:
 
 def _load(name: str, src: SourceConfig, reads: list[dict]) -> pd.DataFrame:
     table = load_source(name, src)
-    reads.append({"source": name, **table.attrs.get("read", {"file": str(src.path)})})
+    reads.append({"source": name, "reader": "pandas",
+                  **table.attrs.get("read", {"file": str(src.path)})})
     return table
 
 

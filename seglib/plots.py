@@ -22,6 +22,7 @@ def notebook_style() -> None:
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_columns", 40)
     pd.set_option("display.precision", 3)
+    pd.set_option("display.max_rows", 300)  # the data dictionary is read in full
 
 
 def rfm_distributions(customers: pd.DataFrame) -> plt.Figure | None:

@@ -115,6 +115,7 @@ tbody tr:nth-child(even) { background: #f6f8fa; }
 table.dataframe { border: 1px solid #d0d7de; }
 table.dataframe td, table.dataframe thead th { text-align: right; }
 table.dataframe tbody th { text-align: left; font-weight: 600; }
+table.dataframe td.text { text-align: left; }
 blockquote { margin: 1rem 0; padding: 0 1rem; color: #57606a; border-left: 4px solid #d0d7de; }
 .math { font-family: "Cambria Math", "STIX Two Math", serif; }
 div.math { margin: 0.8rem 0; text-align: center; }
@@ -345,7 +346,7 @@ def _render_mimebundle(
         if mime == "text/html":
             if _is_active_html(value):
                 continue
-            return f'<div class="output output-html">\n{value}\n</div>'
+            return f'<div class="output output-html">\n{_align_text_cells(value)}\n</div>'
         if mime == "text/markdown":
             return f'<div class="output output-markdown">\n{render_markdown(value)}</div>'
         text = _clean_terminal_text(value)
@@ -353,6 +354,21 @@ def _render_mimebundle(
             return None
         return f'<div class="output output-text">{_pre(text)}</div>'
     return None
+
+
+_CELL = re.compile(r"<td>(.*?)</td>", re.DOTALL)
+_NUMBER_CELL = re.compile(r"^\s*(?:[-+]?[\d,.\s]*\d[\d,.]*\s*%?|nan|NaN|<NA>|None|True|False|"
+                          r"\.\.\.|…)?\s*$")
+
+
+def _align_text_cells(table_html: str) -> str:
+    """Left-align table cells holding words; numbers stay right-aligned to compare digits."""
+    def align(match: re.Match) -> str:
+        if _NUMBER_CELL.match(match.group(1)):
+            return match.group(0)
+        return f'<td class="text">{match.group(1)}</td>'
+
+    return _CELL.sub(align, table_html)
 
 
 def _image(mime: str, base64_data: str, image_metadata: Mapping[str, Any]) -> str:

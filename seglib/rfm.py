@@ -268,7 +268,7 @@ def customer_sql(columns: list[str], categories: list[str], rules: Rules) -> str
     category_cols = ""
     if "category" in has:
         shares = ",\n".join(
-            f"CAST(sum({value}) FILTER (WHERE category = {_quote(c)}) AS DOUBLE) "
+            f"coalesce(CAST(sum({value}) FILTER (WHERE category = {_quote(c)}) AS DOUBLE), 0) "
             f"/ nullif(CAST(sum({value}) AS DOUBLE), 0) AS {_ident(category_column(c))}"
             for c in categories)
         category = f""",

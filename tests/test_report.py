@@ -378,3 +378,13 @@ def test_raw_html_in_markdown_output_is_shown_as_text_never_markup(tmp_path):
     page = build(tmp_path, [code(outputs=[new_output("display_data", data=data)])])
     assert "<svg" not in page and "<h1>PWNED" not in page and 'href="javascript' not in page
     assert "&lt;svg onload=alert(5)&gt;" in page and "PWNED" in page
+
+
+def test_table_cells_of_words_are_left_aligned_numbers_right():
+    from seglib.report import _align_text_cells
+
+    html = "<tr><td>1,234.50</td><td>age in years</td><td>0.93</td><td>NaN</td><td>-5%</td></tr>"
+    aligned = _align_text_cells(html)
+    assert '<td class="text">age in years</td>' in aligned
+    for number in ("1,234.50", "0.93", "NaN", "-5%"):
+        assert f"<td>{number}</td>" in aligned
