@@ -446,3 +446,46 @@ def test_header_spaces_and_excel_named_csv(tmp_path):
     (tmp_path / "c.csv").write_bytes((tmp_path / "book.xlsx").read_bytes())
     with pytest.raises(DataError, match="Excel workbook .* not CSV"):
         run_collect(tmp_path)
+
+
+def _cp1258(text: str) -> bytes:
+    """Windows-1258 as Vietnamese software writes it: tone marks as combining characters."""
+    import unicodedata
+
+    out = b""
+    for char in text:
+        try:
+            out += char.encode("cp1258")
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", char)
+            out += (unicodedata.normalize("NFC", parts[:-1]) + parts[-1]).encode("cp1258")
+    return out
+
+
+def test_a_vietnamese_shop_export_reads_as_meant(tmp_path):
+    """cp1258, semicolons, day-first dates with times and money as text, with locale vi."""
+    lines = ["Mã KH;Số HĐ;Ngày mua;Thành tiền;Kênh",
+             "KH01;HD1;31/01/2025 09:15;1.234.567 ₫;Cửa hàng",
+             "KH01;HD2;05/02/2025 18:00;2.500.000 ₫;online",
+             "KH02;HD3;01/02/2025 08:00;990.000 ₫;web"]
+    (tmp_path / "don_hang.csv").write_bytes(_cp1258("\r\n".join(lines) + "\r\n"))
+    write_config(tmp_path, """
+client: cửa hàng
+locale: vi
+data:
+  transactions:
+    path: don_hang.csv
+    columns: {customer_id: Mã KH, order_id: Số HĐ, date: Ngày mua, amount: Thành tiền,
+              channel: Kênh}
+""")
+    before = file_hash(tmp_path / "don_hang.csv")
+    result = run_collect(tmp_path)
+    table = result.customers.set_index("customer_id")
+    assert table.loc["KH01", "revenue"] == 3_734_567
+    assert table.loc["KH02", "revenue"] == 990_000
+    assert table.loc["KH01", "first_purchase"] == pd.Timestamp("2025-01-31 09:15")
+    assert table.loc["KH01", "online_share"] == 0.5
+    read = collect.reads_table(result).loc["transactions"]
+    assert (read["encoding"], read["delimiter"], read["reader"]) == (
+        "cp1258", ";", "pandas (parsed as text)")
+    assert file_hash(tmp_path / "don_hang.csv") == before
