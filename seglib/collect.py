@@ -405,6 +405,11 @@ def _read_natively(con: duckdb.DuckDBPyConnection, src: SourceConfig, config: Ru
         return None
     local = _Ledger()
     if kind == "parquet":
+        with path.open("rb") as handle:
+            if handle.read(4) != b"PAR1":
+                raise DataError(f"data.transactions ({path}): not a Parquet file (it does not "
+                                f"start with the Parquet marker PAR1); if it is CSV text, give "
+                                f"it the .csv ending")
         source = f"read_parquet({_sql_text(str(path))}, file_row_number = true)"
         try:
             con.execute(f"CREATE TEMP VIEW tx_file AS SELECT CAST(file_row_number + 1 AS BIGINT) "
@@ -414,12 +419,18 @@ def _read_natively(con: duckdb.DuckDBPyConnection, src: SourceConfig, config: Ru
                             f"{str(err).splitlines()[0]}") from err
         reader = "DuckDB (typed Parquet)"
     elif kind == "csv" and _plain_csv(src, config):
+        # The first rows through the pandas reader: the header's checks (duplicated or
+        # blank names, ...) and the detected delimiter, which DuckDB is then told to use.
+        head = read_table(path, source="transactions", sep=src.sep, encoding=src.encoding,
+                          nrows=1000)
+        head_read = head.attrs.get("read", {})
+        if not str(head_read.get("encoding", "")).lower().startswith("utf"):
+            return None
         ids = {col: "VARCHAR" for canon, col in src.columns.items()
                if canon in ("customer_id", "order_id")}
         options = ["header = true", "dateformat = '%Y-%m-%d'",
-                   "timestampformat = '%Y-%m-%d %H:%M:%S'", "strict_mode = true"]
-        if src.sep:
-            options.append(f"delim = {_sql_text(src.sep)}")
+                   "timestampformat = '%Y-%m-%d %H:%M:%S'", "strict_mode = true",
+                   f"delim = {_sql_text(head_read.get('delimiter') or src.sep or ',')}"]
         if ids:
             types = ", ".join(f"{_sql_text(c)}: 'VARCHAR'" for c in ids)
             options.append(f"types = {{{types}}}")
@@ -428,7 +439,11 @@ def _read_natively(con: duckdb.DuckDBPyConnection, src: SourceConfig, config: Ru
                         f"read_csv({_sql_text(str(path))}, {', '.join(options)})")
             con.execute("CREATE TEMP VIEW tx_file AS SELECT CAST(rowid + 1 AS BIGINT) AS row_no, "
                         "* FROM csv_file")
+            names = [row[0] for row in con.execute("DESCRIBE csv_file").fetchall()]
         except duckdb.Error:
+            _drop(con)
+            return None
+        if names != [str(c) for c in head.columns]:  # DuckDB saw another header: let pandas
             _drop(con)
             return None
         reader = "DuckDB (CSV with typed columns)"
@@ -446,9 +461,7 @@ def _read_natively(con: duckdb.DuckDBPyConnection, src: SourceConfig, config: Ru
     ledger.rows.extend(local.rows)
     read = {"reader": reader}
     if kind == "csv":
-        sniffed = con.execute(f"SELECT Delimiter FROM sniff_csv({_sql_text(str(path))})"
-                              ).fetchall()
-        read.update(encoding="utf-8", delimiter=src.sep or (sniffed[0][0] if sniffed else None))
+        read.update({k: v for k, v in head_read.items() if k not in ("rows", "notes")})
     return read
 
 
@@ -513,7 +526,8 @@ def _labels(src: SourceConfig) -> dict[str, str]:
             for canon, client in src.columns.items()}
 
 
-def default_as_of(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> pd.Timestamp:
+def default_as_of(con: duckdb.DuckDBPyConnection, path: Path | str = "",
+                  label: str = "'date'") -> pd.Timestamp:
     """End of observation when none is configured: midnight after the last order.
 
     An order dated after the run's own clock (a typo such as 2205 for 2025) would
@@ -535,7 +549,8 @@ def default_as_of(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> pd.T
             f"WHERE date > ? ORDER BY row_no LIMIT 1", [limit]).fetchall()[0]
         of_order = f" (order {order!r})" if order is not None else ""
         raise DataError(
-            f"data.transactions ({path}): {count} order(s) are dated in the future, "
+            f"data.transactions ({path}): column {label}: {count} order(s) are dated in the "
+            f"future, "
             f"e.g. {pd.Timestamp(date)} at data row {row_no} for customer {customer!r}"
             f"{of_order}; correct them, or set collect.as_of to end the observation "
             f"before them"
@@ -616,7 +631,7 @@ def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
     else:
         _check_order_owners(con, path, labels.get("order_id", "'order_id'"))
     as_of = (pd.Timestamp(config.collect.as_of) if config.collect.as_of
-             else default_as_of(con, path))
+             else default_as_of(con, path, labels.get("date", "'date'")))
     rules = rfm.Rules(as_of=as_of if config.collect.as_of else None,
                       test_accounts=tuple(config.collect.test_accounts),
                       cancelled_orders=config.collect.cancelled_orders,

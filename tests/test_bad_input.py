@@ -1,0 +1,324 @@
+"""Malformed client inputs, each run through the CLI: one clear message and exit code 2.
+
+Every case builds its files in a temporary folder and runs
+``seglib run config.yaml --out run``. Whatever is wrong, the run must
+
+* exit with code 2 (bad input or config), not 1 and not a crash;
+* say so in one short message (no traceback) that names the file, and the client's
+  column (or the config key) and the 1-based data row where they apply;
+* leave the input files byte for byte as they were;
+* write no ``report.html``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import file_hash, write_config
+from seglib.cli import main
+
+HEADER = ["Cust No", "Order No", "Order Date", "Total"]
+#: A valid order table; each case breaks one thing in it.
+ROWS = [
+    ["C1", "O1", "2025-01-05", "10.50"],
+    ["C1", "O2", "2025-02-05", "20.00"],
+    ["C2", "O3", "2025-01-07", "15.00"],
+    ["C3", "O4", "2025-03-01", "7.25"],
+    ["C2", "O5", "2025-03-09", "30.00"],
+    ["C4", "O6", "2025-03-10", "12.00"],
+]
+MAPPING = '{customer_id: "Cust No", order_id: "Order No", date: "Order Date", amount: "Total"}'
+
+CUSTOMER_HEADER = ["Cust No", "Age Years", "City"]
+CUSTOMER_ROWS = [
+    ["C1", "34", "Hanoi"],
+    ["C2", "41", "Hue"],
+    ["C3", "29", "Da Nang"],
+    ["C4", "55", "Hanoi"],
+    ["C5", "62", "Hue"],
+]
+CUSTOMER_MAPPING = '{customer_id: "Cust No", age: "Age Years"}'
+
+
+def csv_text(header: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def changed(rows: list[list[str]], row: int, column: int, value: str) -> list[list[str]]:
+    """A copy of ``rows`` with one cell changed (``row`` 1-based, as messages count)."""
+    copy = [list(r) for r in rows]
+    copy[row - 1][column] = value
+    return copy
+
+
+def orders_config(path: str, *, extra: str = "", mapping: str = MAPPING,
+                  options: str = "") -> str:
+    return f"""
+client: bad-input
+data:
+  transactions:
+    path: "{path}"
+    columns: {mapping}
+{options}{extra}"""
+
+
+def customers_config(path: str, *, extra: str = "") -> str:
+    return f"""
+client: bad-input
+data:
+  customers:
+    path: "{path}"
+    columns: {CUSTOMER_MAPPING}
+{extra}"""
+
+
+@dataclass
+class Case:
+    """One malformed input: ``build`` writes the files and returns the config text."""
+
+    build: Callable[[Path], str]
+    files: tuple[str, ...]               # file names the message must name
+    column: str | None = None            # client's column (or config key) to name
+    row: str | int | None = None         # data row to name: a number, or a regex
+    also: tuple[str, ...] = ()           # further words the message must hold
+
+
+def _write(tmp: Path, name: str, content: str | bytes) -> Path:
+    path = tmp / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def orders_file(content: str | bytes, name: str = "orders.csv", **config) -> Callable:
+    def build(tmp: Path) -> str:
+        _write(tmp, name, content)
+        return orders_config(name, **config)
+    return build
+
+
+def customers_file(content: str | bytes, name: str = "customers.csv") -> Callable:
+    def build(tmp: Path) -> str:
+        _write(tmp, name, content)
+        return customers_config(name)
+    return build
+
+
+def _excel_bytes(sheet: str = "Orders") -> bytes:
+    buffer = io.BytesIO()
+    pd.DataFrame(ROWS, columns=HEADER).to_excel(buffer, sheet_name=sheet, index=False)
+    return buffer.getvalue()
+
+
+def _parquet_bytes() -> bytes:
+    buffer = io.BytesIO()
+    pd.DataFrame(ROWS, columns=HEADER).to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _random_bytes(n: int, seed: int) -> bytes:
+    return np.random.default_rng(seed).integers(0, 256, n, dtype=np.uint8).tobytes()
+
+
+def _config_only(extra: str) -> Callable:
+    """A valid order file with a config whose stage section is wrong."""
+    def build(tmp: Path) -> str:
+        _write(tmp, "orders.csv", csv_text(HEADER, ROWS))
+        return orders_config("orders.csv", extra=extra)
+    return build
+
+
+def _id_mismatch(tmp: Path) -> str:
+    _write(tmp, "customers.csv", csv_text(
+        CUSTOMER_HEADER, [["007", "34", "Hanoi"], ["008", "41", "Hue"], ["009", "29", "Hue"],
+                          ["010", "55", "Hanoi"]]))
+    _write(tmp, "orders.csv", csv_text(HEADER, [
+        ["7", "O1", "2025-01-05", "10"], ["8", "O2", "2025-01-06", "20"],
+        ["9", "O3", "2025-01-07", "30"], ["10", "O4", "2025-01-08", "40"],
+        ["7", "O5", "2025-02-05", "15"]]))
+    return f"""
+client: bad-input
+data:
+  customers:
+    path: customers.csv
+    columns: {CUSTOMER_MAPPING}
+  transactions:
+    path: orders.csv
+    columns: {MAPPING}
+"""
+
+
+def _missing_file(tmp: Path) -> str:
+    return orders_config("nope.csv")
+
+
+TEXT_ROWS = csv_text(HEADER, ROWS)
+
+CASES: dict[str, Case] = {
+    # ---- the file itself
+    "missing file": Case(_missing_file, ("nope.csv",)),
+    "0-byte csv": Case(orders_file(b""), ("orders.csv",), also=("empty",)),
+    "header only": Case(orders_file(csv_text(HEADER, [])), ("orders.csv",)),
+    "blank lines only": Case(orders_file("\n\n\n\n"), ("orders.csv",)),
+    "binary garbage named .csv": Case(orders_file(_random_bytes(4096, 1)), ("orders.csv",)),
+    "0-byte xlsx": Case(orders_file(b"", name="orders.xlsx"), ("orders.xlsx",)),
+    "corrupt xlsx": Case(orders_file(_random_bytes(4096, 2), name="orders.xlsx"),
+                         ("orders.xlsx",)),
+    "excel named .csv": Case(orders_file(_excel_bytes()), ("orders.csv",), also=("Excel",)),
+    "parquet named .csv": Case(orders_file(_parquet_bytes()), ("orders.csv",),
+                               also=("Parquet",)),
+    "csv text named .parquet": Case(orders_file(TEXT_ROWS, name="orders.parquet"),
+                                    ("orders.parquet",)),
+    "wrong excel sheet": Case(orders_file(_excel_bytes("Orders"), name="orders.xlsx",
+                                          options='    sheet: "Sales"\n'),
+                              ("orders.xlsx",), also=("Sales",)),
+    "utf-16 file read as utf-8": Case(
+        orders_file(TEXT_ROWS.encode("utf-16"), options="    encoding: utf-8\n"),
+        ("orders.csv",), also=("encoding",)),
+    "row with more fields than the header": Case(
+        orders_file(TEXT_ROWS.replace("C2,O3,2025-01-07,15.00", "C2,O3,2025-01-07,15.00,9")),
+        ("orders.csv",), row=r"(\brows? 3\b|\bline 4\b)"),
+    "duplicated header": Case(
+        orders_file(csv_text(HEADER + ["Total"], [r + ["1"] for r in ROWS])),
+        ("orders.csv",), column="Total"),
+    "duplicated header (unmapped column)": Case(
+        orders_file(csv_text(HEADER + ["Note", "Note"], [r + ["a", "b"] for r in ROWS])),
+        ("orders.csv",), column="Note"),
+    # ---- columns and mapping
+    "mapped column missing": Case(
+        orders_file(TEXT_ROWS, mapping=MAPPING.replace('amount: "Total"', 'amount: "Amount"')),
+        ("orders.csv",), column="Amount"),
+    "quantity without unit_price and no amount": Case(
+        orders_file(csv_text(["Cust No", "Order No", "Order Date", "Qty"], ROWS),
+                    mapping='{customer_id: "Cust No", order_id: "Order No", '
+                            'date: "Order Date", quantity: "Qty"}'),
+        ("orders.csv",), column="unit_price"),
+    # ---- customers file
+    "customer id blank (customers file)": Case(
+        customers_file(csv_text(CUSTOMER_HEADER, changed(CUSTOMER_ROWS, 3, 0, ""))),
+        ("customers.csv",), column="Cust No", row=3),
+    "duplicate customer ids": Case(
+        customers_file(csv_text(CUSTOMER_HEADER, changed(CUSTOMER_ROWS, 4, 0, "C2"))),
+        ("customers.csv",), column="Cust No", row=4, also=("C2",)),
+    "negative age": Case(
+        customers_file(csv_text(CUSTOMER_HEADER, changed(CUSTOMER_ROWS, 2, 1, "-5"))),
+        ("customers.csv",), column="Age Years", row=2),
+    "age 200": Case(
+        customers_file(csv_text(CUSTOMER_HEADER, changed(CUSTOMER_ROWS, 5, 1, "200"))),
+        ("customers.csv",), column="Age Years", row=5),
+    "text in age": Case(
+        customers_file(csv_text(CUSTOMER_HEADER, changed(CUSTOMER_ROWS, 4, 1, "forty"))),
+        ("customers.csv",), column="Age Years", row=4, also=("forty",)),
+    "customer ids that do not match (007 vs 7)": Case(
+        _id_mismatch, ("customers.csv", "orders.csv"), also=("007",)),
+    # ---- dates
+    "unparseable date": Case(
+        orders_file(csv_text(HEADER, changed(ROWS, 2, 2, "not a date"))),
+        ("orders.csv",), column="Order Date", row=2, also=("not a date",)),
+    "blank date": Case(
+        orders_file(csv_text(HEADER, changed(ROWS, 4, 2, ""))),
+        ("orders.csv",), column="Order Date", row=4),
+    "mixed date formats (2025-01-31 and 31/01/2025)": Case(
+        orders_file(csv_text(HEADER, changed(changed(ROWS, 1, 2, "2025-01-31"), 3, 2,
+                                             "31/01/2025"))),
+        ("orders.csv",), column="Order Date", row=3),
+    "ambiguous day/month without dayfirst": Case(
+        orders_file(csv_text(HEADER, [r[:2] + [d] + r[3:] for r, d in zip(ROWS, [
+            "05/01/2025", "05/02/2025", "07/01/2025", "01/03/2025", "09/03/2025",
+            "10/03/2025"], strict=True)])),
+        ("orders.csv",), column="Order Date", row=1, also=("dayfirst",)),
+    "date numbers that are not Excel serials (99999999)": Case(
+        orders_file(csv_text(HEADER, changed(ROWS, 4, 2, "99999999"))),
+        ("orders.csv",), column="Order Date", row=4),
+    "future-dated order typo (2205)": Case(
+        orders_file(csv_text(HEADER, changed(ROWS, 5, 2, "2205-03-09"))),
+        ("orders.csv",), column="Order Date", row=5, also=("2205",)),
+    # ---- money
+    "text in amount": Case(
+        orders_file(csv_text(HEADER, changed(ROWS, 3, 3, "abc"))),
+        ("orders.csv",), column="Total", row=3, also=("abc",)),
+    "infinite amount": Case(
+        orders_file(csv_text(HEADER, changed(ROWS, 2, 3, "inf"))),
+        ("orders.csv",), column="Total", row=2),
+    "amount column all blank": Case(
+        orders_file(csv_text(HEADER, [r[:3] + [""] for r in ROWS])),
+        ("orders.csv",), column="Total", row=1),
+    "conflicting decimal conventions (1.5 and 1,5)": Case(
+        orders_file(csv_text(HEADER, changed(changed(ROWS, 1, 3, "1.5"), 3, 3, "1,5"))),
+        ("orders.csv",), column="Total", row=3),
+    # ---- orders
+    "order id shared by two customers": Case(
+        orders_file(csv_text(HEADER, changed(ROWS, 3, 1, "O1"))),
+        ("orders.csv",), column="Order No", row=r"\brows? 1, 3\b"),
+    # ---- the config
+    "config: unknown key": Case(_config_only("collect: {as_off: 2025-06-30}\n"),
+                                ("config.yaml",), column="collect.as_off"),
+    "config: wrong type": Case(_config_only('seed: "abc"\n'), ("config.yaml",), column="seed"),
+    "config: k_min > k_max": Case(_config_only("segmentation: {k_min: 6, k_max: 3}\n"),
+                                  ("config.yaml",), column="k_min"),
+    "config: outliers remove": Case(_config_only('collect: {outliers: "remove"}\n'),
+                                    ("config.yaml",), column="collect.outliers"),
+    "config: not YAML": Case(_config_only("segmentation: {k_min: [\n"), ("config.yaml",)),
+}
+
+#: Cases that do not (yet) give exit 2 with a message naming what it should.
+XFAIL: dict[str, str] = {}
+
+
+def _params():
+    for name, case in CASES.items():
+        marks = [pytest.mark.xfail(reason=XFAIL[name], strict=True)] if name in XFAIL else []
+        yield pytest.param(case, id=name, marks=marks)
+
+
+def _row_pattern(row: str | int) -> str:
+    return rf"\brows? {row}\b" if isinstance(row, int) else row
+
+
+@pytest.mark.parametrize("case", list(_params()))
+def test_bad_input_gives_exit_2_and_one_clear_message(case: Case, tmp_path, capsys):
+    folder = tmp_path / "client"
+    folder.mkdir()
+    config = write_config(folder, case.build(folder))
+    inputs = [p for p in folder.iterdir() if p.is_file()]
+    before = {p: file_hash(p) for p in inputs}
+    out = tmp_path / "run"
+
+    code = main(["run", str(config), "--out", str(out)])
+
+    err = capsys.readouterr().err
+    message = err.strip()
+    assert code == 2, f"exit {code}: {message}"
+    assert "Traceback" not in err
+    assert "unexpected" not in message, message
+    lines = [line for line in message.splitlines() if line.strip()]
+    assert 1 <= len(lines) <= 3, message
+    for name in case.files:
+        assert name in message, f"{name!r} not named: {message}"
+    if case.column is not None:
+        assert case.column in message, f"column {case.column!r} not named: {message}"
+    if case.row is not None:
+        assert re.search(_row_pattern(case.row), message), f"row {case.row} not named: {message}"
+    for word in case.also:
+        assert word.lower() in message.lower(), f"{word!r} not in: {message}"
+    assert {p: file_hash(p) for p in inputs} == before, "an input file was modified"
+    assert not list(out.rglob("report.html")) if out.exists() else True
+
+
+def test_there_are_at_least_30_cases():
+    assert len(CASES) >= 30
