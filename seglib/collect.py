@@ -1229,6 +1229,7 @@ def _plain_dtypes(table: pd.DataFrame) -> pd.DataFrame:
 def ledger_view(ledger: pd.DataFrame) -> pd.DataFrame:
     """The ledger for reading: one row per source and rule, blanks where nothing applies."""
     view = ledger.set_index(["source", "rule"])
+    view["rows"] = view["rows"].map(lambda v: f"{v:,}")
     view["revenue"] = view["revenue"].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
     return view
 
@@ -1274,6 +1275,9 @@ def reads_table(collected: Collected) -> pd.DataFrame:
     rows = [{k: read.get(k) for k in ["source", *keys]} for read in collected.reads]
     table = pd.DataFrame(rows, columns=["source", *keys]).set_index("source")
     table["file"] = table["file"].map(lambda f: Path(f).name if isinstance(f, str) else f)
+    for column in ("rows", "columns"):
+        if column in table:
+            table[column] = table[column].map(lambda v: f"{int(v):,}" if pd.notna(v) else v)
     return table.dropna(axis=1, how="all").fillna("")
 
 
