@@ -252,7 +252,7 @@ def _canonical_frame(raw: pd.DataFrame, src: SourceConfig, ledger: _Ledger, *,
     path, config_src, src = src.path, src, "transactions"
     _require(raw, "customer_id", src, path)
     _require(raw, "date", src, path)
-    tx = raw.copy()
+    tx = raw.rename(columns={c: f"{c}_raw" for c in INTERNAL_COLUMNS if c in raw.columns})
     tx.insert(0, "row_no", np.arange(1, len(tx) + 1, dtype="int64"))
     tx["customer_id"] = normalize_ids(tx["customer_id"])
     tx["date"] = _dates(tx["date"], src, _label(raw, "date"), path, ledger,
@@ -279,12 +279,50 @@ def _canonical_frame(raw: pd.DataFrame, src: SourceConfig, ledger: _Ledger, *,
         _no_blanks(tx["order_id"].isna(), src, path, _label(raw, "order_id"), "order id")
     for column in ("special_occasion", "returned", "cancelled"):
         if column in tx.columns:
-            tx[column] = parse_flags(tx[column], source=src, label=_label(raw, column), path=path)
+            tx[column] = _flags(tx[column], src, _label(raw, column), path, ledger, column)
     if "channel" in tx.columns:
         tx["channel"] = normalize_channel(tx["channel"])
     if "category" in tx.columns:
         tx["category"] = tx["category"].astype("string").str.strip().replace("", pd.NA)
     return remove_pii(tx, src, ledger, keep_pii)
+
+
+#: Columns the cleaning adds to every line; a client column of that name is kept as ``<name>_raw``.
+INTERNAL_COLUMNS = ("row_no", "line_status")
+
+
+#: Order statuses that mean the order was cancelled or returned (lower case, accents kept).
+STATUS_WORDS = {
+    "cancelled": {"cancelled", "canceled", "cancel", "refunded", "refund", "voided", "void",
+                  "rejected", "failed", "đã hủy", "hủy", "huỷ", "đã huỷ", "hoàn tiền",
+                  "da huy", "huy", "hoan tien"},
+    "returned": {"returned", "return", "đã trả hàng", "trả hàng", "hoàn hàng", "da tra hang",
+                 "tra hang", "hoan hang"},
+}
+
+
+def _flags(values: pd.Series, source: str, label: str, path: Path, ledger: _Ledger,
+           column: str) -> pd.Series:
+    """Yes/no flags; for ``cancelled`` and ``returned`` also an order-status text column.
+
+    A status column (``Completed`` / ``Cancelled`` / ``Refunded``) is read as True
+    for the words of :data:`STATUS_WORDS` and False for anything else, and the
+    ledger lists which values were taken as which.
+    """
+    try:
+        return parse_flags(values, source=source, label=label, path=path)
+    except DataError:
+        if column not in STATUS_WORDS:
+            raise
+    text = values.astype("string").str.strip().str.lower()
+    flagged = text.isin(STATUS_WORDS[column]).fillna(False).astype(bool)
+    counts = values.astype("string").str.strip().value_counts()
+    yes = [f"{v!r} ({n})" for v, n in counts.items() if str(v).lower() in STATUS_WORDS[column]]
+    no = [f"{v!r} ({n})" for v, n in counts.items() if str(v).lower() not in STATUS_WORDS[column]]
+    ledger.add(source, f"column {label} read as order status: {', '.join(yes) or 'none'} mean "
+               f"{column}; {', '.join(no[:6]) or 'none'}{' ...' if len(no) > 6 else ''} do not",
+               int(flagged.sum()), action=f"{column} = true for those lines")
+    return flagged
 
 
 def _no_amount(path: Path) -> None:
@@ -313,7 +351,7 @@ def _native_select(con: duckdb.DuckDBPyConnection, src: SourceConfig,
     """
     path = src.path
     schema = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-    types = {name: kind for name, kind, *_ in schema if name != "row_no"}
+    types = {name: kind for name, kind, *_ in schema if name != "__row_no"}
     rename = {client: canon for canon, client in src.columns.items()}
     missing = [(canon, col) for canon, col in src.columns.items() if col not in types]
     if missing:
@@ -322,8 +360,8 @@ def _native_select(con: duckdb.DuckDBPyConnection, src: SourceConfig,
     for name in types:
         if name in rename:
             canon[rename[name]] = name
-        elif name in src.columns:  # unmapped, but named like a column mapped from another
-            canon[f"{name}_raw"] = name
+        elif name in src.columns or name in INTERNAL_COLUMNS:  # unmapped, but named like a
+            canon[f"{name}_raw"] = name                        # mapped or internal column
         else:
             canon[name] = name
     if not {"customer_id", "date"} <= set(canon):
@@ -353,7 +391,7 @@ def _native_select(con: duckdb.DuckDBPyConnection, src: SourceConfig,
             return f"nullif(regexp_replace(trim({name}), '\\.0$', ''), '')"
         return name  # integer ids stay integers in DuckDB: text only for the final table
 
-    select = ["row_no",
+    select = ["__row_no AS row_no",
               f"{ident('customer_id')} AS customer_id"]
     if "order_id" in canon:
         select.append(f"{ident('order_id')} AS order_id")
@@ -413,7 +451,7 @@ def _read_natively(con: duckdb.DuckDBPyConnection, src: SourceConfig, config: Ru
         source = f"read_parquet({_sql_text(str(path))}, file_row_number = true)"
         try:
             con.execute(f"CREATE TEMP VIEW tx_file AS SELECT CAST(file_row_number + 1 AS BIGINT) "
-                        f"AS row_no, * EXCLUDE (file_row_number) FROM {source}")
+                        f"AS __row_no, * EXCLUDE (file_row_number) FROM {source}")
         except duckdb.Error as err:
             raise DataError(f"data.transactions ({path}): cannot be read as Parquet: "
                             f"{str(err).splitlines()[0]}") from err
@@ -437,7 +475,7 @@ def _read_natively(con: duckdb.DuckDBPyConnection, src: SourceConfig, config: Ru
         try:
             con.execute(f"CREATE TEMP TABLE csv_file AS SELECT * FROM "
                         f"read_csv({_sql_text(str(path))}, {', '.join(options)})")
-            con.execute("CREATE TEMP VIEW tx_file AS SELECT CAST(rowid + 1 AS BIGINT) AS row_no, "
+            con.execute("CREATE TEMP VIEW tx_file AS SELECT CAST(rowid + 1 AS BIGINT) AS __row_no, "
                         "* FROM csv_file")
             names = [row[0] for row in con.execute("DESCRIBE csv_file").fetchall()]
         except duckdb.Error:

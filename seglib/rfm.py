@@ -24,6 +24,7 @@ order in which DuckDB's threads add them up (same data, same bytes).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,7 +146,7 @@ def flag_lines(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
     """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tx AS
-        SELECT *, {status_sql(columns, rules)} AS status FROM tx_in
+        SELECT *, {status_sql(columns, rules)} AS line_status FROM tx_in
     """)
 
 
@@ -156,20 +157,30 @@ def status_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                if "order_id" in columns
                else "'row ' || CAST(row_no AS VARCHAR)")
     table = con.execute(f"""
-        SELECT status, count(*) AS rows, CAST(sum(CAST(amount AS {MONEY})) AS DOUBLE) AS revenue,
+        SELECT line_status AS status, count(*) AS rows,
+               CAST(sum(CAST(amount AS {MONEY})) AS DOUBLE) AS revenue,
                min_by({example}, row_no, 3) AS examples
-        FROM tx GROUP BY status
+        FROM tx GROUP BY line_status
     """).df()
     order = {status: i for i, (status, _, _) in enumerate(STATUS_RULES)}
     return table.sort_values("status", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
+#: The smallest spread of log order values the outlier rule assumes (a factor of 2): with
+#: most orders at one price, the IQR is 0 and every dearer order would look extreme.
+MIN_LOG_SPREAD = math.log(2)
+
+
 def outlier_cap(con: duckdb.DuckDBPyConnection, iqr: float) -> float | None:
     """Order value above which an order is an outlier: far out on the log scale.
 
-    The bound is ``exp(Q3 + iqr * (Q3 - Q1))`` of the log order values of the kept
-    purchases: order values are heavy-tailed, so the usual IQR rule on the raw
-    values would flag every large but ordinary order.
+    The bound is ``exp(Q3 + iqr * max(Q3 - Q1, log 2))`` of the log order values
+    of the kept purchases: order values are heavy-tailed, so the usual IQR rule on
+    the raw values would flag every large but ordinary order; and the spread is
+    at least a factor of 2, so that a shop selling mostly one product at one
+    price does not call its second product an outlier. With ``iqr = 3`` an order
+    is an outlier when it is more than 8 times the upper quartile even for such
+    shops. The bound is rounded up to the money precision (a millionth).
     """
     q1, q3 = con.execute("""
         SELECT quantile_cont(ln(raw_value), 0.25), quantile_cont(ln(raw_value), 0.75)
@@ -177,9 +188,8 @@ def outlier_cap(con: duckdb.DuckDBPyConnection, iqr: float) -> float | None:
     """).fetchall()[0]
     if q1 is None:
         return None
-    import math
-
-    return float(math.exp(q3 + iqr * (q3 - q1)))
+    bound = math.exp(q3 + iqr * max(q3 - q1, MIN_LOG_SPREAD))
+    return math.ceil(bound * 1e6) / 1e6
 
 
 #: The customer-lifetime-value summary over a relation ``purchases(customer_id,
@@ -222,7 +232,7 @@ def orders_sql(columns: list[str], rules: Rules) -> str:
         cols += ["channel"] if "channel" in has else []
         cols += (["coalesce(special_occasion, FALSE) AS special_occasion"]
                  if "special_occasion" in has else [])
-        return f"SELECT {', '.join(cols)} FROM tx WHERE status = 'purchase'"
+        return f"SELECT {', '.join(cols)} FROM tx WHERE line_status = 'purchase'"
     cols = ["customer_id", "order_id", "min(date) AS date", f"sum({value}) AS raw_value"]
     if "margin" in has:
         cols.append(f"sum(CAST(margin AS {MONEY})) AS margin")
@@ -230,7 +240,7 @@ def orders_sql(columns: list[str], rules: Rules) -> str:
         cols.append("min_by(channel, row_no) AS channel")
     if "special_occasion" in has:
         cols.append("bool_or(coalesce(special_occasion, FALSE)) AS special_occasion")
-    return (f"SELECT {', '.join(cols)} FROM tx WHERE status = 'purchase' "
+    return (f"SELECT {', '.join(cols)} FROM tx WHERE line_status = 'purchase' "
             f"GROUP BY customer_id, order_id")
 
 
@@ -274,7 +284,7 @@ def customer_sql(columns: list[str], categories: list[str], rules: Rules) -> str
         category = f""",
     cat_spend AS (
         SELECT customer_id, category, sum({value}) AS spend FROM tx
-        WHERE status = 'purchase' AND category IS NOT NULL GROUP BY customer_id, category
+        WHERE line_status = 'purchase' AND category IS NOT NULL GROUP BY customer_id, category
     ),
     cats AS (
         SELECT customer_id, first(category ORDER BY spend DESC, category) AS favourite_category
@@ -283,7 +293,7 @@ def customer_sql(columns: list[str], categories: list[str], rules: Rules) -> str
     cat_shares AS (
         SELECT customer_id{',' if shares else ''}
         {shares}
-        FROM tx WHERE status = 'purchase' GROUP BY customer_id
+        FROM tx WHERE line_status = 'purchase' GROUP BY customer_id
     )"""
         category_cols = "cats.favourite_category, cat_shares.* EXCLUDE (customer_id),"
     returned = ""
@@ -293,7 +303,7 @@ def customer_sql(columns: list[str], categories: list[str], rules: Rules) -> str
     returned AS (
         SELECT customer_id, count(DISTINCT {'row_no' if rules.row_order_ids else 'order_id'})
                AS returned_orders FROM tx
-        WHERE status = 'returned' GROUP BY customer_id
+        WHERE line_status = 'returned' GROUP BY customer_id
     )"""
         returned_cols = ("CAST(coalesce(returned.returned_orders, 0) AS DOUBLE) / "
                          "nullif(coalesce(per.n_orders, 0) + coalesce(returned.returned_orders, 0)"
@@ -315,11 +325,11 @@ def customer_sql(columns: list[str], categories: list[str], rules: Rules) -> str
     ),
     refunds AS (
         SELECT customer_id, CAST(sum(abs(CAST(amount AS {MONEY}))) AS DOUBLE) AS refunds
-        FROM tx WHERE status = 'refund' GROUP BY customer_id
+        FROM tx WHERE line_status = 'refund' GROUP BY customer_id
     ){category}{returned},
     everyone AS (
         SELECT DISTINCT customer_id FROM tx
-        WHERE status IN ('purchase', 'refund', 'returned')
+        WHERE line_status IN ('purchase', 'refund', 'returned')
     )
     SELECT everyone.customer_id,
            coalesce(per.n_orders, 0) AS n_orders,
@@ -373,7 +383,7 @@ MAX_CATEGORY_COLUMNS = 8
 def top_categories(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The categories with the most purchase revenue (at most :data:`MAX_CATEGORY_COLUMNS`)."""
     rows = con.execute(f"""
-        SELECT category FROM tx WHERE status = 'purchase' AND category IS NOT NULL
+        SELECT category FROM tx WHERE line_status = 'purchase' AND category IS NOT NULL
         GROUP BY category ORDER BY sum(CAST(amount AS {MONEY})) DESC, category
         LIMIT {MAX_CATEGORY_COLUMNS}
     """).fetchall()

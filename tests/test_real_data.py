@@ -220,7 +220,7 @@ def test_retail2_rows_read(retail2, retail2_lines):
 
 def test_retail2_every_line_has_the_independently_computed_status(retail2_lines,
                                                                     retail2_expected):
-    got = retail2_lines["status"].astype(str).to_numpy()
+    got = retail2_lines["line_status"].astype(str).to_numpy()
     differ = np.flatnonzero(got != retail2_expected["status"])
     assert differ.size == 0, (
         f"{differ.size} lines differ, first at data row {differ[:5] + 1}: "
@@ -228,7 +228,7 @@ def test_retail2_every_line_has_the_independently_computed_status(retail2_lines,
 
 
 def test_retail2_status_counts_and_ledger(retail2, retail2_lines):
-    counts = retail2_lines["status"].value_counts().to_dict()
+    counts = retail2_lines["line_status"].value_counts().to_dict()
     assert counts == RETAIL2_STATUS
     for status, rows in RETAIL2_STATUS.items():
         assert _ledger_rows(retail2, status) == rows, status
@@ -243,16 +243,16 @@ def test_retail2_cancelled_invoices(retail2, retail2_lines):
     assert ids[cancelled].nunique() == RETAIL2_C_INVOICES
     assert int(cancelled.sum()) == RETAIL2_C_LINES
     # a cancellation line is never a purchase: it is a refund unless an earlier rule took it
-    assert set(retail2_lines.loc[cancelled, "status"]) <= {"refund", "duplicate", "zero_price",
+    assert set(retail2_lines.loc[cancelled, "line_status"]) <= {"refund", "duplicate", "zero_price",
                                                            "no_customer"}
     assert _ledger_rows(retail2, "refund") == RETAIL2_STATUS["refund"]
-    refunds = retail2_lines[retail2_lines["status"] == "refund"]
+    refunds = retail2_lines[retail2_lines["line_status"] == "refund"]
     assert (refunds["order_id"].astype(str).str.startswith("C")
             | (refunds["quantity"] < 0)).all()
 
 
 def test_retail2_duplicates_no_customer_and_zero_price(retail2_lines):
-    status = retail2_lines["status"]
+    status = retail2_lines["line_status"]
     assert int((status == "duplicate").sum()) == RETAIL2_DUPLICATES_RAW
     assert int(retail2_lines["customer_id"].isna().sum()) == RETAIL2_NO_ID_RAW
     assert int((status == "no_customer").sum()) == RETAIL2_STATUS["no_customer"]
@@ -324,7 +324,7 @@ def test_online_retail_rows_and_customers(retail):
     ledger = retail.ledger
     assert ledger.loc[ledger["rule"] == "rows read", "rows"].tolist() == [541_909]
     lines = retail.transactions.sort_values("row_no")
-    assert (lines["status"].astype(str).to_numpy() == exp["status"]).all()
+    assert (lines["line_status"].astype(str).to_numpy() == exp["status"]).all()
     customers = retail.customers
     assert len(customers) == exp["customers"]
     assert int((customers["n_orders"] > 0).sum()) == exp["buyers"]

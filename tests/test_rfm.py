@@ -76,7 +76,7 @@ def test_every_line_gets_the_first_status_that_applies(tmp_path):
     config = _orders(tmp_path, ROWS, "collect: {test_accounts: ['test-*'], "
                                      "cancelled_orders: 'C*', as_of: 2025-01-31}\n")
     result = collect.collect(load_config(config))
-    status = result.transactions.set_index("row_no")["status"]
+    status = result.transactions.set_index("row_no")["line_status"]
     assert status.to_dict() == {1: "purchase", 2: "purchase", 3: "duplicate", 4: "refund",
                                 5: "zero_price", 6: "no_customer", 7: "test_account",
                                 8: "purchase", 9: "purchase"}
@@ -249,3 +249,20 @@ def test_rfm_summary_in_weeks_and_months():
     assert months.loc["a"].tolist() == [1, 2, 2, 8.0]
     with pytest.raises(ValueError, match="freq"):
         rfm_summary(tx, freq="Y")
+
+
+def test_a_shop_with_one_price_has_no_outliers_and_its_dearer_product_is_not_one(tmp_path):
+    values = [49.0] * 70 + [59.0, 79.0, 99.0, 129.0] * 5 + [39.8] * 9 + [2000.0]
+    pd.DataFrame({"c": [f"c{i % 25}" for i in range(len(values))],
+                  "d": pd.date_range("2025-01-01", periods=len(values), freq="h").astype(str),
+                  "v": values}).to_csv(tmp_path / "t.csv", index=False)
+    write_config(tmp_path, "client: t\ndata:\n  transactions: {path: t.csv, columns: "
+                           "{customer_id: c, date: d, amount: v}}\n")
+    result = collect.collect(load_config(tmp_path / "config.yaml"))
+    assert result.customers["outlier_orders"].sum() == 1  # the 2000 order only
+    pd.DataFrame({"c": ["a", "b"] * 20, "d": pd.date_range("2025-01-01", periods=40,
+                                                           freq="D").astype(str),
+                  "v": [39.8] * 40}).to_csv(tmp_path / "t.csv", index=False)
+    result = collect.collect(load_config(tmp_path / "config.yaml"))
+    assert result.customers["outlier_orders"].sum() == 0
+    assert not result.ledger["rule"].str.startswith("outlier").any()
