@@ -9,6 +9,7 @@ with the customers' attributes, survey answers, service effort and web activity.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import re
 import unicodedata
@@ -43,9 +44,13 @@ _CHANNEL_SYNONYMS = {
 }
 #: Column names that hold personal data; removed from the customer table unless kept on purpose.
 PII_PATTERN = re.compile(
-    r"(^|_)(name|full_?name|first_?name|last_?name|surname|e_?mail|phone|mobile|tel|address)($|_)",
+    r"(^|_)(name|full_?name|first_?name|last_?name|surname|e_?mail|phone|mobile|tel|address)"
+    r"\d*($|_)",
     re.IGNORECASE,
 )
+#: Column names that often hold a person's name (checked against the values, see remove_pii).
+PERSON_COLUMNS = {"customer", "client", "buyer", "recipient", "contact", "khach_hang",
+                  "nguoi_mua", "nguoi_nhan", "nguoi_lien_he"}
 
 #: The data dictionary: what each computed feature means, its unit and its source.
 FEATURES: dict[str, tuple[str, str, str]] = {
@@ -215,6 +220,38 @@ def _require(table: pd.DataFrame, column: str, source: str, path: Path) -> None:
         )
 
 
+PSEUDONYM_ACTION = "replaced by pseudonyms: h_ + the first 16 hex digits of their SHA-256"
+
+
+def pseudonym(values: pd.Series) -> pd.Series:
+    """``h_`` and the first 16 hex digits of the SHA-256 of the trimmed, lower-case id.
+
+    The client can compute the same pseudonym from their own list (to find a
+    customer again), but the report and exports never show the address itself.
+    """
+    def one(value: str) -> str:
+        return "h_" + hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()[:16]
+
+    return values.map(one, na_action="ignore").astype("string")
+
+
+def customer_ids(values: pd.Series, source: str, ledger: _Ledger,
+                 keep_pii: bool = False) -> pd.Series:
+    """Canonical customer ids; ids that are email addresses or phone numbers are pseudonymised.
+
+    A shop whose customer key is the email address must not see addresses in the
+    report, the CRM export or the ledger's examples: unless ``collect.keep_pii``,
+    such ids become :func:`pseudonym` s (the same in every source), with a ledger line.
+    """
+    ids = normalize_ids(values)
+    kind = pii_kind(ids)
+    if keep_pii or kind is None:
+        return ids
+    ledger.add(source, f"customer ids are {kind} addresses" if kind == "email" else
+               f"customer ids are {kind} numbers", int(ids.notna().sum()), action=PSEUDONYM_ACTION)
+    return pseudonym(ids)
+
+
 def _numbers(values: pd.Series, source: str, label: str, path: Path, ledger: _Ledger,
              src: SourceConfig | None = None, locale: str = "en") -> pd.Series:
     """Parse numbers and money written as text; ambiguities read become ledger lines."""
@@ -254,7 +291,7 @@ def _canonical_frame(raw: pd.DataFrame, src: SourceConfig, ledger: _Ledger, *,
     _require(raw, "date", src, path)
     tx = raw.rename(columns={c: f"{c}_raw" for c in INTERNAL_COLUMNS if c in raw.columns})
     tx.insert(0, "row_no", np.arange(1, len(tx) + 1, dtype="int64"))
-    tx["customer_id"] = normalize_ids(tx["customer_id"])
+    tx["customer_id"] = customer_ids(tx["customer_id"], src, ledger, keep_pii)
     tx["date"] = _dates(tx["date"], src, _label(raw, "date"), path, ledger,
                         dayfirst=config_src.dayfirst, required=True)
     if "amount" in tx.columns:
@@ -388,7 +425,17 @@ def _native_select(con: duckdb.DuckDBPyConnection, src: SourceConfig,
     def ident(key: str) -> str:
         name = col(key)
         if types[canon[key]] == "VARCHAR":  # as normalize_ids: 17850.0 is 17850
-            return f"nullif(regexp_replace(trim({name}), '\\.0$', ''), '')"
+            text = f"nullif(regexp_replace(trim({name}), '\\.0$', ''), '')"
+            if key == "customer_id" and not keep_pii:
+                sample = con.execute(f"SELECT {name} FROM {source} LIMIT 2000").df()[canon[key]]
+                kind = pii_kind(sample)
+                if kind is not None:  # as customer_ids: pseudonyms, never the addresses
+                    count = con.execute(f"SELECT count({text}) FROM {source}").fetchall()[0][0]
+                    ledger.add("transactions", f"customer ids are {kind} "
+                               f"{'addresses' if kind == 'email' else 'numbers'}", count,
+                               action=PSEUDONYM_ACTION)
+                    return f"'h_' || left(sha256(lower({text})), 16)"
+            return text
         return name  # integer ids stay integers in DuckDB: text only for the final table
 
     select = ["__row_no AS row_no",
@@ -464,8 +511,9 @@ def _read_natively(con: duckdb.DuckDBPyConnection, src: SourceConfig, config: Ru
         head_read = head.attrs.get("read", {})
         if not str(head_read.get("encoding", "")).lower().startswith("utf"):
             return None
-        ids = {col: "VARCHAR" for canon, col in src.columns.items()
-               if canon in ("customer_id", "order_id")}
+        # ids as text, mapped or not: DuckDB's type sniffing would read 0007 as 7
+        ids = {src.columns.get(key, key) for key in ("customer_id", "order_id")}
+        ids = {col: "VARCHAR" for col in ids if col in head.columns}
         options = ["header = true", "dateformat = '%Y-%m-%d'",
                    "timestampformat = '%Y-%m-%d %H:%M:%S'", "strict_mode = true",
                    f"delim = {_sql_text(head_read.get('delimiter') or src.sep or ',')}"]
@@ -806,6 +854,14 @@ def _counts(values: pd.Series) -> bool:
     return bool((numbers[filled].abs() < 10_000_000).all())
 
 
+def _looks_like_names(values: pd.Series) -> bool:
+    """True when most values are two to five words without digits (``Nguyễn Văn An``)."""
+    sample = values.dropna().astype(str).str.strip().head(2000)
+    if sample.empty or pd.api.types.is_numeric_dtype(values):
+        return False
+    return bool(sample.str.fullmatch(r"[^\W\d_]+(?:[ .'-]+[^\W\d_]+){1,4}").mean() >= 0.8)
+
+
 def remove_pii(table: pd.DataFrame, source: str, ledger: _Ledger, keep: bool,
                flags: bool = False) -> pd.DataFrame:
     """Drop columns of personal data, found by their name or by what they hold.
@@ -818,6 +874,9 @@ def remove_pii(table: pd.DataFrame, source: str, ledger: _Ledger, keep: bool,
         if column in _NOT_PII or column in ("has_email", "has_phone"):
             continue
         kind = pii_kind(table[column])
+        if kind is None and _plain_name(column) in PERSON_COLUMNS and _looks_like_names(
+                table[column]):
+            kind = "name"
         if kind is None and is_pii_column(column) and not _counts(table[column]):
             plain = _plain_name(column)
             kind = ("email" if "mail" in plain or "thu_dien_tu" in plain else
@@ -871,7 +930,9 @@ def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger, keep_pii: 
     config_src, src = src, "customers"
     _require(raw, "customer_id", src, path)
     customers = raw.copy()
-    customers["customer_id"] = normalize_ids(customers["customer_id"])
+    tests = test_account_mask(customers.assign(customer_id=normalize_ids(
+        customers["customer_id"])), test_accounts)
+    customers["customer_id"] = customer_ids(customers["customer_id"], src, ledger, keep_pii)
     id_label = _label(raw, "customer_id")
     _no_blanks(customers["customer_id"].isna(), src, path, id_label, "customer id")
     dupes = customers["customer_id"].duplicated()
@@ -883,7 +944,6 @@ def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger, keep_pii: 
             f"customer"
         )
     ledger.add(src, "rows read", len(customers))
-    tests = test_account_mask(customers, test_accounts)
     test_ids = customers.loc[tests, "customer_id"].tolist()
     if tests.any():
         ledger.add(src, "test accounts (collect.test_accounts)", tests.sum(), action="excluded",
@@ -979,11 +1039,12 @@ def _numeric_where_possible(table: pd.DataFrame, source: str, path: Path, ledger
     return table
 
 
-def _customer_rows(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger) -> pd.DataFrame:
+def _customer_rows(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
+                   keep_pii: bool = False) -> pd.DataFrame:
     """Rows of a customer-keyed source with canonical ids; rows without one are counted out."""
     _require(raw, "customer_id", source, path)
     table = raw.copy()
-    table["customer_id"] = normalize_ids(table["customer_id"])
+    table["customer_id"] = customer_ids(table["customer_id"], source, ledger, keep_pii)
     blank = table["customer_id"].isna()
     ledger.add(source, "rows read", len(table))
     if blank.any():
@@ -993,9 +1054,10 @@ def _customer_rows(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger) 
 
 
 def _per_customer(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
+                  keep_pii: bool = False, *,
                   prefix: str) -> pd.DataFrame:
     """Numeric columns of a customer-keyed source, averaged per customer and prefixed."""
-    table = _customer_rows(raw, source, path, ledger)
+    table = _customer_rows(raw, source, path, ledger, keep_pii)
     table = _numeric_where_possible(table, source, path, ledger, exclude={"customer_id"})
     numeric = [c for c in table.columns if c != "customer_id"
                and pd.api.types.is_numeric_dtype(table[c])]
@@ -1003,9 +1065,10 @@ def _per_customer(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
     return per.rename(columns=lambda c: c if c.startswith(prefix) else f"{prefix}{c}")
 
 
-def prepare_service(raw: pd.DataFrame, path: Path, ledger: _Ledger) -> pd.DataFrame:
+def prepare_service(raw: pd.DataFrame, path: Path, ledger: _Ledger,
+                    keep_pii: bool = False) -> pd.DataFrame:
     """Support contacts per customer, and their mean effort score when given."""
-    table = _customer_rows(raw, "service", path, ledger)
+    table = _customer_rows(raw, "service", path, ledger, keep_pii)
     per = table.groupby("customer_id").size().rename("service_contacts").to_frame()
     if "effort_score" in table.columns:
         effort = _numbers(table["effort_score"], "service", _label(raw, "effort_score"), path,
@@ -1015,7 +1078,8 @@ def prepare_service(raw: pd.DataFrame, path: Path, ledger: _Ledger) -> pd.DataFr
 
 
 def prepare_web(raw: pd.DataFrame, path: Path, ledger: _Ledger,
-                as_of: pd.Timestamp | None, dayfirst: bool | None = None) -> pd.DataFrame:
+                as_of: pd.Timestamp | None, dayfirst: bool | None = None,
+                keep_pii: bool = False) -> pd.DataFrame:
     """Web and email activity per customer.
 
     ``last_visit`` becomes ``web_recency_days`` (days since the visit);
@@ -1027,7 +1091,8 @@ def prepare_web(raw: pd.DataFrame, path: Path, ledger: _Ledger,
     if "first_visit" in table.columns:
         table["first_visit"] = _dates(table["first_visit"], "web", _label(raw, "first_visit"),
                                       path, ledger, dayfirst=dayfirst)
-        ids = normalize_ids(table["customer_id"]) if "customer_id" in table.columns else None
+        ids = (customer_ids(table["customer_id"], "web", _Ledger(), keep_pii)
+               if "customer_id" in table.columns else None)
         if ids is not None:
             first = table["first_visit"].groupby(ids).min().rename("web_first_visit")
     if "last_visit" in table.columns and as_of is not None:
@@ -1035,7 +1100,7 @@ def prepare_web(raw: pd.DataFrame, path: Path, ledger: _Ledger,
                         dayfirst=dayfirst)
         table["recency_days"] = (as_of.normalize() - visits.dt.normalize()).dt.days
     table = table.drop(columns=[c for c in ("last_visit", "first_visit") if c in table.columns])
-    per = _per_customer(table, "web", path, ledger, prefix="web_")
+    per = _per_customer(table, "web", path, ledger, keep_pii, prefix="web_")
     if first is not None:
         per = per.join(first, how="outer")
     return per
@@ -1108,13 +1173,14 @@ def survey_factors(items: pd.DataFrame, seed: int = 42) -> tuple[pd.DataFrame, p
     return frame, loadings.round(3)
 
 
-def prepare_brand_ratings(raw: pd.DataFrame, path: Path, ledger: _Ledger) -> pd.DataFrame:
+def prepare_brand_ratings(raw: pd.DataFrame, path: Path, ledger: _Ledger,
+                          keep_pii: bool = False) -> pd.DataFrame:
     """Ratings in long form: one row per rating, ``brand`` plus numeric attribute columns."""
     _require(raw, "brand", "brand_ratings", path)
     table = raw.copy()
     for key in ("respondent_id", "customer_id"):
         if key in table.columns:
-            table[key] = normalize_ids(table[key])
+            table[key] = customer_ids(table[key], "brand_ratings", ledger, keep_pii)
     table["brand"] = table["brand"].astype("string").str.strip()
     table = _numeric_where_possible(table, "brand_ratings", path, ledger,
                                     exclude={"brand", "respondent_id", "customer_id"})
@@ -1210,7 +1276,8 @@ def collect(config: RunConfig) -> Collected:
     factors = None
     if "survey" in sources:
         src = sources["survey"]
-        survey = _per_customer(_load("survey", src, reads), "survey", src.path, ledger, prefix="")
+        survey = _per_customer(_load("survey", src, reads), "survey", src.path, ledger,
+                               config.collect.keep_pii, prefix="")
         if (len(survey.columns) >= FACTOR_MIN_ITEMS
                 and len(survey.dropna(how="all")) >= FACTOR_MIN_RESPONDENTS):
             scores, factors = survey_factors(survey.dropna(how="all"), seed=config.seed)
@@ -1218,11 +1285,12 @@ def collect(config: RunConfig) -> Collected:
         extra.append(("survey", survey))
     if "service" in sources:
         src = sources["service"]
-        extra.append(("service", prepare_service(_load("service", src, reads), src.path, ledger)))
+        extra.append(("service", prepare_service(_load("service", src, reads), src.path, ledger,
+                                                 config.collect.keep_pii)))
     if "web" in sources:
         src = sources["web"]
         extra.append(("web", prepare_web(_load("web", src, reads), src.path, ledger, as_of,
-                                         src.dayfirst)))
+                                         src.dayfirst, config.collect.keep_pii)))
     for name, frame in extra:
         unknown = ~frame.index.isin(table["customer_id"])
         if unknown.any():
@@ -1246,7 +1314,8 @@ def collect(config: RunConfig) -> Collected:
     brand_ratings = None
     if "brand_ratings" in sources:
         src = sources["brand_ratings"]
-        brand_ratings = prepare_brand_ratings(_load("brand_ratings", src, reads), src.path, ledger)
+        brand_ratings = prepare_brand_ratings(_load("brand_ratings", src, reads), src.path, ledger,
+                                              config.collect.keep_pii)
     table = _plain_dtypes(table.sort_values("customer_id", kind="stable").reset_index(drop=True))
     return Collected(customers=table, lines=transactions, brand_ratings=brand_ratings,
                      ledger=ledger.frame(), as_of=as_of, sources=list(sources), reads=reads,

@@ -43,8 +43,10 @@ STATUS_RULES: tuple[tuple[str, str, str], ...] = (
     ("zero_price", "zero or negative price", "excluded"),
     ("no_customer", "no customer id",
      "kept in revenue totals, excluded from customer features"),
-    ("refund", "cancellations and refunds (negative quantity or amount, cancelled invoices)",
+    ("refund", "cancellations and refunds (negative quantity or amount)",
      "netted against the customer's revenue; not counted as orders"),
+    ("cancelled", "cancelled orders (cancelled flag or status, collect.cancelled_orders)",
+     "excluded: the order did not happen (not netted against other orders)"),
     ("returned", "returned orders (returned flag)",
      "excluded from revenue and order counts; counted in returns_rate"),
     ("purchase", "purchases kept", "used for the customer features"),
@@ -103,11 +105,12 @@ def status_sql(columns: list[str], rules: Rules) -> str:
     refund = ["amount < 0"]
     if "quantity" in has:
         refund.append("quantity < 0")
+    cancelled = ["FALSE"]
     if "cancelled" in has:
-        refund.append("coalesce(cancelled, FALSE)")
+        cancelled.append("coalesce(cancelled, FALSE)")
     if rules.cancelled_orders and not rules.row_order_ids:
-        refund.append(f"order_id ILIKE {_quote(glob_to_like(rules.cancelled_orders))} "
-                      f"ESCAPE '\\'")
+        cancelled.append(f"order_id ILIKE {_quote(glob_to_like(rules.cancelled_orders))} "
+                         f"ESCAPE '\\'")
     returned = "coalesce(returned, FALSE)" if "returned" in has else "FALSE"
     return f"""CASE
         WHEN row_no IN (SELECT row_no FROM dup_rows) THEN 'duplicate'
@@ -116,6 +119,7 @@ def status_sql(columns: list[str], rules: Rules) -> str:
         WHEN {price} THEN 'zero_price'
         WHEN customer_id IS NULL THEN 'no_customer'
         WHEN {' OR '.join(refund)} THEN 'refund'
+        WHEN {' OR '.join(cancelled)} THEN 'cancelled'
         WHEN {returned} THEN 'returned'
         ELSE 'purchase' END"""
 

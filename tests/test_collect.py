@@ -489,3 +489,61 @@ data:
     assert (read["encoding"], read["delimiter"], read["reader"]) == (
         "cp1258", ";", "pandas (parsed as text)")
     assert file_hash(tmp_path / "don_hang.csv") == before
+
+
+def test_ids_keep_leading_zeros_on_every_reader(tmp_path):
+    n = 30_000  # past DuckDB's type-sniffing sample: the zero-padded ids come last
+    ids = [str(10_000 + i % 500) for i in range(n)] + ["0007", "0042"]
+    pd.DataFrame({"customer_id": ids, "date": ["2025-01-01"] * len(ids),
+                  "amount": ["1.5"] * len(ids)}).to_csv(tmp_path / "t.csv", index=False)
+    write_config(tmp_path, "client: z\ndata:\n  transactions: {path: t.csv}\n")
+    result = run_collect(tmp_path)
+    assert result.reads[0]["reader"].startswith("DuckDB")
+    assert {"0007", "0042"} <= set(result.customers["customer_id"])
+
+
+def test_emails_as_customer_ids_become_the_same_pseudonym_in_every_source(tmp_path):
+    pd.DataFrame({"Email": ["Ann@Shop.vn", "bob@shop.vn", "cy@shop.vn"], "age": [30, 40, 50],
+                  "Billing Address1": ["1 Main St", "2 High St", "3 Low Rd"],
+                  "Khách hàng": ["Nguyễn Văn An", "Trần Thị Bình", "Lê Cy"]}).to_csv(
+        tmp_path / "c.csv", index=False)
+    pd.DataFrame({"email": ["ann@shop.vn ", "bob@shop.vn", "bob@shop.vn"],
+                  "d": ["2025-01-01", "2025-01-02", "2025-01-03"], "v": [1, 2, 3]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    write_config(tmp_path, """
+client: shop
+data:
+  customers: {path: c.csv, columns: {customer_id: Email}}
+  transactions: {path: t.csv, columns: {customer_id: email, date: d, amount: v}}
+""")
+    result = run_collect(tmp_path)
+    table = result.customers.set_index("customer_id")
+    ann = "h_" + __import__("hashlib").sha256(b"ann@shop.vn").hexdigest()[:16]
+    assert ann in table.index and table.loc[ann, "n_orders"] == 1
+    assert not table.index.str.contains("@").any()
+    assert "Billing Address1" not in table.columns and "Khách hàng" not in table.columns
+    written = collect.write_outputs(result, tmp_path / "run")
+    for path in written.values():
+        assert b"shop.vn" not in path.read_bytes() and "Nguyễn".encode() not in path.read_bytes()
+    assert result.ledger["rule"].str.contains("customer ids are email addresses").sum() == 2
+
+
+def test_an_order_status_column_marks_cancellations(tmp_path):
+    pd.DataFrame({"c": ["a", "a", "b"], "o": ["1", "2", "3"], "d": ["2025-01-01"] * 3,
+                  "v": [10, 20, 30], "Status": ["Completed", "Cancelled", "completed"]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    write_config(tmp_path, "client: s\ndata:\n  transactions: {path: t.csv, columns: "
+                           "{customer_id: c, order_id: o, date: d, amount: v}}\n")
+    result = run_collect(tmp_path)  # an unmapped Status column is kept as it is
+    assert "Status" in result.transactions.columns
+    assert result.customers.set_index("customer_id").loc["a", "n_orders"] == 2
+    write_config(tmp_path, "client: s\ndata:\n  transactions: {path: t.csv, columns: "
+                           "{customer_id: c, order_id: o, date: d, amount: v, "
+                           "cancelled: Status}}\n")
+    result = run_collect(tmp_path)
+    table = result.customers.set_index("customer_id")
+    assert table.loc["a", ["n_orders", "revenue", "refunds"]].tolist() == [1, 10, 0]
+    line = result.ledger[result.ledger["rule"].str.contains("read as order status")]
+    assert "'Cancelled' (1) mean cancelled" in line["rule"].iloc[0]
+    status = result.transactions.set_index("row_no")["line_status"]
+    assert status.tolist() == ["purchase", "cancelled", "purchase"]
