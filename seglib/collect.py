@@ -41,6 +41,12 @@ _CHANNEL_SYNONYMS = {
     "retail": "store", "offline": "store", "pos": "store",
     "phone": "phone", "telephone": "phone", "call": "phone", "call centre": "phone",
     "call center": "phone", "hotline": "phone",
+    # marketplaces and social selling are online; Vietnamese labels
+    "marketplace": "online", "shopee": "online", "lazada": "online", "tiki": "online",
+    "tiktok shop": "online", "facebook": "online", "zalo": "online", "trực tuyến": "online",
+    "truc tuyen": "online", "cửa hàng": "store", "cua hang": "store", "tại cửa hàng": "store",
+    "tai cua hang": "store", "tại quầy": "store", "điện thoại": "phone", "dien thoai": "phone",
+    "tổng đài": "phone", "tong dai": "phone",
 }
 #: Column names that hold personal data; removed from the customer table unless kept on purpose.
 PII_PATTERN = re.compile(
@@ -273,10 +279,16 @@ def _dates(values: pd.Series, source: str, label: str, path: Path, ledger: _Ledg
     return dates
 
 
-def normalize_channel(values: pd.Series) -> pd.Series:
+def channel_synonyms(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Channel labels (lower case) to online / store / phone: the built-in ones and the config's."""
+    return {**_CHANNEL_SYNONYMS, **{k.strip().lower(): v for k, v in (extra or {}).items()}}
+
+
+def normalize_channel(values: pd.Series, extra: dict[str, str] | None = None) -> pd.Series:
     """Map channel labels to online / store / phone; anything else is kept, lower-cased."""
+    synonyms = channel_synonyms(extra)
     text = values.astype("string").str.strip().str.lower()
-    return text.map(lambda v: _CHANNEL_SYNONYMS.get(v, v) if isinstance(v, str) else pd.NA,
+    return text.map(lambda v: synonyms.get(v, v) if isinstance(v, str) else pd.NA,
                     na_action="ignore").astype("string")
 
 
@@ -284,7 +296,8 @@ def normalize_channel(values: pd.Series) -> pd.Series:
 
 
 def _canonical_frame(raw: pd.DataFrame, src: SourceConfig, ledger: _Ledger, *,
-                     locale: str, keep_pii: bool) -> pd.DataFrame:
+                     locale: str, keep_pii: bool,
+                     channels: dict[str, str] | None = None) -> pd.DataFrame:
     """Parse mapped transaction columns read as text (CSV, Excel, text Parquet) in pandas."""
     path, config_src, src = src.path, src, "transactions"
     _require(raw, "customer_id", src, path)
@@ -318,7 +331,7 @@ def _canonical_frame(raw: pd.DataFrame, src: SourceConfig, ledger: _Ledger, *,
         if column in tx.columns:
             tx[column] = _flags(tx[column], src, _label(raw, column), path, ledger, column)
     if "channel" in tx.columns:
-        tx["channel"] = normalize_channel(tx["channel"])
+        tx["channel"] = normalize_channel(tx["channel"], channels)
     if "category" in tx.columns:
         tx["category"] = tx["category"].astype("string").str.strip().replace("", pd.NA)
     return remove_pii(tx, src, ledger, keep_pii)
@@ -375,7 +388,8 @@ _TIME_TYPES = re.compile(r"^(DATE|TIMESTAMP(_NS|_MS|_S)?)$")
 
 
 def _native_select(con: duckdb.DuckDBPyConnection, src: SourceConfig,
-                   keep_pii: bool, ledger: _Ledger, source: str) -> str | None:
+                   keep_pii: bool, ledger: _Ledger, source: str,
+                   channels: dict[str, str] | None = None) -> str | None:
     """The SQL that reads a file's typed columns as canonical lines, if it can.
 
     ``source`` is a table DuckDB has already read (typed Parquet, or a CSV file
@@ -457,7 +471,7 @@ def _native_select(con: duckdb.DuckDBPyConnection, src: SourceConfig,
             select.append(f"{col(key)} AS {key}")
     if "channel" in canon:
         cases = " ".join(f"WHEN {_sql_text(k)} THEN {_sql_text(v)}"
-                         for k, v in _CHANNEL_SYNONYMS.items())
+                         for k, v in channel_synonyms(channels).items())
         select.append(f"CASE lower(trim({col('channel')})) {cases} "
                       f"ELSE nullif(lower(trim({col('channel')})), '') END AS channel")
     if "category" in canon:
@@ -535,7 +549,8 @@ def _read_natively(con: duckdb.DuckDBPyConnection, src: SourceConfig, config: Ru
         reader = "DuckDB (CSV with typed columns)"
     else:
         return None
-    select = _native_select(con, src, config.collect.keep_pii, local, "tx_file")
+    select = _native_select(con, src, config.collect.keep_pii, local, "tx_file",
+                            config.collect.channels)
     if select is None:
         _drop(con)
         return None
@@ -645,6 +660,20 @@ def default_as_of(con: duckdb.DuckDBPyConnection, path: Path | str = "",
     return pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
 
 
+def _ledger_unknown_channels(con: duckdb.DuckDBPyConnection, ledger: _Ledger,
+                             label: str) -> None:
+    rows = con.execute("""
+        SELECT channel, count(*) AS n FROM tx_in
+        WHERE channel IS NOT NULL AND channel NOT IN ('online', 'store', 'phone')
+        GROUP BY channel ORDER BY n DESC, channel
+    """).fetchall()
+    if rows:
+        shown = ", ".join(f"{label!r} ({n})" for label, n in rows[:5])
+        ledger.add("transactions", f"column {label}: channel labels not recognised: {shown}"
+                   f"{' ...' if len(rows) > 5 else ''}", sum(n for _, n in rows),
+                   action="counted in no channel share; map them in collect.channels")
+
+
 def _check_order_owners(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> None:
     shared = con.execute("""
         SELECT order_id, count(*) OVER () AS n FROM tx_in WHERE customer_id IS NOT NULL
@@ -700,13 +729,16 @@ def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
         read.update(raw.attrs.get("read", {}))
         read["reader"] = "pandas (parsed as text)"
         frame = _canonical_frame(raw, src, ledger, locale=config.locale,
-                                 keep_pii=config.collect.keep_pii)
+                                 keep_pii=config.collect.keep_pii,
+                                 channels=config.collect.channels)
         con.register("tx_frame", frame)
         con.execute("CREATE TEMP TABLE tx_in AS SELECT * FROM tx_frame ORDER BY row_no")
         con.unregister("tx_frame")
     _check_lines(con, path, labels)
     columns = {row[0] for row in con.execute("DESCRIBE tx_in").fetchall()}
     n_rows, = con.execute("SELECT count(*) FROM tx_in").fetchall()[0]
+    if "channel" in columns:
+        _ledger_unknown_channels(con, ledger, labels.get("channel", "'channel'"))
     read["rows"] = n_rows
     if n_rows == 0:
         raise DataError(f"data.transactions ({path}): the file has a header but no data rows")

@@ -157,6 +157,7 @@ class CollectConfig(_Strict):
     cancelled_orders: str | None = None
     outliers: Literal["flag", "cap"] = "flag"
     outlier_iqr: StrictFloat = Field(3.0, gt=0)
+    channels: dict[str, Literal["online", "store", "phone"]] = Field(default_factory=dict)
 
     @field_validator("as_of", mode="before")
     @classmethod

@@ -547,3 +547,20 @@ def test_an_order_status_column_marks_cancellations(tmp_path):
     assert "'Cancelled' (1) mean cancelled" in line["rule"].iloc[0]
     status = result.transactions.set_index("row_no")["line_status"]
     assert status.tolist() == ["purchase", "cancelled", "purchase"]
+
+
+def test_channel_labels_vietnamese_configured_and_unknown(tmp_path):
+    pd.DataFrame({"c": ["a"] * 4, "d": ["2025-01-01"] * 4, "v": [1, 2, 3, 4],
+                  "k": ["Tại cửa hàng", "Shopee", "Chi nhánh", "Fax"]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    text = ("client: k\ndata:\n  transactions: {path: t.csv, columns: "
+            "{customer_id: c, date: d, amount: v, channel: k}}\n")
+    write_config(tmp_path, text)
+    result = run_collect(tmp_path)
+    row = result.customers.iloc[0]
+    assert (row["store_share"], row["online_share"]) == (0.25, 0.25)
+    line = result.ledger[result.ledger["rule"].str.contains("not recognised")]
+    assert line["rows"].tolist() == [2] and "'chi nhánh' (1)" in line["rule"].iloc[0]
+    write_config(tmp_path, text + "collect: {channels: {Chi nhánh: store, FAX: phone}}\n")
+    row = run_collect(tmp_path).customers.iloc[0]
+    assert (row["store_share"], row["online_share"], row["phone_share"]) == (0.5, 0.25, 0.25)
