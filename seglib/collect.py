@@ -726,6 +726,7 @@ def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
         read.update(native)
     else:
         raw = load_source("transactions", src)
+        _ledger_blank_rows("transactions", raw, ledger)
         read.update(raw.attrs.get("read", {}))
         read["reader"] = "pandas (parsed as text)"
         frame = _canonical_frame(raw, src, ledger, locale=config.locale,
@@ -976,15 +977,15 @@ def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger, keep_pii: 
             f"customer"
         )
     ledger.add(src, "rows read", len(customers))
+    customers = remove_pii(customers, src, ledger, keep_pii, flags=True)
+    customers = _numeric_where_possible(customers, "customers", path, ledger,
+                                        exclude={"customer_id"}, src=config_src, locale=locale)
+    _check_ranges(customers, "customers", path)  # before test accounts go: rows as in the file
     test_ids = customers.loc[tests, "customer_id"].tolist()
     if tests.any():
         ledger.add(src, "test accounts (collect.test_accounts)", tests.sum(), action="excluded",
                    examples=test_ids[:3])
         customers = customers[~tests].reset_index(drop=True)
-    customers = remove_pii(customers, src, ledger, keep_pii, flags=True)
-    customers = _numeric_where_possible(customers, "customers", path, ledger,
-                                        exclude={"customer_id"}, src=config_src, locale=locale)
-    _check_ranges(customers, "customers", path)
     return customers, test_ids
 
 
@@ -1228,6 +1229,24 @@ def prepare_brand_ratings(raw: pd.DataFrame, path: Path, ledger: _Ledger,
                  + ["brand"] + attributes]
 
 
+def _drop_trailing_blank_rows(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Drop the rows at the end whose every cell is empty (``,,,,`` lines, stray formatting).
+
+    Exports often end that way. Blank rows between data rows are left in place,
+    so that a missing value there is reported at its row.
+    """
+    def blank_row(row: pd.Series) -> bool:
+        return bool((row.astype("string").str.strip().fillna("") == "").all())
+
+    if table.empty or not blank_row(table.iloc[-1]):
+        return table, 0
+    tail = max(len(table) - 100_000, 0)  # trailing blank rows: look at the end only
+    text = table.iloc[tail:].astype("string")
+    blank = text.apply(lambda col: col.str.strip().fillna("") == "").all(axis=1).to_numpy()
+    last = tail + (len(blank) - int(np.argmin(blank[::-1])) if not blank.all() else 0)
+    return table.iloc[:last], len(table) - last
+
+
 def load_source(name: str, src: SourceConfig) -> pd.DataFrame:
     """Read one configured source and apply its column mapping.
 
@@ -1235,7 +1254,13 @@ def load_source(name: str, src: SourceConfig) -> pd.DataFrame:
     customers table) the customer id is the 1-based data row.
     """
     table = read_table(src.path, source=name, sheet=src.sheet, sep=src.sep, encoding=src.encoding)
-    read = table.attrs.get("read", {})
+    read = dict(table.attrs.get("read", {}))
+    table, blank = _drop_trailing_blank_rows(table)
+    if blank:
+        read["blank_rows_dropped"] = blank
+        if table.empty:
+            raise DataError(f"data.{name} ({src.path}): the file has a header but no data rows "
+                            f"(only {blank} blank row(s))")
     if src.id_from_row:
         if "customer_id" in table.columns:
             table = table.rename(columns={"customer_id": "customer_id_raw"})
@@ -1245,8 +1270,16 @@ def load_source(name: str, src: SourceConfig) -> pd.DataFrame:
     return mapped
 
 
-def _load(name: str, src: SourceConfig, reads: list[dict]) -> pd.DataFrame:
+def _ledger_blank_rows(name: str, table: pd.DataFrame, ledger: _Ledger) -> None:
+    blank = table.attrs.get("read", {}).get("blank_rows_dropped")
+    if blank:
+        ledger.add(name, "blank rows at the end of the file (every cell empty)", blank,
+                   action="skipped")
+
+
+def _load(name: str, src: SourceConfig, reads: list[dict], ledger: _Ledger) -> pd.DataFrame:
     table = load_source(name, src)
+    _ledger_blank_rows(name, table, ledger)
     reads.append({"source": name, "reader": "pandas",
                   **table.attrs.get("read", {"file": str(src.path)})})
     return table
@@ -1260,7 +1293,7 @@ def collect(config: RunConfig) -> Collected:
     customers, test_ids = None, []
     if "customers" in sources:
         src = sources["customers"]
-        raw = _load("customers", src, reads)
+        raw = _load("customers", src, reads, ledger)
         customers, test_ids = prepare_customers(raw, src.path, ledger, config.collect.keep_pii,
                                                 test_accounts=config.collect.test_accounts,
                                                 src=src, locale=config.locale)
@@ -1308,7 +1341,7 @@ def collect(config: RunConfig) -> Collected:
     factors = None
     if "survey" in sources:
         src = sources["survey"]
-        survey = _per_customer(_load("survey", src, reads), "survey", src.path, ledger,
+        survey = _per_customer(_load("survey", src, reads, ledger), "survey", src.path, ledger,
                                config.collect.keep_pii, prefix="")
         if (len(survey.columns) >= FACTOR_MIN_ITEMS
                 and len(survey.dropna(how="all")) >= FACTOR_MIN_RESPONDENTS):
@@ -1317,11 +1350,12 @@ def collect(config: RunConfig) -> Collected:
         extra.append(("survey", survey))
     if "service" in sources:
         src = sources["service"]
-        extra.append(("service", prepare_service(_load("service", src, reads), src.path, ledger,
+        service = _load("service", src, reads, ledger)
+        extra.append(("service", prepare_service(service, src.path, ledger,
                                                  config.collect.keep_pii)))
     if "web" in sources:
         src = sources["web"]
-        extra.append(("web", prepare_web(_load("web", src, reads), src.path, ledger, as_of,
+        extra.append(("web", prepare_web(_load("web", src, reads, ledger), src.path, ledger, as_of,
                                          src.dayfirst, config.collect.keep_pii)))
     for name, frame in extra:
         unknown = ~frame.index.isin(table["customer_id"])
@@ -1346,7 +1380,8 @@ def collect(config: RunConfig) -> Collected:
     brand_ratings = None
     if "brand_ratings" in sources:
         src = sources["brand_ratings"]
-        brand_ratings = prepare_brand_ratings(_load("brand_ratings", src, reads), src.path, ledger,
+        ratings = _load("brand_ratings", src, reads, ledger)
+        brand_ratings = prepare_brand_ratings(ratings, src.path, ledger,
                                               config.collect.keep_pii)
     table = _plain_dtypes(table.sort_values("customer_id", kind="stable").reset_index(drop=True))
     return Collected(customers=table, lines=transactions, brand_ratings=brand_ratings,

@@ -564,3 +564,25 @@ def test_channel_labels_vietnamese_configured_and_unknown(tmp_path):
     write_config(tmp_path, text + "collect: {channels: {Chi nhánh: store, FAX: phone}}\n")
     row = run_collect(tmp_path).customers.iloc[0]
     assert (row["store_share"], row["online_share"], row["phone_share"]) == (0.5, 0.25, 0.25)
+
+
+def test_trailing_blank_rows_are_skipped_with_a_ledger_line(tmp_path):
+    (tmp_path / "t.csv").write_text("c,d,v\na,2025-01-01,5\n,,\n b ,2025-01-02,7\n,,\n , ,\n")
+    _orders_config(tmp_path)
+    with pytest.raises(DataError, match="data row 2"):  # a blank row between data rows
+        run_collect(tmp_path)
+    (tmp_path / "t.csv").write_text("c,d,v\na,2025-01-01,5\nb,2025-01-02,7\n,,\n , ,\n")
+    result = run_collect(tmp_path)
+    assert result.customers["customer_id"].tolist() == ["a", "b"]
+    line = result.ledger[result.ledger["rule"].str.startswith("blank rows at the end")]
+    assert line["rows"].tolist() == [2]
+
+
+def test_row_numbers_in_messages_count_test_accounts_too(tmp_path):
+    pd.DataFrame({"customer_id": ["T1", "C2", "C3"], "email": ["qa@example.com", "a@b.com",
+                                                              "c@d.com"],
+                  "age": [30, 40, 150]}).to_csv(tmp_path / "c.csv", index=False)
+    write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv}\n"
+                           "collect: {test_accounts: ['*@example.com']}\n")
+    with pytest.raises(DataError, match="data row 3: 150"):
+        run_collect(tmp_path)
