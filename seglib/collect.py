@@ -150,6 +150,7 @@ class Collected:
     reads: list[dict] = field(default_factory=list)
     origin: dict[str, str] = field(default_factory=dict)
     factors: pd.DataFrame | None = None
+    categories: dict[str, str] = field(default_factory=dict)
 
     @property
     def transactions(self) -> pd.DataFrame | None:
@@ -820,6 +821,9 @@ def customer_rfm(transactions: Transactions) -> pd.DataFrame:
     """One row per customer from the flagged lines (see :mod:`seglib.rfm`)."""
     table, cap = rfm.customer_table(transactions.con, transactions.rules, transactions.as_of)
     transactions.read["outlier_bound"] = cap
+    if any(c.startswith("category_share_") for c in table.columns):
+        transactions.read["categories"] = rfm.category_columns(rfm.top_categories(
+            transactions.con))
     table["customer_id"] = normalize_ids(table["customer_id"])
     for column in ("first_purchase", "last_purchase"):
         table[column] = table[column].astype("datetime64[ns]")
@@ -1089,13 +1093,44 @@ def _customer_rows(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
 def _per_customer(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
                   keep_pii: bool = False, *,
                   prefix: str) -> pd.DataFrame:
-    """Numeric columns of a customer-keyed source, averaged per customer and prefixed."""
+    """Columns of a customer-keyed source, one row per customer, prefixed.
+
+    Numeric columns are averaged per customer; text columns with at most
+    :data:`MAX_LABELS` distinct values, some of them repeated (a referral source), give
+    the customer's most frequent value (ties: the first alphabetically). Other
+    text (free comments, timestamps) is left out, with a ledger line.
+    """
     table = _customer_rows(raw, source, path, ledger, keep_pii)
     table = _numeric_where_possible(table, source, path, ledger, exclude={"customer_id"})
     numeric = [c for c in table.columns if c != "customer_id"
                and pd.api.types.is_numeric_dtype(table[c])]
     per = table.groupby("customer_id")[numeric].mean()
+    other = [c for c in table.columns if c != "customer_id" and c not in numeric]
+    labels = [c for c in other if not pd.api.types.is_datetime64_any_dtype(table[c])
+              and table[c].nunique() <= min(MAX_LABELS, table[c].notna().sum() - 1)]
+    for column in labels:
+        per = per.join(_most_frequent(table, column), how="outer")
+    _ledger_unused(source, [c for c in other if c not in labels], ledger)
     return per.rename(columns=lambda c: c if c.startswith(prefix) else f"{prefix}{c}")
+
+
+#: Text columns with at most this many distinct values are kept as the customer's usual value.
+MAX_LABELS = 20
+
+
+def _most_frequent(table: pd.DataFrame, column: str) -> pd.Series:
+    counts = (table[["customer_id", column]].dropna().astype({column: "string"})
+              .value_counts().rename("n").reset_index())
+    counts = counts.sort_values(["customer_id", "n", column], ascending=[True, False, True],
+                                kind="stable")
+    return counts.drop_duplicates("customer_id").set_index("customer_id")[column]
+
+
+def _ledger_unused(source: str, columns: list[str], ledger: _Ledger) -> None:
+    if columns:
+        ledger.add(source, f"columns not summarised per customer: {', '.join(map(str, columns))}",
+                   len(columns), action="left out of the customer table (free text, dates or "
+                   "ids with many values); still in the client's file")
 
 
 def prepare_service(raw: pd.DataFrame, path: Path, ledger: _Ledger,
@@ -1103,6 +1138,8 @@ def prepare_service(raw: pd.DataFrame, path: Path, ledger: _Ledger,
     """Support contacts per customer, and their mean effort score when given."""
     table = _customer_rows(raw, "service", path, ledger, keep_pii)
     per = table.groupby("customer_id").size().rename("service_contacts").to_frame()
+    _ledger_unused("service", [c for c in table.columns
+                               if c not in ("customer_id", "effort_score")], ledger)
     if "effort_score" in table.columns:
         effort = _numbers(table["effort_score"], "service", _label(raw, "effort_score"), path,
                           ledger)
@@ -1297,7 +1334,7 @@ def collect(config: RunConfig) -> Collected:
         customers, test_ids = prepare_customers(raw, src.path, ledger, config.collect.keep_pii,
                                                 test_accounts=config.collect.test_accounts,
                                                 src=src, locale=config.locale)
-    transactions, as_of = None, None
+    transactions, as_of, categories = None, None, {}
     table = customers
     if "transactions" in sources:
         src = sources["transactions"]
@@ -1305,6 +1342,7 @@ def collect(config: RunConfig) -> Collected:
         reads.append({"source": "transactions", **transactions.read})
         as_of = transactions.as_of
         per_customer = customer_rfm(transactions)
+        categories = transactions.read.get("categories", {})
         if not (per_customer["n_orders"] > 0).any():
             _nothing_left(transactions, config)
         unmatched = per_customer["refunds"] > per_customer["gross_revenue"]
@@ -1343,9 +1381,9 @@ def collect(config: RunConfig) -> Collected:
         src = sources["survey"]
         survey = _per_customer(_load("survey", src, reads, ledger), "survey", src.path, ledger,
                                config.collect.keep_pii, prefix="")
-        if (len(survey.columns) >= FACTOR_MIN_ITEMS
-                and len(survey.dropna(how="all")) >= FACTOR_MIN_RESPONDENTS):
-            scores, factors = survey_factors(survey.dropna(how="all"), seed=config.seed)
+        items = survey.select_dtypes("number").dropna(how="all")
+        if len(items.columns) >= FACTOR_MIN_ITEMS and len(items) >= FACTOR_MIN_RESPONDENTS:
+            scores, factors = survey_factors(items, seed=config.seed)
             survey = survey.join(scores)
         extra.append(("survey", survey))
     if "service" in sources:
@@ -1386,7 +1424,8 @@ def collect(config: RunConfig) -> Collected:
     table = _plain_dtypes(table.sort_values("customer_id", kind="stable").reset_index(drop=True))
     return Collected(customers=table, lines=transactions, brand_ratings=brand_ratings,
                      ledger=ledger.frame(), as_of=as_of, sources=list(sources), reads=reads,
-                     origin={c: origin.get(c, "all") for c in table.columns}, factors=factors)
+                     origin={c: origin.get(c, "all") for c in table.columns}, factors=factors,
+                     categories=categories)
 
 
 def _plain_dtypes(table: pd.DataFrame) -> pd.DataFrame:
@@ -1409,7 +1448,8 @@ def ledger_view(ledger: pd.DataFrame) -> pd.DataFrame:
 
 
 def data_dictionary(customers: pd.DataFrame, origin: dict[str, str] | None = None,
-                    factors: pd.DataFrame | None = None) -> pd.DataFrame:
+                    factors: pd.DataFrame | None = None,
+                    categories: dict[str, str] | None = None) -> pd.DataFrame:
     """Describe every column of the customer table: meaning, unit, source, coverage.
 
     ``origin`` (column -> source, from :class:`Collected`) names the source of
@@ -1425,7 +1465,10 @@ def data_dictionary(customers: pd.DataFrame, origin: dict[str, str] | None = Non
         elif column in FEATURES:
             meaning, unit, source = FEATURES[column]
         elif column.startswith("category_share_"):
-            meaning, unit = "share of purchase value in this category (top categories)", "share"
+            name = next((c for c, col in (categories or {}).items() if col == column), None)
+            meaning = (f"share of purchase value in category {name!r}" if name is not None
+                       else "share of purchase value in this category")
+            unit = "share"
         elif column.startswith("survey_factor_"):
             k = int(column.rsplit("_", 1)[1])
             name = factor_names[k - 1] if k <= len(factor_names) else column
@@ -1509,7 +1552,8 @@ def write_outputs(collected: Collected, run_dir: Path) -> dict[str, Path]:
             f"COPY (SELECT * FROM tx ORDER BY row_no) TO {_sql_text(str(out['transactions']))} "
             f"(FORMAT parquet)")
     out["dictionary"] = run_dir / "data_dictionary.csv"
-    data_dictionary(collected.customers, collected.origin, collected.factors).to_csv(
+    data_dictionary(collected.customers, collected.origin, collected.factors,
+                    collected.categories).to_csv(
         out["dictionary"])
     if collected.factors is not None:
         out["factors"] = run_dir / "survey_factors.csv"

@@ -283,8 +283,8 @@ def customer_sql(columns: list[str], categories: list[str], rules: Rules) -> str
     if "category" in has:
         shares = ",\n".join(
             f"coalesce(CAST(sum({value}) FILTER (WHERE category = {_quote(c)}) AS DOUBLE), 0) "
-            f"/ nullif(CAST(sum({value}) AS DOUBLE), 0) AS {_ident(category_column(c))}"
-            for c in categories)
+            f"/ nullif(CAST(sum({value}) AS DOUBLE), 0) AS {_ident(column)}"
+            for c, column in category_columns(categories).items())
         category = f""",
     cat_spend AS (
         SELECT customer_id, category, sum({value}) AS spend FROM tx
@@ -372,12 +372,25 @@ def customer_sql(columns: list[str], categories: list[str], rules: Rules) -> str
     """
 
 
-def category_column(category: str) -> str:
-    """Column name of a category's revenue share: ``category_share_<name>``."""
-    import re
+def category_columns(categories: list[str]) -> dict[str, str]:
+    """Column name of each category's revenue share: ``category_share_<name>``.
 
-    slug = re.sub(r"[^0-9a-z]+", "_", str(category).lower()).strip("_") or "blank"
-    return f"category_share_{slug}"
+    Accents are dropped (``Bánh`` -> ``banh``, ``Đồ gia dụng`` -> ``do_gia_dung``)
+    and a name taken twice gets ``_2``, ``_3``.
+    """
+    import re
+    import unicodedata
+
+    names: dict[str, str] = {}
+    for category in categories:
+        plain = unicodedata.normalize("NFKD", str(category).lower().replace("đ", "d"))
+        plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+        slug = re.sub(r"[^0-9a-z]+", "_", plain).strip("_") or "blank"
+        name, k = f"category_share_{slug}", 2
+        while name in names.values():
+            name, k = f"category_share_{slug}_{k}", k + 1
+        names[category] = name
+    return names
 
 
 #: At most this many categories get a share column; the rest count in no column.

@@ -586,3 +586,23 @@ def test_row_numbers_in_messages_count_test_accounts_too(tmp_path):
                            "collect: {test_accounts: ['*@example.com']}\n")
     with pytest.raises(DataError, match="data row 3: 150"):
         run_collect(tmp_path)
+
+
+def test_dictionary_names_each_category_and_text_columns_of_web_are_kept(tmp_path):
+    pd.DataFrame({"c": ["a", "a", "b"], "d": ["2025-01-01"] * 3, "v": [1, 3, 2],
+                  "k": ["Bánh", "Áo", "Bánh"]}).to_csv(tmp_path / "t.csv", index=False)
+    pd.DataFrame({"customer_id": ["a", "a", "b"], "sessions": [1, 3, 2],
+                  "referral_source": ["social", "social", "search"],
+                  "comment": ["thích", "ok", "hay"]}).to_csv(tmp_path / "w.csv", index=False)
+    write_config(tmp_path, "client: k\ndata:\n  transactions: {path: t.csv, columns: "
+                           "{customer_id: c, date: d, amount: v, category: k}}\n"
+                           "  web: {path: w.csv}\n")
+    result = run_collect(tmp_path)
+    table = result.customers.set_index("customer_id")
+    assert table.loc["a", "category_share_banh"] == 0.25
+    assert table.loc["a", "web_referral_source"] == "social"
+    meaning = collect.data_dictionary(result.customers, result.origin, result.factors,
+                                      result.categories)["meaning"]
+    assert "'Bánh'" in meaning["category_share_banh"]
+    assert "web_comment" not in table.columns
+    assert result.ledger["rule"].str.contains("not summarised per customer: comment").any()

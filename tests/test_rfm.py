@@ -266,3 +266,12 @@ def test_a_shop_with_one_price_has_no_outliers_and_its_dearer_product_is_not_one
     result = collect.collect(load_config(tmp_path / "config.yaml"))
     assert result.customers["outlier_orders"].sum() == 0
     assert not result.ledger["rule"].str.startswith("outlier").any()
+
+
+def test_category_columns_drop_accents_and_stay_distinct():
+    from seglib.rfm import category_columns
+
+    assert category_columns(["Bánh", "Bình", "Banh", "Đồ gia dụng", "Áo"]) == {
+        "Bánh": "category_share_banh", "Bình": "category_share_binh",
+        "Banh": "category_share_banh_2", "Đồ gia dụng": "category_share_do_gia_dung",
+        "Áo": "category_share_ao"}
