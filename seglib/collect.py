@@ -184,10 +184,14 @@ def apply_mapping(table: pd.DataFrame, src: SourceConfig, source: str) -> pd.Dat
     missing = [(canon, col) for canon, col in src.columns.items() if col not in table.columns]
     if missing:
         canon, col = missing[0]
+        unnamed = sum(str(c).startswith("Unnamed") or not str(c).strip() for c in table.columns)
+        hint = ("; most columns have no name: the header is probably not on the first row "
+                "(a title above it?): delete the rows above the header and save again"
+                if unnamed * 2 >= len(table.columns) else "")
         raise DataError(
             f"data.{source} ({src.path}): column {col!r} (mapped to {canon!r} in "
             f"data.{source}.columns) is not in the file; its columns are: "
-            f"{', '.join(map(str, table.columns))}"
+            f"{', '.join(map(str, table.columns))}{hint}"
         )
     rename = {col: canon for canon, col in src.columns.items()}
     # An unmapped column already carrying a canonical name that another column is mapped to
@@ -956,6 +960,31 @@ def test_account_mask(table: pd.DataFrame, patterns: Iterable[str]) -> pd.Series
     return mask
 
 
+_DATE_NAME = re.compile(r"(^|_)(date|dt|dob|birthday|ngay(_\w+)?)($|_)|_at$|_on$")
+
+
+def _dates_where_named(table: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
+                       src: SourceConfig | None) -> pd.DataFrame:
+    """Columns named like dates (``signup_date``, ``created_at``, ``Ngày đăng ký``) as dates.
+
+    Text and Excel serial numbers are parsed as in the transactions; a column
+    that does not parse stays as it is, with a ledger line saying why.
+    """
+    table = table.copy()
+    for column in table.columns:
+        if (column == "customer_id" or not _DATE_NAME.search(_plain_name(column))
+                or pd.api.types.is_datetime64_any_dtype(table[column])):
+            continue
+        try:
+            table[column] = _dates(table[column], source, _label(table, column), path, ledger,
+                                   dayfirst=src.dayfirst if src is not None else None)
+        except DataError as err:
+            reason = str(err).split(": ", 2)[-1]
+            ledger.add(source, f"column {column!r} not read as dates: {reason}",
+                       int(table[column].notna().sum()), action="kept as given")
+    return table
+
+
 def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger, keep_pii: bool,
                       test_accounts: Iterable[str] = (), src: SourceConfig | None = None,
                       locale: str = "en") -> tuple[pd.DataFrame, list[str]]:
@@ -982,6 +1011,7 @@ def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger, keep_pii: 
         )
     ledger.add(src, "rows read", len(customers))
     customers = remove_pii(customers, src, ledger, keep_pii, flags=True)
+    customers = _dates_where_named(customers, "customers", path, ledger, config_src)
     customers = _numeric_where_possible(customers, "customers", path, ledger,
                                         exclude={"customer_id"}, src=config_src, locale=locale)
     _check_ranges(customers, "customers", path)  # before test accounts go: rows as in the file
@@ -1041,6 +1071,8 @@ def _numeric_where_possible(table: pd.DataFrame, source: str, path: Path, ledger
                 or pd.api.types.is_bool_dtype(table[column]):
             continue
         text = table[column].astype("string").str.strip().replace("", pd.NA)
+        if column not in NUMERIC_ATTRIBUTES and text.str.match(r"^0\d").fillna(False).any():
+            continue  # codes with leading zeros (postcodes, 007) stay text
         tokens = text.str.lower().isin(NA_TOKENS).fillna(False)
         cleaned = text.mask(tokens)
         numbers = pd.to_numeric(cleaned, errors="coerce")

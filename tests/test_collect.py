@@ -606,3 +606,26 @@ def test_dictionary_names_each_category_and_text_columns_of_web_are_kept(tmp_pat
     assert "'Bánh'" in meaning["category_share_banh"]
     assert "web_comment" not in table.columns
     assert result.ledger["rule"].str.contains("not summarised per customer: comment").any()
+
+
+def test_customer_codes_keep_zeros_and_date_columns_become_dates(tmp_path):
+    pd.DataFrame({"customer_id": ["a", "b", "c"], "postcode": ["00001", "10115", "70000"],
+                  "signup_date": ["2024-01-05", "2024-02-10", ""],
+                  "Ngày sinh": ["45292", "45293.5", "45000"]}).to_csv(
+        tmp_path / "c.csv", index=False)
+    write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv}\n")
+    table = run_collect(tmp_path).customers.set_index("customer_id")
+    assert table["postcode"].tolist() == ["00001", "10115", "70000"]
+    assert table.loc["a", "signup_date"] == pd.Timestamp("2024-01-05")
+    assert pd.isna(table.loc["c", "signup_date"])
+    assert table.loc["b", "Ngày sinh"] == pd.Timestamp("2024-01-02 12:00")
+
+
+def test_a_title_above_the_header_gets_a_hint(tmp_path):
+    frame = pd.DataFrame([["Sales report 2024", None, None], [None, None, None],
+                          ["Customer", "Age", "City"], ["a", 30, "Hue"]])
+    frame.to_excel(tmp_path / "c.xlsx", index=False, header=False)
+    write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.xlsx, columns: "
+                           "{customer_id: Customer}}\n")
+    with pytest.raises(DataError, match="header is probably not on the first row"):
+        run_collect(tmp_path)
