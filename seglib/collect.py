@@ -1511,6 +1511,8 @@ def data_dictionary(customers: pd.DataFrame, origin: dict[str, str] | None = Non
             meaning, unit = f"web activity: {column[4:].replace('_', ' ')} (mean per record)", ""
         elif source == "survey":
             meaning, unit = "survey item (mean answer of the customer)", "scale"
+        elif pd.api.types.is_datetime64_any_dtype(customers[column]):
+            meaning, unit = "a date, as given by the client", "date"
         else:
             meaning, unit = "as given by the client", ""
         rows.append({"column": column, "meaning": meaning, "unit": unit, "source": source,

@@ -619,6 +619,8 @@ def test_customer_codes_keep_zeros_and_date_columns_become_dates(tmp_path):
     assert table.loc["a", "signup_date"] == pd.Timestamp("2024-01-05")
     assert pd.isna(table.loc["c", "signup_date"])
     assert table.loc["b", "Ngày sinh"] == pd.Timestamp("2024-01-02 12:00")
+    units = collect.data_dictionary(table.reset_index())["unit"]
+    assert units["signup_date"] == "date" and units["postcode"] == ""
 
 
 def test_a_title_above_the_header_gets_a_hint(tmp_path):
