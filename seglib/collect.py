@@ -1564,6 +1564,18 @@ def rfm_overview(customers: pd.DataFrame) -> pd.DataFrame:
     return table.round(1)
 
 
+#: The CLV summary columns of the customer table (see seglib.rfm.CLV_SQL).
+CLV_COLUMNS = ("clv_frequency", "clv_recency", "clv_T", "clv_monetary_value")
+
+
+def clv_overview(customers: pd.DataFrame) -> pd.DataFrame | None:
+    """Count, mean, spread and quartiles of the CLV summary (None without transactions)."""
+    if not set(CLV_COLUMNS) <= set(customers.columns):
+        return None
+    summary = customers[list(CLV_COLUMNS)].dropna(how="all")
+    return None if summary.empty else summary.describe().round(1).T
+
+
 def quality_summary(collected: Collected) -> pd.DataFrame:
     """Columns of the customer table with missing values, and the share missing."""
     customers = collected.customers

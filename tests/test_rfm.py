@@ -275,3 +275,12 @@ def test_category_columns_drop_accents_and_stay_distinct():
         "Bánh": "category_share_banh", "Bình": "category_share_binh",
         "Banh": "category_share_banh_2", "Đồ gia dụng": "category_share_do_gia_dung",
         "Áo": "category_share_ao"}
+
+
+def test_clv_overview_describes_the_summary_or_says_nothing():
+    table = pd.DataFrame({"clv_frequency": [0, 2, 4], "clv_recency": [0, 10, 20],
+                          "clv_T": [30, 40, 50], "clv_monetary_value": [0.0, 5.0, 7.0]})
+    overview = collect.clv_overview(table)
+    assert overview.loc["clv_frequency", "mean"] == 2
+    assert overview.loc["clv_T", "max"] == 50
+    assert collect.clv_overview(pd.DataFrame({"age": [1]})) is None
