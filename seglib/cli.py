@@ -1,4 +1,4 @@
-"""The ``seglib`` command: ``demo``, ``run`` and ``init``.
+"""The ``seglib`` command: ``demo``, ``run``, ``assign`` and ``init``.
 
 Library code raises; only this module turns errors into exit codes: 2 for bad
 input or config, 1 for a run that failed, 0 for success.
@@ -85,6 +85,19 @@ def _cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_assign(args: argparse.Namespace) -> int:
+    from seglib.segment import UNCLASSIFIED, assign_file
+
+    assigned = assign_file(Path(args.run_dir), Path(args.customers), Path(args.out))
+    counts = assigned["segment_name"].value_counts()
+    unclassified = int((assigned["segment"] == UNCLASSIFIED).sum())
+    print(f"assigned {len(assigned):,} customers to {assigned['segment'].nunique()} groups "
+          f"({unclassified:,} unclassified) -> {args.out}")
+    for name, n in counts.items():
+        print(f"  {n:>8,}  {name}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``seglib`` command."""
     parser = argparse.ArgumentParser(
@@ -103,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("config", help="the client's YAML config")
     run.add_argument("--out", help="run folder (default reports/<client>/<YYYYmmdd-HHMMSS>)")
     run.set_defaults(func=_cmd_run)
+
+    assign = sub.add_parser("assign", help="put new customers into a run's segments")
+    assign.add_argument("run_dir", help="the run folder holding segment_model.joblib")
+    assign.add_argument("customers", help="CSV, Excel or Parquet file: customer_id and the "
+                        "segmentation features")
+    assign.add_argument("--out", required=True, help="CSV file to write (customer_id, segment, "
+                        "segment_name, unclassified_reason)")
+    assign.set_defaults(func=_cmd_assign)
 
     init = sub.add_parser("init", help="write a commented config template")
     init.add_argument("name", help="the client's name")

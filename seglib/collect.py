@@ -151,6 +151,8 @@ class Collected:
     origin: dict[str, str] = field(default_factory=dict)
     factors: pd.DataFrame | None = None
     categories: dict[str, str] = field(default_factory=dict)
+    #: canonical column -> the client's name for it, where the config mapped one
+    source_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def transactions(self) -> pd.DataFrame | None:
@@ -1457,7 +1459,10 @@ def collect(config: RunConfig) -> Collected:
     return Collected(customers=table, lines=transactions, brand_ratings=brand_ratings,
                      ledger=ledger.frame(), as_of=as_of, sources=list(sources), reads=reads,
                      origin={c: origin.get(c, "all") for c in table.columns}, factors=factors,
-                     categories=categories)
+                     categories=categories,
+                     source_names={canon: client for src in sources.values()
+                                   for canon, client in src.columns.items()
+                                   if canon in table.columns and client != canon})
 
 
 def _plain_dtypes(table: pd.DataFrame) -> pd.DataFrame:
@@ -1609,7 +1614,8 @@ def write_outputs(collected: Collected, run_dir: Path) -> dict[str, Path]:
         collected.brand_ratings.to_parquet(out["brand_ratings"], index=False)
     meta = {"as_of": None if collected.as_of is None else str(collected.as_of.date()),
             "sources": collected.sources, "customers": len(collected.customers),
-            "reads": collected.reads, "columns": collected.origin}
+            "reads": collected.reads, "columns": collected.origin,
+            "source_names": collected.source_names}
     out["collect"].write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return out
 

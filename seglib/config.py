@@ -168,20 +168,113 @@ class CollectConfig(_Strict):
         return as_of
 
 
+SEGMENTATION_BASES = ("behavioural", "demographic", "geographic", "value", "psychographic",
+                      "buying_psychology", "needs")
+SEGMENTATION_METHODS = ("auto", "kmeans", "gmm", "ward", "kprototypes", "rfm", "age_groups")
+CLUSTER_METHODS = ("kmeans", "gmm", "ward", "kprototypes")
+RFM_COLUMNS = ("recency_days", "n_orders", "revenue")
+
+
+class RFMRule(_Strict):
+    """One named RFM segment: score ranges (inclusive); an omitted letter matches any score."""
+
+    name: str = Field(min_length=1)
+    r: tuple[StrictInt, StrictInt] | None = None
+    f: tuple[StrictInt, StrictInt] | None = None
+    m: tuple[StrictInt, StrictInt] | None = None
+
+    @model_validator(mode="after")
+    def _ranges(self) -> RFMRule:
+        for letter in ("r", "f", "m"):
+            span = getattr(self, letter)
+            if span is not None and not 1 <= span[0] <= span[1]:
+                raise ValueError(f"rule {self.name!r}: {letter} must be [low, high] with "
+                                 f"1 <= low <= high; got {list(span)}")
+        return self
+
+
+class RFMConfig(_Strict):
+    """RFM scores and the named segment rules of ``method: rfm``."""
+
+    bins: StrictInt = Field(5, ge=2, le=10)
+    cuts: dict[Literal["recency_days", "n_orders", "revenue"], list[StrictFloat]] | None = None
+    rules: list[RFMRule] | None = None
+
+    @model_validator(mode="after")
+    def _cuts_fit_bins(self) -> RFMConfig:
+        problems = []
+        for column, cuts in (self.cuts or {}).items():
+            if len(cuts) != self.bins - 1:
+                problems.append(f"cuts.{column}: {self.bins} bins need {self.bins - 1} cut "
+                                f"points; got {len(cuts)}")
+            elif any(b <= a for a, b in zip(cuts, cuts[1:], strict=False)):
+                problems.append(f"cuts.{column}: cut points must be strictly ascending")
+        for rule in self.rules or []:
+            for letter in ("r", "f", "m"):
+                span = getattr(rule, letter)
+                if span is not None and span[1] > self.bins:
+                    problems.append(f"rule {rule.name!r}: {letter} goes up to {span[1]} but "
+                                    f"scores are 1-{self.bins} (rfm.bins)")
+        names = [rule.name for rule in self.rules or []]
+        if len(set(names)) != len(names):
+            problems.append("rules: names must be unique")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class SegmentationConfig(_Strict):
     """Parameters of 02_segment."""
 
+    bases: list[Literal[SEGMENTATION_BASES]] | None = None  # type: ignore[valid-type]
+    features: list[str] | None = None
+    method: Literal[SEGMENTATION_METHODS] = "auto"  # type: ignore[valid-type]
     k_min: StrictInt = Field(2, ge=2, le=20)
     k_max: StrictInt = Field(8, ge=2, le=20)
     n_segments: StrictInt | None = Field(None, ge=2, le=20)
+    min_share: StrictFloat = Field(0.05, ge=0, lt=0.5)
+    min_stability: StrictFloat = Field(0.6, ge=0, le=1)
     min_orders: StrictInt = Field(2, ge=1)
-    features: list[str] | None = None
+    new_days: StrictInt = Field(0, ge=0)
+    max_missing_share: StrictFloat = Field(0.5, ge=0, lt=1)
     silhouette_sample: StrictInt = Field(10_000, ge=500)
+    stability_resamples: StrictInt = Field(10, ge=0, le=200)
+    stability_sample: StrictInt = Field(5_000, ge=200, le=20_000)
+    compare_methods: list[Literal[CLUSTER_METHODS]] | None = None  # type: ignore[valid-type]
+    tree_depth: StrictInt = Field(3, ge=1, le=8)
+    names: dict[str, str] = Field(default_factory=dict)
+    rfm: RFMConfig = RFMConfig()
+    age_groups: dict[str, tuple[StrictInt, StrictInt | None]] | None = None
+
+    @field_validator("names", mode="before")
+    @classmethod
+    def _names_keys_as_text(cls, names: Any) -> Any:
+        # YAML reads `names: {1: Trade buyers}` with an integer key: a segment id
+        if isinstance(names, dict):
+            return {str(k): v for k, v in names.items()}
+        return names
 
     @model_validator(mode="after")
-    def _k_range(self) -> SegmentationConfig:
+    def _consistent(self) -> SegmentationConfig:
+        problems = []
         if self.k_min > self.k_max:
-            raise ValueError(f"k_min ({self.k_min}) must not exceed k_max ({self.k_max})")
+            problems.append(f"k_min ({self.k_min}) must not exceed k_max ({self.k_max})")
+        if self.bases is not None and self.features is not None:
+            problems.append("give bases or features, not both (features is an explicit list "
+                            "that replaces the bases)")
+        if self.features is not None and not self.features:
+            problems.append("features: give at least one column, or leave it out")
+        if self.bases is not None and not self.bases:
+            problems.append("bases: give at least one basis, or leave it out")
+        if self.method in ("rfm", "age_groups") and (self.bases or self.features):
+            problems.append(f"method {self.method} segments on its own columns; leave out "
+                            "bases and features")
+        for name, (low, high) in (self.age_groups or {}).items():
+            if low < 0 or (high is not None and high < low):
+                problems.append(f"age_groups.{name}: expected [low, high] years with "
+                                f"0 <= low <= high (high may be null); got [{low}, {high}]")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 

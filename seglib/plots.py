@@ -45,16 +45,103 @@ def rfm_distributions(customers: pd.DataFrame) -> plt.Figure | None:
     return fig
 
 
-def k_selection(k_scores: pd.DataFrame, chosen: int) -> plt.Figure:
-    """Silhouette and inertia against k, the chosen k marked."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
-    sns.lineplot(data=k_scores, x="k", y="silhouette", marker="o", ax=left)
-    left.axvline(chosen, color="#C44E52", linestyle="--", label=f"chosen k = {chosen}")
-    left.set_title("Silhouette (higher = better separated)")
-    left.legend()
-    sns.lineplot(data=k_scores, x="k", y="inertia", marker="o", ax=right, color="#55A868")
-    right.axvline(chosen, color="#C44E52", linestyle="--")
-    right.set_title("Inertia (look for the elbow)")
+def k_selection(k_table: pd.DataFrame, chosen: int, *, min_share: float | None = None,
+                min_stability: float | None = None) -> plt.Figure:
+    """One small panel per criterion against k, the chosen k marked, constraints dashed."""
+    panels = [("silhouette", "Silhouette (higher = better)", None),
+              ("calinski_harabasz", "Calinski-Harabasz (higher = better)", None),
+              ("davies_bouldin", "Davies-Bouldin (lower = better)", None),
+              ("bic", "BIC (lower = better)", None),
+              ("stability", "Bootstrap stability, ARI (higher = better)", min_stability),
+              ("smallest_share", "Smallest segment's share", min_share),
+              ("inertia", "Inertia (look for the elbow)", None)]
+    panels = [p for p in panels if p[0] in k_table and k_table[p[0]].notna().any()]
+    cols = 3 if len(panels) > 4 else 2
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.3 * cols, 3.0 * rows), squeeze=False)
+    for ax, (column, title, limit) in zip(axes.flat, panels, strict=False):
+        sns.lineplot(data=k_table, x="k", y=column, marker="o", ax=ax, color="#4C72B0")
+        ax.axvline(chosen, color="#C44E52", linestyle="--")
+        if limit is not None:
+            ax.axhline(limit, color="#888888", linestyle=":", label=f"minimum {limit:g}")
+            ax.legend(fontsize=8, loc="best")
+        if column == "smallest_share":
+            ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel("")
+        ax.set_xticks(k_table["k"])
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    fig.suptitle(f"How many segments? (red dashes: recommended k = {chosen})", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def segment_stability(table: pd.DataFrame) -> plt.Figure:
+    """Bootstrap Jaccard per segment, with the 0.5 and 0.75 lines."""
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.4))
+    colours = ["#55A868" if j >= 0.75 else "#F0A35E" if j >= 0.5 else "#C44E52"
+               for j in table["jaccard"]]
+    ax.barh(list(table.index)[::-1], table["jaccard"].to_numpy()[::-1], color=colours[::-1])
+    for x, label in ((0.5, "dissolves below"), (0.75, "stable above")):
+        ax.axvline(x, color="#555555", linestyle=":")
+        ax.text(x, len(table) - 0.4, f" {label} {x}", fontsize=8, va="bottom")
+    ax.set_xlim(0, 1.05)
+    ax.set_xlabel("mean Jaccard with the best-matching segment over bootstrap resamples")
+    ax.set_title("Is each segment stable?")
+    fig.tight_layout()
+    return fig
+
+
+def standardized_differences(differences: pd.DataFrame, names: dict[int, str],
+                             max_columns: int = 24) -> plt.Figure:
+    """Heatmap: each segment's mean minus the base's, in standard deviations."""
+    data = differences.rename(index=lambda s: names.get(int(s), str(s)))
+    if data.shape[1] > max_columns:  # keep the features that set segments apart most
+        keep = data.abs().max().sort_values(ascending=False).index[:max_columns]
+        data = data[[c for c in data.columns if c in set(keep)]]
+    data = data.rename(columns=lambda c: c.replace("_", " "))
+    fig, ax = plt.subplots(figsize=(0.62 * data.shape[1] + 4, 0.55 * len(data) + 2.6))
+    sns.heatmap(data, annot=True, fmt=".1f", cmap="RdBu_r", center=0, vmin=-2.5, vmax=2.5,
+                cbar_kws={"label": "standard deviations from the average customer"}, ax=ax,
+                annot_kws={"fontsize": 8})
+    ax.set_ylabel("")
+    ax.set_title("What sets each segment apart (standardised difference from the base)")
+    plt.setp(ax.get_xticklabels(), rotation=40, ha="right")
+    fig.tight_layout()
+    return fig
+
+
+def dendrogram(linkage: np.ndarray, k: int) -> plt.Figure:
+    """Ward dendrogram of a sample of customers, cut at k segments."""
+    from scipy.cluster.hierarchy import dendrogram as draw
+
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    cut = (linkage[-k, 2] + linkage[-k + 1, 2]) / 2 if k > 1 else linkage[-1, 2]
+    draw(linkage, ax=ax, truncate_mode="lastp", p=30, no_labels=True, color_threshold=cut,
+         above_threshold_color="#999999")
+    ax.axhline(cut, color="#C44E52", linestyle="--", label=f"cut into {k} segments")
+    ax.set_ylabel("merge distance (Ward)")
+    ax.set_title(f"Ward dendrogram of a sample of {len(linkage) + 1:,} customers")
+    ax.legend(loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def rfm_grid(grid: pd.DataFrame) -> plt.Figure:
+    """The R x F grid: customers per cell, each cell labelled with its segment."""
+    counts = grid.pivot_table(index="f_score", columns="r_score", values="customers",
+                              aggfunc="sum").sort_index(ascending=False)
+    labels = grid.pivot_table(index="f_score", columns="r_score", values="segment",
+                              aggfunc="first").reindex_like(counts)
+    annot = (labels.fillna("").astype(str) + "\n"
+             + counts.fillna(0).astype(int).map("{:,}".format))
+    fig, ax = plt.subplots(figsize=(1.9 * counts.shape[1] + 2, 1.0 * counts.shape[0] + 1.5))
+    sns.heatmap(counts.fillna(0), annot=annot, fmt="", cmap="Blues", ax=ax, cbar=False,
+                annot_kws={"fontsize": 7})
+    ax.set_xlabel("recency score (5 = bought most recently)")
+    ax.set_ylabel("frequency score (5 = most orders)")
+    ax.set_title("RFM segments on the recency x frequency grid (customers per cell)")
     fig.tight_layout()
     return fig
 

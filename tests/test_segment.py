@@ -1,10 +1,14 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
 from seglib import segment
+from seglib.config import SegmentationConfig
 from seglib.errors import DataError, ModelError
+from seglib.segment import features as F
+from seglib.segment import selection
 
 
 def planted_customers(n_per_segment=150, seed=7):
@@ -28,13 +32,21 @@ def planted_customers(n_per_segment=150, seed=7):
                         "age": rng.uniform(18, 70, 40)})
     table = pd.concat(blocks + [new], ignore_index=True)
     table.insert(0, "customer_id", [f"C{i:04d}" for i in range(len(table))])
+    table["revenue"] = table["n_orders"] * table["avg_order_value"]
+    table["recency_days"] = np.r_[rng.integers(1, 400, 3 * n_per_segment), rng.integers(1, 30, 40)]
     return table, np.array(truth + [0] * 40)
 
 
-def test_planted_segments_are_recovered_and_k_chosen():
+FEATURES = ["n_orders", "avg_order_value", "online_share", "store_share", "age"]
+
+
+def test_planted_segments_are_recovered_and_k_recommended():
     customers, truth = planted_customers()
-    result = segment.segment_customers(customers, k_min=2, k_max=6, random_state=0)
+    result = segment.segment_customers(customers, features=FEATURES, k_min=2, k_max=6,
+                                       random_state=0)
+    assert result.method == "kmeans"  # numeric features: auto = k-means
     assert result.model.n_segments == 3
+    assert result.recommendation.k == 3
     labels = result.segments["segment"].to_numpy()
     clustered = truth > 0
     assert adjusted_rand_score(truth[clustered], labels[clustered]) > 0.95
@@ -43,67 +55,271 @@ def test_planted_segments_are_recovered_and_k_chosen():
     assert (labels[clustered] != segment.UNCLASSIFIED).all()
     assert result.names[segment.UNCLASSIFIED] == "New / unclassified"
     assert len(set(result.names.values())) == len(result.names)
+    assert "k = 3 has the best combined score" in result.recommendation.reasoning
+    # planted blobs are stable: every segment's bootstrap Jaccard close to 1
+    assert result.stability.mean_ari > 0.95
+    assert all(j > 0.9 for j in result.stability.jaccard.values())
+    assert set(result.stability.jaccard) == {1, 2, 3}
+
+
+@pytest.mark.parametrize("method", ["gmm", "ward", "kprototypes"])
+def test_every_clustering_method_recovers_the_planted_segments(method):
+    customers, truth = planted_customers()
+    result = segment.segment_customers(customers, features=FEATURES, method=method,
+                                       n_segments=3, random_state=0, stability_resamples=3)
+    labels = result.segments["segment"].to_numpy()
+    assert adjusted_rand_score(truth[truth > 0], labels[truth > 0]) > 0.9
+    assert result.method == method
+    assert result.agreement.loc[f"{segment.SHORT_NAMES[method]} (chosen)", "k-means"] > 0.9
 
 
 def test_same_data_and_seed_give_identical_segments():
     customers, _ = planted_customers()
-    a = segment.segment_customers(customers, random_state=3).segments
-    again = segment.segment_customers(customers, random_state=3).segments
-    pd.testing.assert_frame_equal(a, again)
+    a = segment.segment_customers(customers, features=FEATURES, random_state=3)
+    again = segment.segment_customers(customers, features=FEATURES, random_state=3)
+    pd.testing.assert_frame_equal(a.segments, again.segments)
+    pd.testing.assert_frame_equal(a.k_table, again.k_table)
 
 
 def test_segment_ids_are_numbered_by_size():
     customers, _ = planted_customers()
-    result = segment.segment_customers(customers, n_segments=3, random_state=0)
+    customers = customers.drop(index=range(0, 60))  # segment of planted label 1 now smallest
+    result = segment.segment_customers(customers, features=FEATURES, n_segments=3,
+                                       random_state=0)
     sizes = result.segments[result.segments["segment"] > 0]["segment"].value_counts().sort_index()
     assert list(sizes.index) == [1, 2, 3]
     assert sizes.is_monotonic_decreasing
-    assert result.k_scores is None
+    assert result.k_table is None and result.recommendation is None
 
 
-def test_predict_puts_customers_back_in_their_segment():
+def test_predict_puts_customers_back_in_their_segment_and_the_new_ones_in_unclassified():
     customers, _ = planted_customers()
-    result = segment.segment_customers(customers, n_segments=3, random_state=0)
-    clustered = customers[customers["n_orders"] >= 2]
-    assert (result.model.predict(clustered) == result.model.labels_).all()
+    result = segment.segment_customers(customers, features=FEATURES, n_segments=3,
+                                       random_state=0)
+    assert (result.model.predict(customers) == result.model.labels_).all()
+    assert (result.model.predict(customers) == result.segments["segment"]).all()
+    clone(result.model)  # a scikit-learn estimator
 
 
 def test_profile_index_against_the_base():
     customers, _ = planted_customers()
-    result = segment.segment_customers(customers, n_segments=3, random_state=0)
+    result = segment.segment_customers(customers, features=FEATURES, n_segments=3,
+                                       random_state=0)
     prof = result.profiles.set_index("segment")
     assert prof["customers"].sum() == len(customers)
     assert prof["share"].sum() == pytest.approx(1.0)
     overall = customers["age"].mean()
     assert prof.loc[1, "index_age"] == pytest.approx(100 * prof.loc[1, "age"] / overall)
+    members = customers[result.segments["segment"].to_numpy() == 2]
+    assert prof.loc[2, "n_orders"] == pytest.approx(members["n_orders"].mean())
+
+
+def test_min_share_rules_out_a_k_with_a_tiny_segment():
+    scores = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.4, 0.5, 0.7],
+                           "calinski_harabasz": [100, 200, 300], "davies_bouldin": [1, 0.8, 0.5],
+                           "bic": np.nan, "stability": [0.95, 0.9, 0.95],
+                           "smallest_share": [0.4, 0.2, 0.01]})
+    rec = selection.recommend(scores, min_share=0.05, min_stability=0.6)
+    assert rec.k == 3  # k = 4 is best on every criterion but leaves a 1% segment
+    assert "k = 4 (smallest segment 1.0% < 5%)" in rec.reasoning
+    assert not rec.table.set_index("k").loc[4, "feasible"]
+
+
+def test_unstable_k_is_not_recommended_and_ties_go_to_the_higher_silhouette():
+    scores = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.5, 0.6, 0.9],
+                           "calinski_harabasz": [300, 200, 100], "davies_bouldin": [0.5, 0.6, 0.4],
+                           "bic": np.nan, "stability": [0.95, 0.9, 0.3],
+                           "smallest_share": [0.4, 0.2, 0.2]})
+    rec = selection.recommend(scores, min_share=0.05, min_stability=0.6)
+    assert rec.k == 2
+    assert "stability 0.30 < 0.60" in rec.reasoning
+    table = rec.table.set_index("k")
+    # each criterion scaled 0-1, 1 = best; the combined score is their mean
+    assert table.loc[2, "score_calinski_harabasz"] == 1.0
+    assert table.loc[4, "score_calinski_harabasz"] == 0.0
+    assert table.loc[4, "score_davies_bouldin"] == 1.0
+    # k = 3: silhouette (0.6-0.5)/0.4, CH (200-100)/200, DB worst, stability (0.9-0.3)/0.65
+    assert table.loc[3, "combined"] == pytest.approx(np.mean([0.25, 0.5, 0.0, 0.6 / 0.65]))
+
+
+def test_sweep_reports_every_criterion_and_samples_the_silhouette():
+    customers, _ = planted_customers()
+    X = customers[customers["n_orders"] >= 2][FEATURES]
+    Z = F.make_preprocessor(FEATURES, []).fit_transform(X)
+    from seglib.segment.methods import make_segmenter
+
+    scores, labels = selection.sweep(lambda k: make_segmenter("gmm", k, random_state=0), Z,
+                                     range(2, 5), silhouette_sample=500, resamples=2,
+                                     stability_sample=300, random_state=0)
+    assert list(scores["k"]) == [2, 3, 4]
+    assert (scores["silhouette_sample"] == 450).all()  # fewer customers than the sample
+    assert scores["bic"].notna().all()
+    assert scores.set_index("k")["bic"].idxmin() == 3
+    assert (scores["stability_sample"] == 300).all()
+    assert scores.loc[scores["k"] == 3, "inertia"].item() == pytest.approx(
+        selection.within_sum_of_squares(Z, labels[3]))
+    small, _ = selection.sweep(lambda k: make_segmenter("kmeans", k, random_state=0), Z,
+                               [3], silhouette_sample=500, resamples=0, random_state=0)
+    assert small["silhouette"].item() > 0.5 and np.isnan(small["stability"].item())
+
+
+def test_silhouette_sample_size_is_reported_when_customers_are_many():
+    rng = np.random.default_rng(0)
+    Z = np.r_[rng.normal(0, 1, (700, 2)), rng.normal(8, 1, (700, 2))]
+    from seglib.segment.methods import make_segmenter
+
+    scores, _ = selection.sweep(lambda k: make_segmenter("kmeans", k, random_state=0), Z,
+                                [2], silhouette_sample=500, resamples=0, random_state=0)
+    assert scores["silhouette_sample"].item() == 500
 
 
 def test_demographic_features_leave_nobody_unclassified():
     customers, _ = planted_customers()
-    demo = customers.drop(columns=["n_orders", "avg_order_value", "online_share", "store_share"])
+    demo = customers[["customer_id", "age"]].copy()
     demo["income"] = np.linspace(10_000, 90_000, len(demo))
-    result = segment.segment_customers(demo, k_max=4, random_state=0)
+    demo["gender"] = np.where(np.arange(len(demo)) % 3, "female", "male")
+    result = segment.segment_customers(demo, bases=["demographic"], k_max=4, random_state=0)
+    assert result.features == ["age", "income", "gender"]
+    assert result.method == "kprototypes"  # a category among the features
     assert (result.segments["segment"] != segment.UNCLASSIFIED).all()
+    assert "nobody is unclassified" in segment.summary_text(result)
 
 
-def test_best_k_breaks_ties_towards_fewer_segments():
-    scores = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.4, 0.5, 0.5]})
-    assert segment.best_k(scores) == 3
+def test_unclassified_rules_orders_new_days_and_missing_features():
+    table = pd.DataFrame({"n_orders": [0, 1, 2, 5, 5, 5], "tenure_days": [0, 10, 400, 10, 400, 400],
+                          "age": [30, 30, 30, 30, np.nan, np.nan],
+                          "avg_order_value": [np.nan, 5, 5, 5, np.nan, 5]})
+    ok = F.classifiable(table, ["n_orders", "avg_order_value", "age"], min_orders=2,
+                        new_days=30, max_missing_share=0.5)
+    assert ok.tolist() == [False, False, True, False, False, True]
+    why = F.unclassified_reasons(table, ["n_orders", "avg_order_value", "age"], min_orders=2,
+                                 new_days=30, max_missing_share=0.5)
+    assert why.tolist() == ["no purchase yet", "fewer than 2 orders", "", "first purchase less than 30 days ago",
+                            "more than 50% of the segmentation features missing", ""]
+    # without purchase features, orders do not matter
+    assert F.classifiable(table, ["age"], min_orders=2).tolist() == [True] * 4 + [False] * 2
 
 
-def test_unknown_or_text_features_are_data_errors():
+def test_bases_pick_their_columns_and_explicit_features_take_client_names():
+    customers = pd.DataFrame({
+        "customer_id": ["a", "b", "c"], "n_orders": [2, 3, 4], "age": [20, 30, 40],
+        "gender": ["f", "m", "f"], "city": ["Hanoi", "Hue", "Hanoi"], "revenue": [1.0, 2, 3],
+        "survey_factor_1": [0.1, 0.2, 0.3], "brand_loyalty": [1, 2, 3],
+        "values_fast_delivery": [3, 4, 5], "category_share_toys": [0.5, 0.2, 0.1],
+        "buying_psychology": ["instant", "researched", "hesitant"], "constant": [1, 1, 1]})
+    origin = {"brand_loyalty": "survey", "values_fast_delivery": "survey",
+              "survey_factor_1": "survey"}
+    assert F.basis_columns(customers, "demographic") == ["age", "gender"]
+    assert F.basis_columns(customers, "geographic") == ["city"]
+    assert F.basis_columns(customers, "psychographic", origin) == ["survey_factor_1"]
+    assert F.basis_columns(customers.drop(columns="survey_factor_1"), "psychographic",
+                           origin) == ["brand_loyalty", "values_fast_delivery"]
+    assert F.basis_columns(customers, "needs", origin) == ["values_fast_delivery",
+                                                           "category_share_toys"]
+    assert F.basis_columns(customers, "buying_psychology") == ["buying_psychology"]
+    assert F.resolve_features(customers, features=["Tuổi", "n_orders"],
+                              source_names={"age": "Tuổi"}) == ["age", "n_orders"]
+    with pytest.raises(DataError, match="unknown basis 'lifestyle'"):
+        F.resolve_features(customers, bases=["lifestyle"])
+    with pytest.raises(DataError, match="no column for the geographic basis"):
+        F.resolve_features(customers.drop(columns="city"), bases=["geographic"])
+    with pytest.raises(DataError, match="ids or dates"):
+        F.resolve_features(customers, features=["customer_id"])
+
+
+def test_default_bases_fall_back_to_what_the_data_have():
+    customers, _ = planted_customers()
+    transactions_only = customers.drop(columns=["age"])
+    assert F.resolve_features(transactions_only) == [
+        "n_orders", "avg_order_value", "online_share", "store_share"]
+    nothing = pd.DataFrame({"customer_id": ["a", "b"], "shoe_size": [40, 42]})
+    with pytest.raises(DataError, match="segmentation.features"):
+        F.resolve_features(nothing)
+
+
+def test_unknown_features_are_data_errors_and_text_features_are_categories():
     customers, _ = planted_customers()
     with pytest.raises(DataError, match="not in the customer table"):
         segment.segment_customers(customers, features=["age", "shoe_size"])
-    customers["city"] = "Hanoi"
-    with pytest.raises(DataError, match="not numeric"):
-        segment.segment_customers(customers, features=["age", "city"])
+    customers["city"] = np.where(np.arange(len(customers)) % 2, "Hanoi", "Hue")
+    result = segment.segment_customers(customers, features=["age", "city"], n_segments=2,
+                                       random_state=0)
+    assert result.model.categorical_ == ["city"]
+    assert "city" in segment.profile_table(result).index
+
+
+def test_one_hot_blocks_cost_one_per_category_mismatch():
+    table = pd.DataFrame({"age": [20.0, 40.0, 60.0], "city": ["a", "b", "a"]})
+    pre = F.make_preprocessor(["age"], ["city"]).fit(table)
+    Z = pre.transform(table)
+    assert F.categorical_blocks(pre, ["city"]) == [[1, 2]]
+    assert F.output_names(pre) == ["age", "city = a", "city = b"]
+    assert ((Z[0, 1:] - Z[1, 1:]) ** 2).sum() == pytest.approx(1.0)
+    assert Z[:, 0].std() == pytest.approx(1.0)
 
 
 def test_too_few_customers_is_a_model_error():
     customers, _ = planted_customers()
     with pytest.raises(ModelError, match="too few to segment"):
-        segment.segment_customers(customers.head(2))
+        segment.segment_customers(customers.head(2), features=FEATURES)
+
+
+def test_rfm_rules_through_the_stage():
+    customers, _ = planted_customers()
+    customers.loc[0, "n_orders"] = 0  # a registered customer who never bought
+    result = segment.segment_customers(customers, method="rfm", random_state=0)
+    assert result.features == ["recency_days", "n_orders", "revenue"]
+    assert result.recommendation is None
+    labels = result.segments.set_index("customer_id")["segment"]
+    assert labels["C0000"] == segment.UNCLASSIFIED
+    # one-order customers are scored by RFM ("New customers", "Lost"...), not left out
+    one_order = customers.loc[customers["n_orders"] == 1, "customer_id"]
+    assert (labels[one_order] != segment.UNCLASSIFIED).all()
+    names = set(result.segments["segment_name"])
+    assert names <= {"Champions", "Loyal customers", "Potential loyalists", "New customers",
+                     "Promising", "Need attention", "About to sleep", "At risk",
+                     "Can't lose them", "Hibernating", "Lost", "Others", "New / unclassified"}
+    best = customers.sort_values(["recency_days", "n_orders"], ascending=[True, False])
+    assert "Champions" in names
+    grid = segment.rfm_grid_table(result, customers)
+    assert grid["customers"].sum() == (labels != 0).sum()
+    assert len(best)
+
+
+def test_custom_rfm_rules_leave_the_rest_in_others():
+    customers, _ = planted_customers()
+    params = SegmentationConfig.model_validate(
+        {"method": "rfm", "rfm": {"rules": [{"name": "Best", "r": [5, 5], "f": [5, 5]}]}})
+    result = segment.segment_customers(customers, **segment.stage_arguments(params),
+                                       random_state=0)
+    assert set(result.names.values()) == {"Best", "Others", "New / unclassified"}
+
+
+def test_age_groups_through_the_stage():
+    customers = pd.DataFrame({"customer_id": list("abcdef"),
+                              "age": [8, 15, 25, 45, 70, np.nan]})
+    result = segment.segment_customers(customers, method="age_groups", max_missing_share=0.0)
+    got = dict(zip(result.segments["customer_id"], result.segments["segment_name"], strict=True))
+    assert got == {"a": "Children", "b": "Teenagers", "c": "Adults", "d": "Middle-aged",
+                   "e": "Elderly", "f": "New / unclassified"}
+
+
+def test_names_can_be_overridden_by_id_or_automatic_name():
+    customers, _ = planted_customers()
+    auto = segment.segment_customers(customers, features=FEATURES, n_segments=3,
+                                     random_state=0).names
+    result = segment.segment_customers(customers, features=FEATURES, n_segments=3,
+                                       random_state=0,
+                                       names={"1": "Shop regulars", auto[2]: "Students"})
+    assert result.names[1] == "Shop regulars" and result.names[2] == "Students"
+    assert result.names[3] == auto[3]
+    assert set(result.segments["segment_name"]) >= {"Shop regulars", "Students"}
+    with pytest.raises(DataError, match="neither a segment id nor an automatic name"):
+        segment.segment_customers(customers, features=FEATURES, n_segments=3, random_state=0,
+                                  names={"9": "Nobody"})
+    with pytest.raises(DataError, match="names must be unique"):
+        segment.segment_customers(customers, features=FEATURES, n_segments=3, random_state=0,
+                                  names={"1": "Same", "2": "Same"})
 
 
 def test_customers_only_segments_are_named_by_what_sets_them_apart():
@@ -115,8 +331,22 @@ def test_customers_only_segments_are_named_by_what_sets_them_apart():
     })
     result = segment.segment_customers(customers, n_segments=2, random_state=0)
     names = sorted(v for k, v in result.names.items() if k != segment.UNCLASSIFIED)
-    assert names == ["Customers with high income and high age",
-                     "Young customers with low income and low age"]
+    assert sorted(names) == ["Customers with high income and high age",
+                             "Young customers with low income and low age"]
+
+
+def test_tree_rules_explain_the_planted_segments():
+    customers, truth = planted_customers()
+    result = segment.segment_customers(customers, features=FEATURES, n_segments=3,
+                                       random_state=0)
+    assert result.tree.fidelity > 0.9
+    rules = segment.rules_view(result)
+    assert set(rules.index) == {result.names[s] for s in (1, 2, 3)}
+    assert "fidelity" in segment.tree_text(result)
+    top = result.top[result.top["rank"] == 1].set_index("segment")
+    young = result.profiles.set_index("segment")["age"].idxmin()
+    assert top.loc[young, "feature"] in {"age", "online_share", "store_share",
+                                         "avg_order_value"}
 
 
 def test_single_feature_segmentation_and_its_map():
@@ -137,3 +367,90 @@ def test_summary_escapes_feature_names_from_the_data():
     result = segment.segment_customers(customers, features=["n_orders", "<b>age*</b>"],
                                        n_segments=3, random_state=0)
     assert r"\<b\>age\*\</b\>" in segment.summary_text(result)
+
+
+def test_outputs_and_the_saved_model_assign_the_same_segments(tmp_path):
+    customers, _ = planted_customers()
+    result = segment.segment_customers(customers, features=FEATURES, random_state=0)
+    out = segment.write_outputs(result, tmp_path)
+    for key in ("segments_csv", "segments", "profiles", "model", "k_scores", "rules"):
+        assert out[key].is_file(), key
+    model = segment.read_model(tmp_path)
+    again = segment.assign(model, customers)
+    assert (again["segment"].to_numpy() == result.segments["segment"].to_numpy()).all()
+    assert (again["segment_name"] == result.segments["segment_name"]).all()
+    unclassified = again[again["segment"] == 0]
+    assert (unclassified["unclassified_reason"] == "fewer than 2 orders").all()
+
+
+# --------------------------------------------------------------------------- seglib assign
+
+
+@pytest.fixture
+def fitted_run(tmp_path):
+    customers, _ = planted_customers()
+    customers["city"] = np.where(np.arange(len(customers)) % 2, "Hanoi", "Hue")
+    result = segment.segment_customers(customers, features=FEATURES + ["city"],
+                                       source_names={"age": "Tuổi", "city": "Thành phố"},
+                                       random_state=0)
+    run = tmp_path / "run"
+    run.mkdir()
+    segment.write_outputs(result, run)
+    return run, customers, result
+
+
+def test_cli_assign_puts_customers_into_the_runs_segments(fitted_run, tmp_path, capsys):
+    from seglib.cli import main
+
+    run, customers, result = fitted_run
+    new = customers.rename(columns={"age": "Tuổi", "city": "Thành phố"})  # the client's names
+    new["avg_order_value"] = new["avg_order_value"].map("{:,.2f}".format)  # money as text
+    path = tmp_path / "new.csv"
+    new.to_csv(path, index=False)
+    before = path.read_bytes()
+    out = tmp_path / "assigned.csv"
+    assert main(["assign", str(run), str(path), "--out", str(out)]) == 0
+    assigned = pd.read_csv(out, keep_default_na=False)
+    assert list(assigned.columns) == ["customer_id", "segment", "segment_name",
+                                      "unclassified_reason"]
+    assert (assigned["segment"].to_numpy() == result.segments["segment"].to_numpy()).all()
+    assert (assigned["segment_name"] == result.segments["segment_name"]).all()
+    assert path.read_bytes() == before
+    assert "unclassified" in capsys.readouterr().out
+    # same model, same file: identical output, byte for byte
+    again = tmp_path / "again.csv"
+    assert main(["assign", str(run), str(path), "--out", str(again)]) == 0
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_cli_assign_missing_column_is_exit_2_naming_file_and_column(fitted_run, tmp_path, capsys):
+    from seglib.cli import main
+
+    run, customers, _ = fitted_run
+    path = tmp_path / "new.csv"
+    customers.drop(columns=["city"]).to_csv(path, index=False)
+    out = tmp_path / "assigned.csv"
+    assert main(["assign", str(run), str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "city (or Thành phố)" in err
+    assert not out.exists()
+    assert main(["assign", str(tmp_path / "no-run"), str(path), "--out", str(out)]) == 2
+    assert "segment_model.joblib not found" in capsys.readouterr().err
+
+
+def test_cli_assign_pseudonymises_email_ids_and_reports_unclassified(fitted_run, tmp_path):
+    from seglib.cli import main
+
+    run, customers, _ = fitted_run
+    new = customers.head(5).copy()
+    new["customer_id"] = [f"person{i}@mail.example" for i in range(5)]
+    new.loc[new.index[0], "n_orders"] = 1
+    path = tmp_path / "new.csv"
+    new.to_csv(path, index=False)
+    out = tmp_path / "assigned.csv"
+    assert main(["assign", str(run), str(path), "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "@" not in text and "h_" in text
+    assigned = pd.read_csv(out, keep_default_na=False)
+    assert assigned.loc[0, "segment_name"] == "New / unclassified"
+    assert assigned.loc[0, "unclassified_reason"] == "fewer than 2 orders"

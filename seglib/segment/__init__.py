@@ -1,245 +1,475 @@
 """Stage 2, segmentation: split the customer base into groups with distinct traits.
 
-Customers with too little history (fewer than ``min_orders`` orders when
-behavioural features are used) are the "New / unclassified" group: reported,
-never forced into a cluster. The rest are clustered with k-means on
-standardised behavioural and demographic features, k chosen by silhouette.
+The stage, in the order a consultant defends it:
+
+1. **Bases and features** (:mod:`seglib.segment.features`): the bases of
+   segmentation the client cares about (behavioural, demographic, value, ...) or
+   an explicit feature list, and one preprocessing pipeline saved with the model.
+2. **The unclassified group**: customers with too little data for the chosen
+   features (too few orders, too new, most features missing) are reported as
+   their own group (segment 0), never forced into a cluster.
+3. **Method** (:mod:`seglib.segment.methods`, :mod:`seglib.segment.rules`):
+   k-means, Gaussian mixture, Ward hierarchical clustering, k-prototypes for mixed
+   numeric and categorical data, or transparent rules (RFM scores, age groups).
+4. **How many segments** (:mod:`seglib.segment.selection`): criteria for every k,
+   bootstrap stability and the minimum segment share, combined into one
+   recommendation; the config can fix k.
+5. **Meaning** (:mod:`seglib.segment.explain`): profiles with an index against the
+   base, standardised differences, top distinguishing features, readable names,
+   a shallow decision tree's rules with their fidelity, and the agreement between
+   methods.
+6. **Scoring new customers**: :class:`SegmentModel` (preprocessing, segmenter,
+   unclassified rule, names) is saved in the run folder; :func:`assign` puts new
+   customers into the same segments with the same names.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
-from sklearn.cluster import KMeans
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.metrics import silhouette_score
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
 
 from seglib.errors import DataError, ModelError
+from seglib.segment import explain, selection
+from seglib.segment.features import (
+    BASES,
+    BASIS_MEANING,
+    basis_columns,
+    categorical_blocks,
+    classifiable,
+    make_preprocessor,
+    output_names,
+    resolve_features,
+    split_kinds,
+    unclassified_reasons,
+    uses_purchases,
+)
+from seglib.segment.methods import METHODS, make_segmenter
+from seglib.segment.rules import AgeGroupSegmenter, RFMSegmenter, rfm_grid
 from seglib.text import md
+
+__all__ = ["BASES", "CLUSTER_METHODS", "RULE_METHODS", "SegmentModel", "Segmentation",
+           "UNCLASSIFIED", "UNCLASSIFIED_NAME", "assign", "read_model", "read_segments",
+           "segment_customers", "write_outputs"]
 
 UNCLASSIFIED = 0
 UNCLASSIFIED_NAME = "New / unclassified"
 
-#: Behavioural features, in the order tried; those absent from the data are skipped.
-BEHAVIOURAL = ("n_orders", "avg_order_value", "online_share", "store_share", "phone_share",
-               "special_occasion_share")
-#: Demographic features tried after the behavioural ones.
-DEMOGRAPHIC = ("age", "income")
-#: Money and count features that are right-skewed: log1p before scaling.
-SKEWED = ("n_orders", "avg_order_value", "income", "revenue", "margin", "orders_per_year",
-          "social_followers", "service_contacts", "tenure_days", "recency_days")
+CLUSTER_METHODS = tuple(METHODS)
+RULE_METHODS = ("rfm", "age_groups")
+
+#: The columns each rule-based method segments on.
+RULE_FEATURES = {"rfm": ["recency_days", "n_orders", "revenue"], "age_groups": ["age"]}
+
+#: What each method is, in a few words, for summaries.
+METHOD_NAMES = {"kmeans": "k-means", "gmm": "a Gaussian mixture",
+                "ward": "Ward hierarchical clustering",
+                "kprototypes": "k-prototypes (mixed numeric and categorical data)",
+                "rfm": "RFM score rules", "age_groups": "age-group rules"}
+
+SHORT_NAMES = {"kmeans": "k-means", "gmm": "Gaussian mixture", "ward": "Ward",
+               "kprototypes": "k-prototypes", "rfm": "RFM rules", "age_groups": "age groups"}
+
+#: Below this many customers k-means and k-prototypes restart 4 times; above, once
+#: (k-means++ seeding is stable on large samples, each restart at 1M customers costs
+#: seconds, and the bootstrap stability checks the result anyway).
+MANY_CUSTOMERS = 50_000
+
+#: Above this many customers the k sweep fits each k on a seeded sample of this size
+#: (the final model is fitted on every customer); the sample size is reported.
+SWEEP_SAMPLE = 200_000
 
 
-#: Below this many customers k-means runs on one thread: OpenMP's start-up and spin-waits
-#: cost more than the work, badly so on a busy 2-core machine (3 s instead of 0.08 s a fit).
-SINGLE_THREAD_BELOW = 20_000
+def restarts(method: str, n_rows: int) -> dict:
+    """The ``n_init`` option of the methods that restart, for this many customers."""
+    if method in ("kmeans", "kprototypes"):
+        return {"n_init": 4 if n_rows < MANY_CUSTOMERS else 1}
+    return {}
 
 
-def _threads(n_rows: int):
-    return threadpool_limits(limits=1 if n_rows < SINGLE_THREAD_BELOW else None)
-
-
-def default_features(customers: pd.DataFrame) -> list[str]:
-    """Behavioural + demographic features present (and not empty) in the customer table."""
-    features = [f for f in BEHAVIOURAL + DEMOGRAPHIC
-                if f in customers.columns and customers[f].notna().any()
-                and pd.api.types.is_numeric_dtype(customers[f])]
-    if not features:
-        raise DataError(
-            "the customer table has none of the default segmentation features "
-            f"({', '.join(BEHAVIOURAL + DEMOGRAPHIC)}); list numeric columns in "
-            "segmentation.features"
-        )
-    return features
-
-
-def check_features(customers: pd.DataFrame, features: list[str]) -> list[str]:
-    """Validate an explicit feature list against the customer table."""
-    missing = [f for f in features if f not in customers.columns]
-    if missing:
-        raise DataError(
-            f"segmentation.features: {missing} not in the customer table; its columns are: "
-            f"{', '.join(customers.columns)}"
-        )
-    text = [f for f in features if not pd.api.types.is_numeric_dtype(customers[f])]
-    if text:
-        raise DataError(f"segmentation.features: {text} are not numeric; give numeric columns")
-    return list(features)
-
-
-def classifiable(customers: pd.DataFrame, features: list[str], min_orders: int) -> pd.Series:
-    """True for customers with enough data to be clustered on these features."""
-    enough = pd.Series(True, index=customers.index)
-    if any(f in BEHAVIOURAL for f in features) and "n_orders" in customers.columns:
-        enough &= customers["n_orders"].fillna(0) >= min_orders
-    return enough
-
-
-def make_preprocessor(features: list[str]) -> Pipeline:
-    """Impute medians, log1p the skewed money and counts, standardise everything."""
-    skewed = [f for f in features if f in SKEWED]
-    plain = [f for f in features if f not in SKEWED]
-    steps = []
-    if skewed:
-        steps.append(("skewed", make_pipeline(SimpleImputer(strategy="median"),
-                                              FunctionTransformer(_signed_log1p)), skewed))
-    if plain:
-        steps.append(("plain", SimpleImputer(strategy="median"), plain))
-    return Pipeline([("prepare", ColumnTransformer(steps)), ("scale", StandardScaler())])
-
-
-def _signed_log1p(values):
-    return np.sign(values) * np.log1p(np.abs(values))
+def choose_method(method: str, categorical: list[str]) -> str:
+    """Resolve ``auto``: k-means for numeric features, k-prototypes when some are categories."""
+    if method != "auto":
+        return method
+    return "kprototypes" if categorical else "kmeans"
 
 
 class SegmentModel(BaseEstimator, ClusterMixin):
-    """K-means segments on preprocessed customer features.
+    """The whole segmentation model: unclassified rule, preprocessing, segmenter, names.
 
-    Segment ids are 1..k, numbered by size (largest first), so that the same
-    data and ``random_state`` give the same ids, whatever k-means' own order.
+    ``fit`` and ``predict`` take the customer table (a DataFrame with the
+    ``features`` columns). Segment ids are 1..k, numbered by size (largest first;
+    ties by the segment's mean position) for clustering methods and in rule order
+    for rule-based ones; customers with too little data get
+    :data:`UNCLASSIFIED` (0).
 
     Parameters
     ----------
     n_segments : int
-        Number of segments k.
+        Number of segments k (clustering methods).
     features : list of str
-        Customer-table columns used.
-    n_init : int
-        k-means restarts.
+        Customer-table columns used (rule-based methods use their own).
+    method : str
+        One of :data:`CLUSTER_METHODS` or :data:`RULE_METHODS`.
+    min_orders, new_days, max_missing_share
+        The unclassified rule (see :func:`seglib.segment.features.classifiable`).
+    rfm_bins, rfm_cuts, rfm_rules, age_groups
+        Options of the rule-based methods.
     random_state : int
-        Seed for k-means.
+        Seed of the segmenter.
     """
 
-    def __init__(self, n_segments=4, features=None, n_init=10, random_state=0):
+    def __init__(self, n_segments=4, features=None, method="kmeans", min_orders=2, new_days=0,
+                 max_missing_share=0.5, rfm_bins=5, rfm_cuts=None, rfm_rules=None,
+                 age_groups=None, random_state=0):
         self.n_segments = n_segments
         self.features = features
-        self.n_init = n_init
+        self.method = method
+        self.min_orders = min_orders
+        self.new_days = new_days
+        self.max_missing_share = max_missing_share
+        self.rfm_bins = rfm_bins
+        self.rfm_cuts = rfm_cuts
+        self.rfm_rules = rfm_rules
+        self.age_groups = age_groups
         self.random_state = random_state
 
+    # ------------------------------------------------------------------ pieces
+    def _unclassified_rule(self) -> dict:
+        # RFM scores one-order customers ("New customers"): only non-buyers are left out
+        min_orders = 1 if self.method == "rfm" else self.min_orders
+        return {"min_orders": min_orders, "new_days": self.new_days,
+                "max_missing_share": self.max_missing_share}
+
+    def classified(self, X: pd.DataFrame) -> pd.Series:
+        """True for the customers with enough data to be segmented."""
+        return classifiable(X, list(self.features_), **self._unclassified_rule())
+
+    def reasons(self, X: pd.DataFrame) -> pd.Series:
+        """Why each unclassified customer is left out ("" for the classified)."""
+        return unclassified_reasons(X, list(self.features_), **self._unclassified_rule())
+
+    def make_segmenter(self, n_segments: int, n_rows: int):
+        """An unfitted segmenter of this model's method for ``n_segments``."""
+        if self.method == "rfm":
+            return RFMSegmenter(bins=self.rfm_bins, cuts=self.rfm_cuts, rules=self.rfm_rules)
+        if self.method == "age_groups":
+            return AgeGroupSegmenter(groups=self.age_groups)
+        return make_segmenter(self.method, n_segments, categorical=self.blocks_,
+                              random_state=self.random_state, **restarts(self.method, n_rows))
+
+    # ------------------------------------------------------------------ fit / predict
     def fit(self, X, y=None):
-        """Fit preprocessing and k-means on a customer table."""
-        self.preprocessor_ = make_preprocessor(list(self.features)).fit(X[self.features])
-        Z = self.preprocessor_.transform(X[self.features])
-        if len(Z) < self.n_segments:
+        """Fit the unclassified rule, the preprocessing and the segmenter on a customer table."""
+        if self.method not in CLUSTER_METHODS + RULE_METHODS:
+            raise ModelError(f"unknown segmentation method {self.method!r}; expected one of "
+                             f"{', '.join(CLUSTER_METHODS + RULE_METHODS)}")
+        self.features_ = list(RULE_FEATURES.get(self.method) or self.features)
+        missing = [f for f in self.features_ if f not in X.columns]
+        if missing:
+            raise DataError(f"segmentation method {self.method!r} needs the customer-table "
+                            f"columns {missing}; they are not in the data")
+        self.numeric_, self.categorical_ = split_kinds(X, self.features_)
+        rule = self._unclassified_rule()
+        self.rule_columns_ = [c for c, used in (
+            ("n_orders", uses_purchases(self.features_)),
+            ("tenure_days", uses_purchases(self.features_) and rule["new_days"] > 0))
+            if used and c in X.columns and c not in self.features_]
+        enough = self.classified(X).to_numpy()
+        data = X.loc[enough, self.features_]
+        if len(data) < 3:
             raise ModelError(
-                f"{len(Z)} customers cannot make {self.n_segments} segments; lower "
-                "segmentation.n_segments or k_max"
-            )
-        with _threads(len(Z)):
-            self.kmeans_ = KMeans(self.n_segments, n_init=self.n_init,
-                                  random_state=self.random_state).fit(Z)
-        raw = self.kmeans_.labels_
-        sizes = np.bincount(raw, minlength=self.n_segments)
-        # largest first; ties broken by the centroid's coordinates, both deterministic
-        centres = np.round(self.kmeans_.cluster_centers_, 9)
-        order = sorted(range(self.n_segments), key=lambda c: (-sizes[c], tuple(centres[c])))
-        self.relabel_ = np.empty(self.n_segments, dtype=np.int64)
-        self.relabel_[order] = np.arange(1, self.n_segments + 1)
-        self.labels_ = self.relabel_[raw]
+                f"only {len(data)} customers have enough data to be segmented; lower "
+                "segmentation.min_orders / new_days, choose other bases, or add data")
+        self.preprocessor_ = make_preprocessor(self.numeric_, self.categorical_).fit(data)
+        self.blocks_ = categorical_blocks(self.preprocessor_, self.categorical_)
+        Z = self.preprocessor_.transform(data)
+        self.segmenter_ = self.make_segmenter(self.n_segments, len(Z))
+        if self.method in RULE_METHODS:
+            self.segmenter_.fit(data)
+            raw = np.asarray(self.segmenter_.labels_, dtype=np.int64)
+            self.relabel_ = None
+            self.rule_names_ = dict(self.segmenter_.segment_names_)
+            labels = raw
+        else:
+            if len(Z) <= self.n_segments:
+                raise ModelError(
+                    f"{len(Z)} customers cannot make {self.n_segments} segments; lower "
+                    "segmentation.n_segments or k_max")
+            self.segmenter_.fit(Z)
+            raw = np.asarray(self.segmenter_.labels_, dtype=np.int64)
+            self.relabel_ = _by_size(Z, raw, self.n_segments)
+            labels = self.relabel_[raw]
+        self.labels_ = np.full(len(X), UNCLASSIFIED, dtype=np.int64)
+        self.labels_[enough] = labels
+        self.classified_ = enough
         return self
 
-    def predict(self, X):
-        """Assign customers to the fitted segments (ids 1..k)."""
+    def transform(self, X) -> np.ndarray:
+        """The preprocessed features of ``X`` (the matrix the segmenter clusters)."""
         check_is_fitted(self)
-        return self.relabel_[self.kmeans_.predict(self.preprocessor_.transform(X[self.features]))]
+        return self.preprocessor_.transform(X[self.features_])
 
-    def transform(self, X):
-        """Return the standardised features the model clusters on."""
+    def predict(self, X) -> np.ndarray:
+        """Segment ids of the customers in ``X`` (0 where they have too little data)."""
         check_is_fitted(self)
-        return self.preprocessor_.transform(X[self.features])
+        missing = [f for f in self.features_ if f not in X.columns]
+        if missing:
+            raise DataError(f"the customers to assign have no column {missing}; the model was "
+                            f"fitted on {', '.join(self.features_)}")
+        enough = self.classified(X).to_numpy()
+        out = np.full(len(X), UNCLASSIFIED, dtype=np.int64)
+        if enough.any():
+            data = X.loc[enough, self.features_]
+            if self.method in RULE_METHODS:
+                out[enough] = self.segmenter_.predict(data)
+            else:
+                out[enough] = self.relabel_[self.segmenter_.predict(
+                    self.preprocessor_.transform(data))]
+        return out
+
+    @property
+    def segment_ids(self) -> list[int]:
+        """The ids of the real segments (without the unclassified group)."""
+        check_is_fitted(self)
+        if self.relabel_ is not None:
+            return list(range(1, self.n_segments + 1))
+        return sorted(self.rule_names_)
 
 
-def choose_k(customers: pd.DataFrame, features: list[str], k_min: int, k_max: int, *,
-             sample: int = 10_000, random_state: int = 0) -> pd.DataFrame:
-    """Fit k-means for every k in range and score each by silhouette.
+def _by_size(Z: np.ndarray, raw: np.ndarray, k: int) -> np.ndarray:
+    """Map raw labels to ids 1..k, largest segment first; ties by the segment's mean."""
+    sizes = np.bincount(raw, minlength=k)
+    centres = [tuple(np.round(Z[raw == c].mean(axis=0), 9)) if sizes[c] else ()
+               for c in range(k)]
+    order = sorted(range(k), key=lambda c: (-sizes[c], centres[c]))
+    relabel = np.empty(k, dtype=np.int64)
+    relabel[order] = np.arange(1, k + 1)
+    return relabel
 
-    The silhouette is computed on a random sample of at most ``sample``
-    customers (the full score is quadratic in customers); the sample size is
-    reported in the table.
 
-    Returns
-    -------
-    DataFrame
-        One row per k: ``k``, ``silhouette``, ``inertia``, ``sample_size``,
-        ``smallest_share``.
+# --------------------------------------------------------------------------- the stage
+
+
+@dataclass
+class Segmentation:
+    """Everything the segmentation stage found, for the notebook and the run folder."""
+
+    segments: pd.DataFrame               # customer_id, segment, segment_name
+    profiles: pd.DataFrame
+    model: SegmentModel
+    features: list[str]
+    names: dict[int, str]
+    method: str
+    k_table: pd.DataFrame | None = None  # the sweep with the recommendation's scores
+    recommendation: selection.Recommendation | None = None
+    stability: selection.Stability | None = None
+    differences: pd.DataFrame | None = None
+    top: pd.DataFrame | None = None
+    tree: explain.TreeExplanation | None = None
+    agreement: pd.DataFrame | None = None
+    reasons: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def k_scores(self) -> pd.DataFrame | None:
+        """The k sweep (None when k was fixed or the method is rule-based)."""
+        return self.k_table
+
+
+def segment_customers(customers: pd.DataFrame, *, bases: list[str] | None = None,
+                      features: list[str] | None = None, method: str = "auto",
+                      k_min: int = 2, k_max: int = 8, n_segments: int | None = None,
+                      min_share: float = 0.05, min_stability: float = 0.6,
+                      min_orders: int = 2, new_days: int = 0, max_missing_share: float = 0.5,
+                      silhouette_sample: int = 10_000, stability_resamples: int = 10,
+                      stability_sample: int = 5_000, compare_methods: list[str] | None = None,
+                      tree_depth: int = 3, names: Mapping[str, str] | None = None,
+                      rfm: Mapping | None = None, age_groups: Mapping | None = None,
+                      origin: Mapping[str, str] | None = None,
+                      source_names: Mapping[str, str] | None = None,
+                      random_state: int = 0) -> Segmentation:
+    """Segment the customer table: the whole stage in one call.
+
+    The keyword arguments are the keys of the config's ``segmentation`` section
+    (see :class:`seglib.config.SegmentationConfig`), plus ``origin`` and
+    ``source_names`` from ``collect.json`` and the run's seed.
     """
-    Z = make_preprocessor(features).fit_transform(customers[features])
-    k_max = min(k_max, len(Z) - 1)
-    if k_max < k_min:
-        raise ModelError(
-            f"only {len(Z)} customers can be clustered; too few for k from {k_min}. "
-            "Lower segmentation.min_orders or add data"
-        )
-    rng = np.random.default_rng(random_state)
-    take = min(sample, len(Z))
-    idx = np.sort(rng.choice(len(Z), size=take, replace=False))
-    rows = []
-    for k in range(k_min, k_max + 1):
-        with _threads(len(Z)):
-            km = KMeans(k, n_init=10, random_state=random_state).fit(Z)
-        labels = km.labels_
-        if len(np.unique(labels[idx])) < 2:
-            score = float("nan")
-        else:
-            score = float(silhouette_score(Z[idx], labels[idx]))
-        rows.append({"k": k, "silhouette": score, "inertia": float(km.inertia_),
-                     "sample_size": take,
-                     "smallest_share": float(np.bincount(labels).min() / len(labels))})
-    return pd.DataFrame(rows)
+    rfm = dict(rfm or {})
+    if method in RULE_METHODS:
+        chosen_features = RULE_FEATURES[method]
+        missing = [f for f in chosen_features if f not in customers.columns]
+        if missing:
+            raise DataError(
+                f"segmentation.method {method!r} needs the customer-table columns {missing}"
+                + ("; they come from data.transactions" if method == "rfm"
+                   else "; map the customers' age column in data.customers.columns"))
+    else:
+        chosen_features = resolve_features(customers, bases=bases, features=features,
+                                           origin=origin, source_names=source_names)
+    numeric, categorical = split_kinds(customers, chosen_features)
+    method = choose_method(method, categorical)
+    model = SegmentModel(n_segments=n_segments or k_min, features=chosen_features,
+                         method=method, min_orders=min_orders, new_days=new_days,
+                         max_missing_share=max_missing_share, rfm_bins=rfm.get("bins", 5),
+                         rfm_cuts=rfm.get("cuts"), rfm_rules=rfm.get("rules"),
+                         age_groups=age_groups, random_state=random_state)
+    model.features_ = list(chosen_features)
+    enough = model.classified(customers).to_numpy()
+    clustered = customers.loc[enough]
+    k_table = recommendation = None
+    if method in CLUSTER_METHODS:
+        if len(clustered) < 3:
+            raise ModelError(
+                f"only {len(clustered)} customers have enough data to be segmented (at least "
+                f"{min_orders} orders when purchase features are used); too few to segment. "
+                "Lower segmentation.min_orders or add data")
+        if n_segments is None:
+            pre = make_preprocessor(numeric, categorical).fit(clustered[chosen_features])
+            Z = pre.transform(clustered[chosen_features])
+            blocks = categorical_blocks(pre, categorical)
+            top_k = min(k_max, len(Z) - 1)
+            if top_k < k_min:
+                raise ModelError(
+                    f"only {len(Z)} customers can be segmented; too few for k from {k_min}. "
+                    "Lower segmentation.min_orders or add data")
+            if len(Z) > SWEEP_SAMPLE:
+                Z = Z[selection.sample_index(len(Z), SWEEP_SAMPLE, random_state)]
+            n_init = restarts(method, len(Z))
+            scores, _ = selection.sweep(
+                lambda k: make_segmenter(method, k, categorical=blocks,
+                                         random_state=random_state, **n_init),
+                Z, range(k_min, top_k + 1), silhouette_sample=silhouette_sample,
+                resamples=stability_resamples, stability_sample=stability_sample,
+                random_state=random_state)
+            recommendation = selection.recommend(scores, min_share=min_share,
+                                                 min_stability=min_stability)
+            k_table = recommendation.table
+            k_table["sweep_sample"] = len(Z)
+            model.set_params(n_segments=recommendation.k)
+    model.fit(customers)
+    labels = model.labels_
+    Z = model.transform(clustered)
+    stability = None
+    if method in CLUSTER_METHODS and stability_resamples:
+        stability = selection.bootstrap_stability(
+            model.segmenter_, Z, model.segmenter_.labels_, resamples=stability_resamples,
+            sample=stability_sample, random_state=random_state)
+        stability.jaccard = {int(model.relabel_[raw]): j for raw, j in stability.jaccard.items()}
+    segments = pd.DataFrame({"customer_id": customers["customer_id"].to_numpy(),
+                             "segment": labels})
+    table = customers.assign(segment=labels)
+    kept = table[labels != UNCLASSIFIED]
+    differences = explain.standardized_differences(kept, kept["segment"], chosen_features)
+    top = explain.top_features(kept, kept["segment"], chosen_features)
+    prof = profile(customers, labels, chosen_features)
+    auto = (dict(model.rule_names_) if method in RULE_METHODS
+            else name_segments(prof, chosen_features, differences))
+    final = apply_names(auto, names or {})
+    final[UNCLASSIFIED] = UNCLASSIFIED_NAME
+    model.names_ = final
+    model.auto_names_ = auto
+    model.source_names_ = dict(source_names or {})
+    segments["segment_name"] = segments["segment"].map(final)
+    prof.insert(1, "segment_name", prof["segment"].map(final))
+    tree = None
+    if kept["segment"].nunique() >= 2:
+        tree = explain.explain_tree(kept, kept["segment"], chosen_features,
+                                    max_depth=tree_depth, random_state=random_state)
+    agreement = None
+    if method in CLUSTER_METHODS:
+        agreement = compare(model, Z, method, compare_methods, categorical,
+                            sample=stability_sample, random_state=random_state)
+    settings = {"bases": list(bases) if bases and not features else None,
+                "features": chosen_features, "method": method, "k_min": k_min,
+                "k_max": k_max, "n_segments_fixed": n_segments, "min_share": min_share,
+                "min_stability": min_stability, "resamples": stability_resamples,
+                "min_orders": model._unclassified_rule()[
+                    "min_orders"], "new_days": new_days, "max_missing_share": max_missing_share}
+    return Segmentation(segments=segments, profiles=prof, model=model,
+                        features=chosen_features, names=final, method=method, k_table=k_table,
+                        recommendation=recommendation, stability=stability,
+                        differences=differences, top=top, tree=tree, agreement=agreement,
+                        reasons=model.reasons(customers), settings=settings)
 
 
-def best_k(scores: pd.DataFrame) -> int:
-    """The k with the highest silhouette (the smallest such k on ties)."""
-    valid = scores.dropna(subset=["silhouette"])
-    if valid.empty:
-        raise ModelError("no k gave two or more distinct segments; the features may be constant")
-    return int(valid.sort_values(["silhouette", "k"], ascending=[False, True]).iloc[0]["k"])
+def compare(model: SegmentModel, Z: np.ndarray, method: str, others: list[str] | None,
+            categorical: list[str], *, sample: int, random_state: int) -> pd.DataFrame | None:
+    """Adjusted Rand index between this solution and other methods' at the same k.
 
-
-def profile(customers: pd.DataFrame, segments: pd.DataFrame, features: list[str]) -> pd.DataFrame:
-    """One row per segment: size, share, and the mean of each feature and key metric.
-
-    ``index_<feature>`` compares the segment's mean with the whole base (100 = average).
+    Every other method is fitted on the same seeded sample of at most ``sample``
+    clustered customers (Ward's memory grows with the square of customers).
     """
-    table = customers.merge(segments[["customer_id", "segment", "segment_name"]], on="customer_id")
+    if others is None:
+        others = ["kmeans", "kprototypes", "ward"] if categorical else ["kmeans", "gmm", "ward"]
+    others = [m for m in dict.fromkeys(others) if m != method and m in CLUSTER_METHODS]
+    if not others:
+        return None
+    idx = selection.sample_index(len(Z), sample, random_state)
+    labelling = {f"{SHORT_NAMES[method]} (chosen)": model.relabel_[model.segmenter_.labels_][idx]}
+    for other in others:
+        try:
+            fitted = make_segmenter(other, model.n_segments, categorical=model.blocks_,
+                                    random_state=random_state).fit(Z[idx])
+        except ModelError:
+            continue
+        labelling[SHORT_NAMES[other]] = np.asarray(fitted.labels_) + 1
+    return explain.method_agreement(labelling)
+
+
+# --------------------------------------------------------------------------- profiles, names
+
+
+def profile(customers: pd.DataFrame, labels: np.ndarray, features: list[str]) -> pd.DataFrame:
+    """One row per segment: size, share, the mean of each numeric feature and key metric.
+
+    ``index_<feature>`` compares the segment's mean with the whole base (100 =
+    average); categorical features get ``<feature>`` = the segment's most
+    common value and ``<feature>_top_share`` its share in the segment.
+    """
+    table = customers.assign(segment=labels)
+    numeric, categorical = split_kinds(customers, features)
     extra = [c for c in ("revenue", "n_orders", "avg_order_value", "recency_days", "margin",
-                         "age", "income") if c in table.columns and c not in features
+                         "age", "income")
+             if c in table.columns and c not in features
              and pd.api.types.is_numeric_dtype(table[c])]
-    metrics = list(features) + extra
-    grouped = table.groupby(["segment", "segment_name"])
-    prof = grouped[metrics].mean()
+    metrics = [c for c in numeric + extra if not pd.api.types.is_bool_dtype(table[c])]
+    grouped = table.groupby("segment")
+    prof = grouped[metrics].mean() if metrics else pd.DataFrame(index=grouped.size().index)
     prof.insert(0, "customers", grouped.size())
     prof.insert(1, "share", prof["customers"] / prof["customers"].sum())
     overall = table[metrics].mean()
     for m in metrics:
         base = overall[m]
         prof[f"index_{m}"] = (100 * prof[m] / base) if base and not np.isnan(base) else np.nan
+    for c in categorical:
+        counts = table.groupby("segment")[c].value_counts(normalize=True)
+        top = counts.groupby(level=0).head(1).reset_index(level=1)
+        prof[c] = top[c].astype(object)
+        prof[f"{c}_top_share"] = top["proportion"]
     return prof.reset_index().sort_values("segment").reset_index(drop=True)
 
 
-def name_segments(prof: pd.DataFrame, features: list[str] | None = None) -> dict[int, str]:
+def name_segments(prof: pd.DataFrame, features: list[str] | None = None,
+                  differences: pd.DataFrame | None = None) -> dict[int, str]:
     """Readable names from each segment's profile, e.g. "High-value store loyalists".
 
-    The value tier comes from revenue per customer against the other segments, the
-    channel from the dominant channel share, the habit from frequency and the
-    special-occasion share. Without purchase behaviour (a customers-only run),
-    the name says which of the clustering ``features`` set the segment apart most
-    ("Customers with high income and low age"). Names are made unique.
+    With purchase behaviour, the value tier comes from revenue per customer
+    against the other segments, the channel from the dominant channel share, the
+    habit from frequency and the special-occasion share, and "young" from the
+    median-aged segment under 28. Without it (a customers-only or survey run),
+    the name says which features set the segment apart most ("Customers with
+    high income and low age", from the standardised differences). Names are
+    unique.
     """
     names: dict[int, str] = {}
     clustered = prof[prof["segment"] != UNCLASSIFIED]
-    # Value is relative to the other segments (their geometric mean revenue per customer):
-    # one very rich segment must not make every other segment "low-value".
     value = None
     if "revenue" in clustered and (clustered["revenue"] > 0).all():
         value = clustered["revenue"] / np.exp(np.log(clustered["revenue"]).mean())
@@ -251,24 +481,26 @@ def name_segments(prof: pd.DataFrame, features: list[str] | None = None) -> dict
                          else "Mid-value")
         channel = None
         shares = {c: row[f"{c}_share"] for c in ("online", "store", "phone")
-                  if f"{c}_share" in row and not np.isnan(row[f"{c}_share"])}
+                  if f"{c}_share" in row and pd.notna(row[f"{c}_share"])}
         if shares:
             top, share = max(shares.items(), key=lambda kv: kv[1])
             channel = top if share >= 0.55 else "multichannel"
         habit = "customers"
-        if "special_occasion_share" in row and row.get("special_occasion_share", 0) >= 0.4:
+        if row.get("special_occasion_share", 0) >= 0.4:
             habit = "occasion buyers"
         elif "index_n_orders" in row and row["index_n_orders"] >= 150:
             habit = "regulars"
         elif "index_n_orders" in row and row["index_n_orders"] <= 60:
             habit = "occasional buyers"
-        if "age" in row and not np.isnan(row.get("age", np.nan)) and row["age"] < 28:
+        young = "age" in row and pd.notna(row.get("age")) and row["age"] < 28
+        if young:
             parts.append("young")
         if channel:
             parts.append(channel)
         parts.append(habit)
-        if parts == ["customers"] or parts == ["young", "customers"]:
-            parts = [_distinguishing(row, features or [], young="young" in parts)]
+        if parts in (["customers"], ["young", "customers"]):
+            parts = [_distinguishing(int(row["segment"]), row, features or [], differences,
+                                     young=young)]
         name = " ".join(parts)
         names[int(row["segment"])] = name[:1].upper() + name[1:]
     seen: dict[str, int] = {}
@@ -277,93 +509,94 @@ def name_segments(prof: pd.DataFrame, features: list[str] | None = None) -> dict
         seen[base] = seen.get(base, 0) + 1
         if seen[base] > 1:
             names[seg] = f"{base} ({seen[base]})"
-    names[UNCLASSIFIED] = UNCLASSIFIED_NAME
     return names
 
 
-def _distinguishing(row: pd.Series, features: list[str], young: bool) -> str:
+def _distinguishing(segment: int, row: pd.Series, features: list[str],
+                    differences: pd.DataFrame | None, young: bool) -> str:
     """"Customers with high X and low Y" from the two features furthest from the base."""
-    gaps = {}
-    for feature in features:
-        index = row.get(f"index_{feature}", np.nan)
-        if index is not None and np.isfinite(index) and index > 0:
-            gaps[feature] = np.log(index / 100)
-    strong = sorted((f for f in gaps if abs(gaps[f]) >= np.log(1.15)),
-                    key=lambda f: -abs(gaps[f]))[:2]
+    gaps: dict[str, float] = {}
+    if differences is not None and segment in differences.index:
+        gaps = {c: float(v) for c, v in differences.loc[segment].items() if np.isfinite(v)}
+    else:
+        for feature in features:
+            index = row.get(f"index_{feature}", np.nan)
+            if index is not None and np.isfinite(index) and index > 0:
+                gaps[feature] = float(np.log(index / 100) / np.log(1.15) * 0.5)
+    strong = sorted((f for f in gaps if abs(gaps[f]) >= 0.5), key=lambda f: -abs(gaps[f]))[:2]
     subject = "Young customers" if young else "Customers"
     if not strong:
         return f"{subject} close to the average"
-    words = [f"{'high' if gaps[f] > 0 else 'low'} {f.replace('_', ' ')}" for f in strong]
+    words = []
+    for f in strong:
+        if " = " in f:
+            feature, category = f.split(" = ", 1)
+            words.append(f"{'more' if gaps[f] > 0 else 'fewer'} {category} "
+                         f"({feature.replace('_', ' ')})")
+        else:
+            words.append(f"{'high' if gaps[f] > 0 else 'low'} {f.replace('_', ' ')}")
     return f"{subject} with {' and '.join(words)}"
 
 
-@dataclass
-class Segmentation:
-    """The result of the segmentation stage."""
+def apply_names(auto: Mapping[int, str], overrides: Mapping) -> dict[int, str]:
+    """The automatic names with the config's overrides (keyed by segment id or auto name).
 
-    segments: pd.DataFrame      # customer_id, segment, segment_name
-    profiles: pd.DataFrame
-    k_scores: pd.DataFrame | None
-    model: SegmentModel
-    features: list[str]
-    names: dict[int, str]
-
-
-def segment_customers(customers: pd.DataFrame, *, features: list[str] | None = None,
-                      k_min: int = 2, k_max: int = 8, n_segments: int | None = None,
-                      min_orders: int = 2, silhouette_sample: int = 10_000,
-                      random_state: int = 0) -> Segmentation:
-    """Segment the customer table; the whole stage's logic in one call."""
-    features = check_features(customers, features) if features else default_features(customers)
-    enough = classifiable(customers, features, min_orders)
-    clustered = customers[enough]
-    if len(clustered) < 3:
-        raise ModelError(
-            f"only {len(clustered)} customers have at least {min_orders} orders; too few to "
-            "segment. Lower segmentation.min_orders or add data"
-        )
-    k_scores = None
-    if n_segments is None:
-        k_scores = choose_k(clustered, features, k_min, k_max, sample=silhouette_sample,
-                            random_state=random_state)
-        n_segments = best_k(k_scores)
-    model = SegmentModel(n_segments=n_segments, features=features,
-                         random_state=random_state).fit(clustered)
-    seg = pd.Series(UNCLASSIFIED, index=customers.index, dtype="int64")
-    seg[enough] = model.labels_
-    segments = pd.DataFrame({"customer_id": customers["customer_id"], "segment": seg})
-    segments["segment_name"] = ""
-    prof = profile(customers, segments, features)
-    names = name_segments(prof, features)
-    segments["segment_name"] = segments["segment"].map(names)
-    prof["segment_name"] = prof["segment"].map(names)
-    model.names_ = names
-    model.min_orders_ = min_orders
-    return Segmentation(segments=segments.reset_index(drop=True), profiles=prof,
-                        k_scores=k_scores, model=model, features=features, names=names)
+    Raises
+    ------
+    DataError
+        For an override that matches no segment (naming the ids and names there
+        are) or one that would give two segments the same name.
+    """
+    names = dict(auto)
+    by_name = {v: k for k, v in auto.items()}
+    for key, new in overrides.items():
+        text = str(key).strip()
+        if text.isdigit() and int(text) in names:
+            names[int(text)] = str(new)
+        elif text in by_name:
+            names[by_name[text]] = str(new)
+        else:
+            known = "; ".join(f"{k}: {v}" for k, v in sorted(auto.items()))
+            raise DataError(f"segmentation.names: {key!r} is neither a segment id nor an "
+                            f"automatic name of this run; the segments are {known}")
+    values = list(names.values())
+    clash = sorted({v for v in values if values.count(v) > 1})
+    if clash or UNCLASSIFIED_NAME in values:
+        raise DataError(f"segmentation.names: two segments would be called "
+                        f"{(clash or [UNCLASSIFIED_NAME])[0]!r}; names must be unique")
+    return names
 
 
-def map_inputs(result: Segmentation, customers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Standardised features and segment ids of the clustered customers (for the 2-D map)."""
-    clustered = customers.merge(result.segments, on="customer_id")
-    clustered = clustered[clustered["segment"] != UNCLASSIFIED]
-    return result.model.transform(clustered), clustered["segment"].to_numpy()
+# --------------------------------------------------------------------------- reading
 
 
 def summary_text(result: Segmentation) -> str:
-    """One paragraph: how many segments, on which features, and the unclassified group."""
+    """One paragraph: how many segments, how, on which features, and the unclassified group."""
     counts = result.segments["segment"].value_counts()
     unclassified = int(counts.get(UNCLASSIFIED, 0))
     total = len(result.segments)
-    how = ("chosen by the highest silhouette" if result.k_scores is not None
-           else "fixed by the config (segmentation.n_segments)")
-    return (
-        f"**{result.model.n_segments} segments** ({how}) from {total - unclassified:,} customers, "
-        f"clustered on {', '.join(md(f) for f in result.features)}. "
-        f"**{unclassified:,} customers** ({unclassified / total:.0%}) have too little history "
-        f"(fewer than {result.model.min_orders_} orders) and form the group "
-        f"\"{UNCLASSIFIED_NAME}\" instead of being forced into a segment."
-    )
+    k = len(result.model.segment_ids)
+    if result.method in RULE_METHODS:
+        how = f"by {METHOD_NAMES[result.method]}"
+    elif result.recommendation is not None:
+        how = (f"by {METHOD_NAMES[result.method]}, k recommended by the criteria below")
+    else:
+        how = (f"by {METHOD_NAMES[result.method]}, k fixed by the config "
+               "(segmentation.n_segments)")
+    bases = result.settings.get("bases")
+    on = (f"the {', '.join(bases)} bases ({', '.join(md(f) for f in result.features)})"
+          if bases else ", ".join(md(f) for f in result.features))
+    text = (f"**{k} segments** {how}, from {total - unclassified:,} customers, "
+            f"segmented on {on}.")
+    if unclassified:
+        reasons = result.reasons[result.reasons != ""].value_counts()
+        why = "; ".join(f"{n:,} {md(r)}" for r, n in reasons.items())
+        text += (f" **{unclassified:,} customers** ({unclassified / total:.0%}) have too little "
+                 f"data for these features ({why}) and form the group \"{UNCLASSIFIED_NAME}\" "
+                 "instead of being forced into a segment.")
+    else:
+        text += " Every customer has enough data to be segmented: nobody is unclassified."
+    return text
 
 
 def clustered_profiles(result: Segmentation) -> pd.DataFrame:
@@ -372,25 +605,183 @@ def clustered_profiles(result: Segmentation) -> pd.DataFrame:
 
 
 def profile_table(result: Segmentation) -> pd.DataFrame:
-    """The profile for reading: one column per segment, one row per measure (means)."""
-    columns = ["customers", "share"] + [
-        c for c in result.features + ["revenue", "recency_days"]
-        if c in result.profiles.columns]
-    table = result.profiles.set_index("segment_name")[list(dict.fromkeys(columns))]
+    """The profile for reading: one column per segment, one row per measure."""
+    prof = result.profiles
+    numeric, categorical = split_kinds(prof.drop(columns=["segment_name"]), [
+        f for f in result.features if f in prof.columns])
+    columns = ["customers", "share"] + [c for c in numeric + ["revenue", "recency_days"]
+                                        if c in prof.columns]
+    table = prof.set_index("segment_name")[list(dict.fromkeys(columns))]
     table.index.name = None
     shown = table.T.astype(object)
     for measure in shown.index:
         if measure == "customers":
             shown.loc[measure] = [f"{v:,.0f}" for v in table[measure]]
-        elif measure == "share" or measure.endswith("_share"):
-            shown.loc[measure] = [f"{v:.0%}" for v in table[measure]]
+        elif measure == "share" or measure.endswith(("_share", "_rate")):
+            shown.loc[measure] = [f"{v:.0%}" if pd.notna(v) else "" for v in table[measure]]
         else:
-            shown.loc[measure] = [f"{v:,.2f}" for v in table[measure]]
+            shown.loc[measure] = [f"{v:,.2f}" if pd.notna(v) else "" for v in table[measure]]
+    for c in categorical:
+        shown.loc[c] = [f"{v} ({s:.0%})" if pd.notna(s) else ""
+                        for v, s in zip(prof[c], prof[f"{c}_top_share"], strict=True)]
     return shown
 
 
+def k_table_view(result: Segmentation) -> pd.DataFrame | None:
+    """The k sweep for reading: every criterion, the combined score and why a k is out."""
+    if result.k_table is None:
+        return None
+    t = result.k_table
+    columns = ["silhouette", "calinski_harabasz", "davies_bouldin", "bic", "stability",
+               "smallest_share", "combined", "feasible", "note"]
+    view = t.set_index("k")[[c for c in columns if c in t and t[c].notna().any()]]
+    return view.rename(columns=lambda c: selection.CRITERION_NAMES.get(c, c).replace("_", " "))
+
+
+def stability_table(result: Segmentation) -> pd.DataFrame | None:
+    """Per segment: size and the bootstrap Jaccard (above 0.75 stable, below 0.5 dissolves)."""
+    if result.stability is None:
+        return None
+    rows = []
+    counts = result.segments["segment"].value_counts()
+    for seg in result.model.segment_ids:
+        j = result.stability.jaccard.get(seg, np.nan)
+        rows.append({"segment": result.names[seg], "customers": int(counts.get(seg, 0)),
+                     "jaccard": round(j, 3),
+                     "verdict": "stable" if j >= 0.75 else "fragile" if j >= 0.5
+                     else "dissolves"})
+    return pd.DataFrame(rows).set_index("segment")
+
+
+def top_features_view(result: Segmentation, n: int = 3) -> pd.DataFrame:
+    """Per segment, the ``n`` features that set it apart most, in words."""
+    top = result.top[result.top["rank"] <= n].copy()
+    top.insert(0, "segment name", top["segment"].map(result.names))
+    return top.set_index(["segment name", "rank"])[["text"]]
+
+
+def rules_view(result: Segmentation) -> pd.DataFrame | None:
+    """The decision tree's rules per segment, readable."""
+    if result.tree is None:
+        return None
+    rules = result.tree.rules.copy()
+    rules.insert(0, "segment name", rules["segment"].map(result.names))
+    rules["precision"] = rules["precision"].map(lambda v: f"{v:.0%}")
+    rules["coverage"] = rules["coverage"].map(lambda v: f"{v:.0%}")
+    return rules.drop(columns=["segment"]).set_index("segment name")
+
+
+def map_inputs(result: Segmentation, customers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Preprocessed features and segment ids of the segmented customers (for the 2-D map)."""
+    kept = result.model.labels_ != UNCLASSIFIED
+    return result.model.transform(customers.loc[kept]), result.model.labels_[kept]
+
+
+def feature_names(result: Segmentation) -> list[str]:
+    """Readable names of the preprocessed columns."""
+    return output_names(result.model.preprocessor_)
+
+
+def bases_table(customers: pd.DataFrame, collected: Mapping | None = None) -> pd.DataFrame:
+    """Which columns each basis would use on this customer table ("" = not available)."""
+    origin = (collected or {}).get("columns", {})
+    rows = []
+    for basis in BASES:
+        columns = basis_columns(customers, basis, origin)
+        rows.append({"basis": basis.replace("_", " "), "what it captures": BASIS_MEANING[basis],
+                     "columns in this data": ", ".join(columns) if columns
+                     else "(none: not available)"})
+    return pd.DataFrame(rows).set_index("basis")
+
+
+def stage_arguments(params, collected: Mapping | None = None) -> dict:
+    """Keyword arguments of :func:`segment_customers` from the validated config section."""
+    args = params.model_dump()
+    rfm = args.pop("rfm")
+    rules = rfm.get("rules")
+    if rules is not None:
+        rules = [{k: tuple(v) if isinstance(v, list | tuple) else v
+                  for k, v in rule.items() if v is not None} for rule in rules]
+    args["rfm"] = {"bins": rfm["bins"], "cuts": rfm.get("cuts"), "rules": rules}
+    if args.get("age_groups") is not None:
+        args["age_groups"] = {k: tuple(v) for k, v in args["age_groups"].items()}
+    collected = collected or {}
+    args["origin"] = collected.get("columns", {})
+    args["source_names"] = collected.get("source_names", {})
+    return args
+
+
+def recommendation_text(result: Segmentation) -> str:
+    """The recommendation and its reasoning, or why there is no k sweep."""
+    if result.method in RULE_METHODS:
+        return (f"No k to choose: {METHOD_NAMES[result.method]} give one segment per rule "
+                f"({len(result.model.segment_ids)} here).")
+    if result.recommendation is None:
+        return (f"k = {result.model.n_segments} is fixed by the config "
+                "(`segmentation.n_segments`); the criteria were not computed. Remove it to "
+                "see the recommendation.")
+    rec = result.recommendation
+    sample = int(rec.table["silhouette_sample"].iloc[0])
+    clustered = int((result.model.labels_ != UNCLASSIFIED).sum())
+    swept = int(rec.table["sweep_sample"].iloc[0]) if "sweep_sample" in rec.table else clustered
+    note = (f" The k sweep fitted each k on a random sample of {swept:,} of the {clustered:,} "
+            "segmented customers (the final model uses all of them)." if swept < clustered
+            else "")
+    note += (f" The silhouette was computed on a random sample of {sample:,} of the "
+             f"{swept:,} customers." if sample < swept else "")
+    if rec.table["stability"].notna().any():
+        size = int(rec.table["stability_sample"].iloc[0])
+        note += (f" Stability: {result.settings.get('resamples', 0) or 'several'} bootstrap "
+                 f"resamples of {size:,} customers per k.")
+    return f"**Recommended: k = {rec.k}.** {md(rec.reasoning)}{note}"
+
+
+def dendrogram_linkage(result: Segmentation, customers: pd.DataFrame,
+                       sample: int = 2_000) -> np.ndarray:
+    """A Ward linkage of a seeded sample of segmented customers (Ward's own, when used)."""
+    from scipy.cluster.hierarchy import linkage
+
+    if result.method == "ward":
+        return result.model.segmenter_.linkage_
+    Z, _ = map_inputs(result, customers)
+    idx = selection.sample_index(len(Z), sample, result.model.random_state)
+    return linkage(Z[idx], method="ward")
+
+
+def tree_text(result: Segmentation) -> str:
+    """How faithful the tree's rules are, in one sentence."""
+    if result.tree is None:
+        return "There is a single segment: no rules to learn."
+    t = result.tree
+    verdict = ("faithful" if t.fidelity >= 0.9 else "a fair summary" if t.fidelity >= 0.75
+               else "only a rough summary")
+    return (f"A decision tree of depth {t.tree.get_depth()} puts **{t.fidelity:.0%}** of "
+            f"{t.n_test:,} held-out customers into their own segment (fidelity; "
+            f"{t.train_accuracy:.0%} on the {t.n_train:,} customers it learned from): the "
+            f"rules below are {verdict}.")
+
+
+def agreement_view(result: Segmentation) -> pd.DataFrame | None:
+    """The adjusted Rand index between methods, rounded for reading."""
+    return None if result.agreement is None else result.agreement.round(2)
+
+
+def rfm_grid_table(result: Segmentation, customers: pd.DataFrame) -> pd.DataFrame | None:
+    """The RFM grid of this run (None unless the method is ``rfm``)."""
+    if result.method != "rfm":
+        return None
+    kept = result.model.labels_ != UNCLASSIFIED
+    data = customers.loc[kept, result.model.features_]
+    seg = result.model.segmenter_
+    return rfm_grid(seg.transform(data), result.model.labels_[kept],
+                    {k: result.names[k] for k in result.model.segment_ids})
+
+
+# --------------------------------------------------------------------------- files
+
+
 def write_outputs(result: Segmentation, run_dir: Path) -> dict[str, Path]:
-    """Write segments (CSV for the CRM, Parquet for later stages), profiles and the model."""
+    """Write segments (CSV for the CRM, Parquet for later stages), profiles, tables, model."""
     run_dir = Path(run_dir)
     out = {"segments_csv": run_dir / "segments.csv",
            "segments": run_dir / "segments.parquet",
@@ -400,9 +791,18 @@ def write_outputs(result: Segmentation, run_dir: Path) -> dict[str, Path]:
     ordered.to_csv(out["segments_csv"], index=False)
     ordered.to_parquet(out["segments"], index=False)
     result.profiles.to_csv(out["profiles"], index=False)
-    if result.k_scores is not None:
+    if result.k_table is not None:
         out["k_scores"] = run_dir / "k_selection.csv"
-        result.k_scores.to_csv(out["k_scores"], index=False)
+        result.k_table.to_csv(out["k_scores"], index=False)
+    if result.tree is not None:
+        out["rules"] = run_dir / "segment_rules.csv"
+        rules = result.tree.rules.copy()
+        rules.insert(1, "segment_name", rules["segment"].map(result.names))
+        rules.to_csv(out["rules"], index=False)
+    if result.top is not None:
+        out["top_features"] = run_dir / "segment_top_features.csv"
+        result.top.assign(segment_name=result.top["segment"].map(result.names)).to_csv(
+            out["top_features"], index=False)
     joblib.dump(result.model, out["model"])
     return out
 
@@ -421,3 +821,79 @@ def read_segments(run_dir: Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"{path} not found: run 02_segment first (or `seglib run` the config)")
     return pd.read_parquet(path)
+
+
+def assign(model: SegmentModel, customers: pd.DataFrame) -> pd.DataFrame:
+    """New customers into the fitted segments: customer_id, segment, segment_name."""
+    labels = model.predict(customers)
+    out = pd.DataFrame({"customer_id": customers["customer_id"].to_numpy(), "segment": labels})
+    out["segment_name"] = out["segment"].map(model.names_)
+    reasons = model.reasons(customers)
+    out["unclassified_reason"] = np.where(labels == UNCLASSIFIED, reasons.to_numpy(), "")
+    return out
+
+
+def read_new_customers(path: Path, model: SegmentModel) -> pd.DataFrame:
+    """Read a file of customers to assign: the id and the model's columns, parsed.
+
+    Columns may carry the canonical names or the client's names from the config.
+    Ids that are email addresses or phone numbers are pseudonymised as in the
+    collection stage, so the output never shows them and matches the run's ids.
+
+    Raises
+    ------
+    DataError
+        Naming the file and the missing or unreadable column.
+    """
+    from seglib.collect import pii_kind, pseudonym
+    from seglib.readers import normalize_ids, parse_numbers, read_table
+
+    path = Path(path)
+    table = read_table(path, source="new customers")
+    by_client = {client: canon for canon, client in getattr(model, "source_names_", {}).items()}
+    table = table.rename(columns={c: by_client[c] for c in table.columns
+                                  if c in by_client and by_client[c] not in table.columns})
+    needed = ["customer_id"] + list(model.features_) + list(model.rule_columns_)
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        def shown(c):
+            client = getattr(model, "source_names_", {}).get(c)
+            return f"{c} (or {client})" if client else c
+        raise DataError(
+            f"{path}: column {', '.join(shown(c) for c in missing)} not found; the segment "
+            f"model needs customer_id, {', '.join(model.features_ + model.rule_columns_)}. "
+            f"The file's columns are: {', '.join(map(str, table.columns))}")
+    out = pd.DataFrame(index=table.index)
+    ids = normalize_ids(table["customer_id"])
+    if ids.isna().any():
+        row = int(ids.isna().to_numpy().argmax()) + 2
+        raise DataError(f"{path}: customer_id is blank on row {row}")
+    out["customer_id"] = pseudonym(ids) if pii_kind(ids) else ids
+    for column in needed[1:]:
+        values = table[column]
+        if column in model.categorical_:
+            out[column] = values.astype("string")
+        else:
+            numbers, _ = parse_numbers(values, source="new customers", label=repr(column),
+                                       path=path)
+            out[column] = numbers
+    return out
+
+
+def assign_file(run_dir: Path, path: Path, out: Path) -> pd.DataFrame:
+    """Assign the customers of ``path`` with the model of ``run_dir``; write ``out`` (CSV).
+
+    The file is written whole or not at all (a temporary file renamed at the end),
+    and the input is never overwritten.
+    """
+    path, out = Path(path), Path(out)
+    if out.exists() and path.exists() and out.resolve() == path.resolve():
+        raise DataError(f"--out {out} is the input file; choose another file")
+    model = read_model(run_dir)
+    customers = read_new_customers(path, model)
+    assigned = assign(model, customers)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    assigned.to_csv(partial, index=False)
+    partial.replace(out)
+    return assigned
