@@ -454,3 +454,31 @@ def test_cli_assign_pseudonymises_email_ids_and_reports_unclassified(fitted_run,
     assigned = pd.read_csv(out, keep_default_na=False)
     assert assigned.loc[0, "segment_name"] == "New / unclassified"
     assert assigned.loc[0, "unclassified_reason"] == "fewer than 2 orders"
+
+
+# --------------------------------------------------------------------------- the demo's planted truth
+
+
+@pytest.mark.parametrize(("n_customers", "seed"), [(3000, 11)])
+def test_demo_planted_segments_with_the_default_config(tmp_path, n_customers, seed):
+    """Default bases and method on the demo: k = 4 recommended, ARI >= 0.8 on the clustered."""
+    from seglib import collect, synth
+    from seglib.config import demo_config_text, load_config
+
+    paths = synth.write_demo(tmp_path, n_customers=n_customers, seed=seed)
+    (tmp_path / "config.yaml").write_text(demo_config_text(
+        {k: p.name for k, p in paths.items()}, locale="en", seed=seed,
+        our_brand=synth.our_brand("en")), encoding="utf-8")
+    collected = collect.collect(load_config(tmp_path / "config.yaml"))
+    meta = {"columns": collected.origin, "source_names": collected.source_names}
+    result = segment.segment_customers(
+        collected.customers, **segment.stage_arguments(SegmentationConfig(), meta),
+        random_state=seed)
+    assert result.method == "kprototypes"  # gender, education... are categories
+    assert result.recommendation.k == 4
+    truth = pd.read_csv(tmp_path / "_truth.csv", dtype={"customer_id": str})
+    merged = result.segments.merge(truth, on="customer_id", suffixes=("", "_truth"))
+    clustered = merged[merged["segment"] != segment.UNCLASSIFIED]
+    assert adjusted_rand_score(clustered["segment_truth"], clustered["segment"]) >= 0.8
+    never = merged["segment_truth"].isin(["new_customer", "prospect"])
+    assert (merged.loc[never, "segment"] == segment.UNCLASSIFIED).all()
