@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import time
 import unicodedata
 from pathlib import Path
 
@@ -570,14 +569,12 @@ def test_required_dates_refuse_blanks():
         dates(["2025-01-31", "", None], required=True)
 
 
-def test_a_million_iso_dates_parse_fast():
-    stamps = pd.date_range("2020-01-01", periods=1_000_000, freq="min")
+def test_many_iso_timestamps_parse_exactly():
+    # speed is measured in benchmarks/, never timed in a test
+    stamps = pd.date_range("2020-01-01", periods=200_000, freq="min")
     text = pd.Series(stamps.strftime("%Y-%m-%d %H:%M:%S"), dtype="str")
-    start = time.perf_counter()
     parsed, _ = dates(text, required=True)
-    elapsed = time.perf_counter() - start
     assert (parsed.to_numpy() == stamps.to_numpy()).all()
-    assert elapsed < 3.0
 
 
 # ---------------------------------------------------------------------- flags, ids, rows

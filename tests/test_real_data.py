@@ -17,7 +17,6 @@ change of the data file itself is caught too.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -424,7 +423,7 @@ def test_wholesale_ids_from_rows(wholesale):
 
 
 def test_workbook_cli_on_online_retail_ii(tmp_path):
-    """The six stages on 525k real lines: exit 0 and the report (about 40 s)."""
+    """The six stages on 525k real lines: exit 0 and the report (takes about 40 s)."""
     from seglib.cli import main
 
     _need(RETAIL2)
@@ -438,9 +437,7 @@ data:
 collect: {{cancelled_orders: "C*"}}
 """)
     out = tmp_path / "run"
-    started = time.perf_counter()
     code = main(["run", str(config), "--out", str(out)])
-    seconds = time.perf_counter() - started
     assert code == 0
     for name in ("customers.parquet", "data_quality.csv", "report.html"):
         assert (out / name).is_file(), name
@@ -449,7 +446,6 @@ collect: {{cancelled_orders: "C*"}}
     assert len(customers) == RETAIL2_CUSTOMERS
     quality = pd.read_csv(out / "data_quality.csv")
     assert int(quality.loc[quality["rule"] == "rows read", "rows"].sum()) == RETAIL2_ROWS
-    assert seconds < 180, f"the workbook took {seconds:.0f} s on Online Retail II"
 
 
 # --------------------------------------------------------------------------- segmentation
