@@ -237,7 +237,7 @@ class SegmentationConfig(_Strict):
     min_orders: StrictInt = Field(2, ge=1)
     new_days: StrictInt = Field(0, ge=0)
     max_missing_share: StrictFloat = Field(0.5, ge=0, lt=1)
-    silhouette_sample: StrictInt = Field(10_000, ge=500)
+    silhouette_sample: StrictInt = Field(20_000, ge=500, le=50_000)
     stability_resamples: StrictInt = Field(10, ge=0, le=200)
     stability_sample: StrictInt = Field(5_000, ge=200, le=20_000)
     compare_methods: list[Literal[CLUSTER_METHODS]] | None = None  # type: ignore[valid-type]

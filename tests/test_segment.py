@@ -482,3 +482,22 @@ def test_demo_planted_segments_with_the_default_config(tmp_path, n_customers, se
     assert adjusted_rand_score(clustered["segment_truth"], clustered["segment"]) >= 0.8
     never = merged["segment_truth"].isin(["new_customer", "prospect"])
     assert (merged.loc[never, "segment"] == segment.UNCLASSIFIED).all()
+
+
+def test_one_pass_silhouettes_equal_scikit_learns():
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(0)
+    Z = np.r_[rng.normal(0, 1, (300, 4)), rng.normal(3, 1, (200, 4))]
+    labellings = {2: (np.arange(500) >= 300).astype(int), 3: rng.integers(0, 3, 500),
+                  4: np.r_[np.zeros(498, int), 3, 7]}  # a singleton and unused ids
+    got = selection.silhouettes(Z, labellings, chunk=64)
+    for k, labels in labellings.items():
+        assert got[k] == pytest.approx(silhouette_score(Z, labels), abs=1e-12)
+
+
+def test_category_imputer_fills_the_most_frequent_value():
+    imputer = F.CategoryImputer().fit(pd.DataFrame({"city": ["b", "a", None, "a", "b"]}))
+    assert imputer.fill_ == ["a"]  # a tie goes to the first in sorted order
+    out = imputer.transform(pd.DataFrame({"city": [None, "c", "b"]}))
+    assert out[:, 0].tolist() == ["a", "c", "b"]

@@ -288,7 +288,7 @@ def segment_customers(customers: pd.DataFrame, *, bases: list[str] | None = None
                       k_min: int = 2, k_max: int = 8, n_segments: int | None = None,
                       min_share: float = 0.05, min_stability: float = 0.6,
                       min_orders: int = 2, new_days: int = 0, max_missing_share: float = 0.5,
-                      silhouette_sample: int = 10_000, stability_resamples: int = 10,
+                      silhouette_sample: int = 20_000, stability_resamples: int = 10,
                       stability_sample: int = 5_000, compare_methods: list[str] | None = None,
                       tree_depth: int = 3, names: Mapping[str, str] | None = None,
                       rfm: Mapping | None = None, age_groups: Mapping | None = None,
@@ -331,16 +331,18 @@ def segment_customers(customers: pd.DataFrame, *, bases: list[str] | None = None
                 f"{min_orders} orders when purchase features are used); too few to segment. "
                 "Lower segmentation.min_orders or add data")
         if n_segments is None:
-            pre = make_preprocessor(numeric, categorical).fit(clustered[chosen_features])
-            Z = pre.transform(clustered[chosen_features])
-            blocks = categorical_blocks(pre, categorical)
-            top_k = min(k_max, len(Z) - 1)
+            top_k = min(k_max, len(clustered) - 1)
             if top_k < k_min:
                 raise ModelError(
-                    f"only {len(Z)} customers can be segmented; too few for k from {k_min}. "
-                    "Lower segmentation.min_orders or add data")
-            if len(Z) > SWEEP_SAMPLE:
-                Z = Z[selection.sample_index(len(Z), SWEEP_SAMPLE, random_state)]
+                    f"only {len(clustered)} customers can be segmented; too few for k from "
+                    f"{k_min}. Lower segmentation.min_orders or add data")
+            swept = clustered[chosen_features]
+            if len(swept) > SWEEP_SAMPLE:
+                swept = swept.iloc[selection.sample_index(len(swept), SWEEP_SAMPLE,
+                                                          random_state)]
+            pre = make_preprocessor(numeric, categorical).fit(swept)
+            Z = pre.transform(swept)
+            blocks = categorical_blocks(pre, categorical)
             n_init = restarts(method, len(Z))
             scores, _ = selection.sweep(
                 lambda k: make_segmenter(method, k, categorical=blocks,
