@@ -83,9 +83,9 @@ def segment_stability(table: pd.DataFrame) -> plt.Figure:
     colours = ["#55A868" if j >= 0.75 else "#F0A35E" if j >= 0.5 else "#C44E52"
                for j in table["jaccard"]]
     ax.barh(list(table.index)[::-1], table["jaccard"].to_numpy()[::-1], color=colours[::-1])
-    for x, label in ((0.5, "dissolves below"), (0.75, "stable above")):
-        ax.axvline(x, color="#555555", linestyle=":")
-        ax.text(x, len(table) - 0.4, f" {label} {x}", fontsize=8, va="bottom")
+    ax.axvline(0.5, color="#C44E52", linestyle=":", label="below 0.5: dissolves")
+    ax.axvline(0.75, color="#55A868", linestyle=":", label="above 0.75: stable")
+    ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
     ax.set_xlim(0, 1.05)
     ax.set_xlabel("mean Jaccard with the best-matching segment over bootstrap resamples")
     ax.set_title("Is each segment stable?")
@@ -103,7 +103,7 @@ def standardized_differences(differences: pd.DataFrame, names: dict[int, str],
     data = data.rename(columns=lambda c: c.replace("_", " "))
     fig, ax = plt.subplots(figsize=(0.62 * data.shape[1] + 4, 0.55 * len(data) + 2.6))
     sns.heatmap(data, annot=True, fmt=".1f", cmap="RdBu_r", center=0, vmin=-2.5, vmax=2.5,
-                cbar_kws={"label": "standard deviations from the average customer"}, ax=ax,
+                cbar_kws={"label": "sd from the average"}, ax=ax,
                 annot_kws={"fontsize": 8})
     ax.set_ylabel("")
     ax.set_title("What sets each segment apart (standardised difference from the base)")
@@ -139,8 +139,9 @@ def rfm_grid(grid: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(1.9 * counts.shape[1] + 2, 1.0 * counts.shape[0] + 1.5))
     sns.heatmap(counts.fillna(0), annot=annot, fmt="", cmap="Blues", ax=ax, cbar=False,
                 annot_kws={"fontsize": 7})
-    ax.set_xlabel("recency score (5 = bought most recently)")
-    ax.set_ylabel("frequency score (5 = most orders)")
+    bins = grid.attrs.get("bins", int(grid["r_score"].max()))
+    ax.set_xlabel(f"recency score ({bins} = bought most recently)")
+    ax.set_ylabel(f"frequency score ({bins} = most orders)")
     ax.set_title("RFM segments on the recency x frequency grid (customers per cell)")
     fig.tight_layout()
     return fig
@@ -153,7 +154,7 @@ def segment_map(standardised: np.ndarray, labels: np.ndarray, names: dict[int, s
     idx = np.sort(rng.choice(len(labels), size=min(max_points, len(labels)), replace=False))
     if standardised.shape[1] == 1:  # one feature: the feature itself, jittered for legibility
         xy = np.column_stack([standardised[idx, 0], rng.normal(0, 0.05, len(idx))])
-        ratio = np.array([1.0, 0.0])
+        ratio = None
     else:
         pca = PCA(n_components=2, random_state=random_state).fit(standardised)
         xy = pca.transform(standardised[idx])
@@ -163,8 +164,12 @@ def segment_map(standardised: np.ndarray, labels: np.ndarray, names: dict[int, s
     fig, ax = plt.subplots(figsize=(8, 5.5))
     sns.scatterplot(data=frame, x="PC1", y="PC2", hue="segment", s=12, alpha=0.6, ax=ax,
                     hue_order=[names[k] for k in sorted(names) if names[k] in set(frame.segment)])
-    ax.set_xlabel(f"PC1 ({ratio[0]:.0%} of variance)")
-    ax.set_ylabel(f"PC2 ({ratio[1]:.0%} of variance)")
+    if ratio is None:  # one feature: no components, the dots are spread vertically
+        ax.set_xlabel("PC1 (the one segmentation feature, standardised)")
+        ax.set_ylabel("random spread, for legibility")
+    else:
+        ax.set_xlabel(f"PC1 ({ratio[0]:.0%} of variance)")
+        ax.set_ylabel(f"PC2 ({ratio[1]:.0%} of variance)")
     ax.set_title("Customers coloured by segment")
     ax.legend(loc="best", fontsize=8, markerscale=2)
     fig.tight_layout()

@@ -108,7 +108,8 @@ def test_profile_index_against_the_base():
     prof = result.profiles.set_index("segment")
     assert prof["customers"].sum() == len(customers)
     assert prof["share"].sum() == pytest.approx(1.0)
-    overall = customers["age"].mean()
+    # the base of the index is the segmented customers (the one-order ones are left out)
+    overall = customers.loc[customers["n_orders"] >= 2, "age"].mean()
     assert prof.loc[1, "index_age"] == pytest.approx(100 * prof.loc[1, "age"] / overall)
     members = customers[result.segments["segment"].to_numpy() == 2]
     assert prof.loc[2, "n_orders"] == pytest.approx(members["n_orders"].mean())
@@ -332,7 +333,7 @@ def test_customers_only_segments_are_named_by_what_sets_them_apart():
     result = segment.segment_customers(customers, n_segments=2, random_state=0)
     names = sorted(v for k, v in result.names.items() if k != segment.UNCLASSIFIED)
     assert sorted(names) == ["Customers with high income and high age",
-                             "Young customers with low income and low age"]
+                             "Young customers with low income"]  # "young" says the age
 
 
 def test_tree_rules_explain_the_planted_segments():
@@ -501,3 +502,69 @@ def test_category_imputer_fills_the_most_frequent_value():
     assert imputer.fill_ == ["a"]  # a tie goes to the first in sorted order
     out = imputer.transform(pd.DataFrame({"city": [None, "c", "b"]}))
     assert out[:, 0].tolist() == ["a", "c", "b"]
+
+
+# --------------------------------------------------------------------------- review findings
+
+
+def test_names_speak_only_of_the_features_segmented_on():
+    customers, _ = planted_customers()
+    customers["distance_to_store_km"] = np.where(customers.index % 2, 2.0, 15.0) + \
+        np.random.default_rng(0).normal(0, 0.3, len(customers))
+    result = segment.segment_customers(customers, bases=["geographic"], n_segments=2,
+                                       random_state=0)
+    names = sorted(result.names[s] for s in result.model.segment_ids)
+    # revenue and age are in the profile but were not segmented on: no "High-value", no "young"
+    assert names == ["Customers with high distance to store km",
+                     "Customers with low distance to store km"]
+
+
+def test_duplicate_automatic_names_are_told_apart_by_what_sets_them_apart():
+    prof = pd.DataFrame({"segment": [1, 2], "revenue": [100.0, 110.0],
+                         "online_share": [0.9, 0.92], "store_share": [0.1, 0.08],
+                         "index_n_orders": [100.0, 100.0]})
+    differences = pd.DataFrame({"online_share": [0.1, 0.2], "income": [1.5, -1.2]},
+                               index=[1, 2])
+    names = segment.name_segments(prof, ["online_share", "store_share", "revenue", "income"],
+                                  differences)
+    assert names == {1: "Mid-value online customers with high income",
+                     2: "Mid-value online customers with low income"}
+
+
+def test_summary_warns_about_narrow_and_dissolving_segments():
+    customers, _ = planted_customers()
+    result = segment.segment_customers(customers, features=FEATURES, n_segments=3,
+                                       random_state=0, min_share=0.4)
+    text = segment.summary_text(result)
+    assert "**Caution.**" in text and "less than 40% of the segmented customers" in text
+    result.stability.jaccard[2] = 0.3
+    assert f"dissolve when the customers are resampled (bootstrap Jaccard below 0.5: " \
+           f"{segment.md(result.names[2])})" in segment.summary_text(result)
+
+
+def test_age_groups_count_only_groups_with_customers():
+    customers = pd.DataFrame({"customer_id": list("abc"), "age": [25, 45, 70]})
+    result = segment.segment_customers(customers, method="age_groups")
+    assert [result.names[s] for s in result.model.segment_ids] == ["Adults", "Middle-aged",
+                                                                    "Elderly"]
+    assert segment.summary_text(result).startswith("**3 segments**")
+
+
+def test_a_model_from_another_version_is_a_clear_input_error(tmp_path):
+    import joblib
+
+    joblib.dump({"not": "a model"}, tmp_path / "segment_model.joblib")
+    with pytest.raises(DataError, match="another version of seglib"):
+        segment.read_model(tmp_path)
+    (tmp_path / "segment_model.joblib").write_bytes(b"garbage")
+    with pytest.raises(DataError, match="run the segmentation again"):
+        segment.read_model(tmp_path)
+
+
+def test_rules_table_has_no_nan_for_segments_without_a_leaf():
+    customers, _ = planted_customers()
+    result = segment.segment_customers(customers, features=FEATURES, n_segments=3,
+                                       random_state=0, tree_depth=1)
+    shown = segment.rules_view(result)
+    assert "nan" not in shown.to_string().lower()
+    assert "raise `segmentation.tree_depth`" in segment.tree_text(result)

@@ -58,6 +58,9 @@ __all__ = ["BASES", "CLUSTER_METHODS", "RULE_METHODS", "SegmentModel", "Segmenta
            "UNCLASSIFIED", "UNCLASSIFIED_NAME", "assign", "read_model", "read_segments",
            "segment_customers", "write_outputs"]
 
+#: Format of the saved model; bump it when SegmentModel's fitted attributes change.
+MODEL_VERSION = 2
+
 UNCLASSIFIED = 0
 UNCLASSIFIED_NAME = "New / unclassified"
 
@@ -76,20 +79,21 @@ METHOD_NAMES = {"kmeans": "k-means", "gmm": "a Gaussian mixture",
 SHORT_NAMES = {"kmeans": "k-means", "gmm": "Gaussian mixture", "ward": "Ward",
                "kprototypes": "k-prototypes", "rfm": "RFM rules", "age_groups": "age groups"}
 
-#: Below this many customers k-means and k-prototypes restart 4 times; above, once
-#: (k-means++ seeding is stable on large samples, each restart at 1M customers costs
-#: seconds, and the bootstrap stability checks the result anyway).
-MANY_CUSTOMERS = 50_000
+#: k-means and k-prototypes restart 4 times up to this many customers and twice above:
+#: one start can end in a poor local optimum (seen with k-prototypes at 100,000
+#: customers: a k = 4 solution with half the Calinski-Harabasz of the best), and each
+#: restart at 1M customers costs seconds.
+MANY_CUSTOMERS = 200_000
 
 #: Above this many customers the k sweep fits each k on a seeded sample of this size
 #: (the final model is fitted on every customer); the sample size is reported.
-SWEEP_SAMPLE = 200_000
+SWEEP_SAMPLE = 100_000
 
 
 def restarts(method: str, n_rows: int) -> dict:
     """The ``n_init`` option of the methods that restart, for this many customers."""
     if method in ("kmeans", "kprototypes"):
-        return {"n_init": 4 if n_rows < MANY_CUSTOMERS else 1}
+        return {"n_init": 4 if n_rows <= MANY_CUSTOMERS else 2}
     return {}
 
 
@@ -208,6 +212,7 @@ class SegmentModel(BaseEstimator, ClusterMixin):
             labels = self.relabel_[raw]
         self.labels_ = np.full(len(X), UNCLASSIFIED, dtype=np.int64)
         self.labels_[enough] = labels
+        self.version_ = MODEL_VERSION
         self.classified_ = enough
         return self
 
@@ -240,7 +245,8 @@ class SegmentModel(BaseEstimator, ClusterMixin):
         check_is_fitted(self)
         if self.relabel_ is not None:
             return list(range(1, self.n_segments + 1))
-        return sorted(self.rule_names_)
+        present = set(np.unique(self.labels_).tolist()) - {UNCLASSIFIED}
+        return sorted(k for k in self.rule_names_ if k in present)
 
 
 def _by_size(Z: np.ndarray, raw: np.ndarray, k: int) -> np.ndarray:
@@ -431,9 +437,11 @@ def compare(model: SegmentModel, Z: np.ndarray, method: str, others: list[str] |
 def profile(customers: pd.DataFrame, labels: np.ndarray, features: list[str]) -> pd.DataFrame:
     """One row per segment: size, share, the mean of each numeric feature and key metric.
 
-    ``index_<feature>`` compares the segment's mean with the whole base (100 =
-    average); categorical features get ``<feature>`` = the segment's most
-    common value and ``<feature>_top_share`` its share in the segment.
+    ``index_<feature>`` compares the segment's mean with the segmented customers'
+    (100 = the average segmented customer, the base of every comparison of the
+    stage; the unclassified group is compared with it too); categorical features
+    get ``<feature>`` = the segment's most common value and ``<feature>_top_share``
+    its share in the segment.
     """
     table = customers.assign(segment=labels)
     numeric, categorical = split_kinds(customers, features)
@@ -446,7 +454,8 @@ def profile(customers: pd.DataFrame, labels: np.ndarray, features: list[str]) ->
     prof = grouped[metrics].mean() if metrics else pd.DataFrame(index=grouped.size().index)
     prof.insert(0, "customers", grouped.size())
     prof.insert(1, "share", prof["customers"] / prof["customers"].sum())
-    overall = table[metrics].mean()
+    segmented = table[table["segment"] != UNCLASSIFIED]
+    overall = (segmented if len(segmented) else table)[metrics].mean()
     for m in metrics:
         base = overall[m]
         prof[f"index_{m}"] = (100 * prof[m] / base) if base and not np.isnan(base) else np.nan
@@ -458,53 +467,74 @@ def profile(customers: pd.DataFrame, labels: np.ndarray, features: list[str]) ->
     return prof.reset_index().sort_values("segment").reset_index(drop=True)
 
 
+#: Features whose presence makes the value tier part of a name.
+VALUE_FEATURES = frozenset(("revenue", "margin", "avg_order_value", "n_orders",
+                            "orders_per_year", "gross_revenue"))
+CHANNEL_FEATURES = frozenset(("online_share", "store_share", "phone_share"))
+
+
 def name_segments(prof: pd.DataFrame, features: list[str] | None = None,
                   differences: pd.DataFrame | None = None) -> dict[int, str]:
     """Readable names from each segment's profile, e.g. "High-value store loyalists".
 
-    With purchase behaviour, the value tier comes from revenue per customer
-    against the other segments, the channel from the dominant channel share, the
-    habit from frequency and the special-occasion share, and "young" from the
-    median-aged segment under 28. Without it (a customers-only or survey run),
-    the name says which features set the segment apart most ("Customers with
-    high income and low age", from the standardised differences). Names are
-    unique.
+    A name only speaks of what the segmentation used: the value tier (revenue per
+    customer against the other segments) when value or purchase features were
+    used, the channel when channel shares were, the habit (occasion buyers,
+    regulars, occasional buyers) when frequency or special occasions were, and
+    "young" when age was. Without such features, or when two segments would get
+    the same name, the name says which features set the segment apart most
+    ("Customers with high income and low household size", from the standardised
+    differences). Names are unique.
     """
-    names: dict[int, str] = {}
+    used = set(features or [])
     clustered = prof[prof["segment"] != UNCLASSIFIED]
     value = None
-    if "revenue" in clustered and (clustered["revenue"] > 0).all():
+    if used & VALUE_FEATURES and "revenue" in clustered and (clustered["revenue"] > 0).all():
         value = clustered["revenue"] / np.exp(np.log(clustered["revenue"]).mean())
+    names: dict[int, str] = {}
+    spoken: dict[int, set[str]] = {}
     for i, row in clustered.iterrows():
-        parts = []
+        seg = int(row["segment"])
+        parts, said = [], set()
         if value is not None:
             ratio = value[i]
             parts.append("High-value" if ratio >= 2 else "Low-value" if ratio <= 0.5
                          else "Mid-value")
-        channel = None
-        shares = {c: row[f"{c}_share"] for c in ("online", "store", "phone")
-                  if f"{c}_share" in row and pd.notna(row[f"{c}_share"])}
-        if shares:
-            top, share = max(shares.items(), key=lambda kv: kv[1])
-            channel = top if share >= 0.55 else "multichannel"
-        habit = "customers"
-        if row.get("special_occasion_share", 0) >= 0.4:
-            habit = "occasion buyers"
-        elif "index_n_orders" in row and row["index_n_orders"] >= 150:
-            habit = "regulars"
-        elif "index_n_orders" in row and row["index_n_orders"] <= 60:
-            habit = "occasional buyers"
-        young = "age" in row and pd.notna(row.get("age")) and row["age"] < 28
+            said |= {"revenue", "margin"}
+        young = "age" in used and pd.notna(row.get("age")) and row["age"] < 28
         if young:
             parts.append("young")
-        if channel:
-            parts.append(channel)
-        parts.append(habit)
-        if parts in (["customers"], ["young", "customers"]):
-            parts = [_distinguishing(int(row["segment"]), row, features or [], differences,
-                                     young=young)]
-        name = " ".join(parts)
-        names[int(row["segment"])] = name[:1].upper() + name[1:]
+            said.add("age")
+        shares = {c: row[f"{c}_share"] for c in ("online", "store", "phone")
+                  if f"{c}_share" in used and pd.notna(row.get(f"{c}_share"))}
+        if shares:
+            top, share = max(shares.items(), key=lambda kv: kv[1])
+            parts.append(top if share >= 0.55 else "multichannel")
+            said |= CHANNEL_FEATURES
+        habit = None
+        if "special_occasion_share" in used and row.get("special_occasion_share", 0) >= 0.4:
+            habit = "occasion buyers"
+            said.add("special_occasion_share")
+        elif "n_orders" in used and row.get("index_n_orders", 100) >= 150:
+            habit = "regulars"
+            said.add("n_orders")
+        elif "n_orders" in used and row.get("index_n_orders", 100) <= 60:
+            habit = "occasional buyers"
+            said.add("n_orders")
+        if value is None and not shares and habit is None:  # nothing said but maybe "young"
+            names[seg] = _distinguishing(seg, row, features or [], differences, young=young,
+                                         said=said)
+        else:
+            name = " ".join(parts + [habit or "customers"])
+            names[seg] = name[:1].upper() + name[1:]
+        spoken[seg] = said
+    # same name twice: tell them apart by what sets each apart, beyond what the name says
+    for name in {n for n in names.values() if list(names.values()).count(n) > 1}:
+        for seg in [k for k, v in names.items() if v == name]:
+            extra = _distinguishing(seg, clustered.set_index("segment").loc[seg], features or [],
+                                    differences, young=False, said=spoken[seg], limit=1)
+            if not extra.endswith("close to the average"):
+                names[seg] = f"{name} with {extra.split(' with ', 1)[1]}"
     seen: dict[str, int] = {}
     for seg in sorted(names):
         base = names[seg]
@@ -515,8 +545,9 @@ def name_segments(prof: pd.DataFrame, features: list[str] | None = None,
 
 
 def _distinguishing(segment: int, row: pd.Series, features: list[str],
-                    differences: pd.DataFrame | None, young: bool) -> str:
-    """"Customers with high X and low Y" from the two features furthest from the base."""
+                    differences: pd.DataFrame | None, young: bool, said: set[str] = frozenset(),
+                    limit: int = 2) -> str:
+    """"Customers with high X and low Y" from the features furthest from the base."""
     gaps: dict[str, float] = {}
     if differences is not None and segment in differences.index:
         gaps = {c: float(v) for c, v in differences.loc[segment].items() if np.isfinite(v)}
@@ -525,18 +556,28 @@ def _distinguishing(segment: int, row: pd.Series, features: list[str],
             index = row.get(f"index_{feature}", np.nan)
             if index is not None and np.isfinite(index) and index > 0:
                 gaps[feature] = float(np.log(index / 100) / np.log(1.15) * 0.5)
-    strong = sorted((f for f in gaps if abs(gaps[f]) >= 0.5), key=lambda f: -abs(gaps[f]))[:2]
-    subject = "Young customers" if young else "Customers"
-    if not strong:
-        return f"{subject} close to the average"
-    words = []
+    if young:
+        said = set(said) | {"age"}
+    gaps = {f: g for f, g in gaps.items() if f.split(" = ", 1)[0] not in said}
+    strong = sorted((f for f in gaps if abs(gaps[f]) >= 0.5), key=lambda f: -abs(gaps[f]))
+    words, features_named = [], set()
     for f in strong:
+        feature = f.split(" = ", 1)[0]
+        if feature in features_named:
+            continue
         if " = " in f:
-            feature, category = f.split(" = ", 1)
-            words.append(f"{'more' if gaps[f] > 0 else 'fewer'} {category} "
-                         f"({feature.replace('_', ' ')})")
+            if gaps[f] <= 0:  # "fewer X" says little; a category the segment favours says more
+                continue
+            category = f.split(" = ", 1)[1]
+            words.append(f"mostly {category} ({feature.replace('_', ' ')})")
         else:
             words.append(f"{'high' if gaps[f] > 0 else 'low'} {f.replace('_', ' ')}")
+        features_named.add(feature)
+        if len(words) == limit:
+            break
+    subject = "Young customers" if young else "Customers"
+    if not words:
+        return f"{subject} close to the average"
     return f"{subject} with {' and '.join(words)}"
 
 
@@ -598,7 +639,39 @@ def summary_text(result: Segmentation) -> str:
                  "instead of being forced into a segment.")
     else:
         text += " Every customer has enough data to be segmented: nobody is unclassified."
+    cautions = segment_cautions(result)
+    if cautions:
+        text += "\n\n**Caution.** " + " ".join(cautions)
     return text
+
+
+def segment_cautions(result: Segmentation) -> list[str]:
+    """Sentences on segments a consultant should not build a strategy on as they are."""
+    out = []
+    kept = result.segments[result.segments["segment"] != UNCLASSIFIED]
+    shares = kept["segment"].value_counts(normalize=True)
+    min_share = result.settings.get("min_share", 0.0)
+    small = [result.names[s] for s in result.model.segment_ids if shares.get(s, 0) < min_share]
+    if small:
+        out.append(f"{len(small)} segment(s) hold less than {min_share:.0%} of the segmented "
+                   f"customers ({', '.join(md(n) for n in small)}): too narrow to be worth their "
+                   "own marketing; merge them or lower k.")
+    if result.stability is not None:
+        weak = [result.names[s] for s, j in sorted(result.stability.jaccard.items())
+                if np.isfinite(j) and j < 0.5]
+        if weak:
+            out.append(f"{len(weak)} segment(s) dissolve when the customers are resampled "
+                       f"(bootstrap Jaccard below 0.5: {', '.join(md(n) for n in weak)}); do "
+                       "not give them their own strategy.")
+    rec = result.recommendation
+    if rec is not None and not rec.table["feasible"].any():
+        out.append("No k in the range met the constraints (minimum share and stability): the "
+                   "recommendation is the best of the rest; see the reasoning below.")
+    fixed = result.settings.get("n_segments_fixed")
+    if fixed and fixed > result.settings.get("k_max", fixed):
+        out.append(f"k = {fixed} is fixed by the config, above the range tried "
+                   f"(k_max = {result.settings['k_max']}).")
+    return out
 
 
 def clustered_profiles(result: Segmentation) -> pd.DataFrame:
@@ -640,6 +713,27 @@ def k_table_view(result: Segmentation) -> pd.DataFrame | None:
     return view.rename(columns=lambda c: selection.CRITERION_NAMES.get(c, c).replace("_", " "))
 
 
+def not_applicable(result: Segmentation, what: str):
+    """A one-line note for a section that does not apply to this run's method."""
+    from IPython.display import Markdown
+
+    if what == "stability" and result.stability is None:
+        why = ("rule-based segments are not resampled: the rules decide, not the data"
+               if result.method in RULE_METHODS else "`stability_resamples` is 0")
+        return Markdown(f"*Not computed for this run: {why}.*")
+    if what == "agreement" and result.agreement is None:
+        return Markdown("*Not computed for this run: it compares clustering methods"
+                        + (", and this run uses rules." if result.method in RULE_METHODS
+                           else "; none other was listed in `compare_methods`.") + "*")
+    if what == "rfm" and result.method != "rfm":
+        return Markdown(f"*This run uses {METHOD_NAMES[result.method]}; set "
+                        "`segmentation.method: rfm` to segment by RFM scores.*")
+    if what == "dendrogram" and result.method in RULE_METHODS:
+        return Markdown("*No dendrogram: rule-based segments are not built by merging "
+                        "customers.*")
+    return None
+
+
 def stability_table(result: Segmentation) -> pd.DataFrame | None:
     """Per segment: size and the bootstrap Jaccard (above 0.75 stable, below 0.5 dissolves)."""
     if result.stability is None:
@@ -668,8 +762,8 @@ def rules_view(result: Segmentation) -> pd.DataFrame | None:
         return None
     rules = result.tree.rules.copy()
     rules.insert(0, "segment name", rules["segment"].map(result.names))
-    rules["precision"] = rules["precision"].map(lambda v: f"{v:.0%}")
-    rules["coverage"] = rules["coverage"].map(lambda v: f"{v:.0%}")
+    rules["precision"] = rules["precision"].map(lambda v: f"{v:.0%}" if pd.notna(v) else "")
+    rules["coverage"] = rules["coverage"].map(lambda v: f"{v:.0%}" if pd.notna(v) else "")
     return rules.drop(columns=["segment"]).set_index("segment name")
 
 
@@ -717,7 +811,8 @@ def recommendation_text(result: Segmentation) -> str:
     """The recommendation and its reasoning, or why there is no k sweep."""
     if result.method in RULE_METHODS:
         return (f"No k to choose: {METHOD_NAMES[result.method]} give one segment per rule "
-                f"({len(result.model.segment_ids)} here).")
+                f"({len(result.model.segment_ids)} with customers here); the criteria below "
+                "apply to clustering methods.")
     if result.recommendation is None:
         return (f"k = {result.model.n_segments} is fixed by the config "
                 "(`segmentation.n_segments`); the criteria were not computed. Remove it to "
@@ -739,10 +834,12 @@ def recommendation_text(result: Segmentation) -> str:
 
 
 def dendrogram_linkage(result: Segmentation, customers: pd.DataFrame,
-                       sample: int = 2_000) -> np.ndarray:
+                       sample: int = 2_000) -> np.ndarray | None:
     """A Ward linkage of a seeded sample of segmented customers (Ward's own, when used)."""
     from scipy.cluster.hierarchy import linkage
 
+    if result.method in RULE_METHODS:
+        return None
     if result.method == "ward":
         return result.model.segmenter_.linkage_
     Z, _ = map_inputs(result, customers)
@@ -757,10 +854,16 @@ def tree_text(result: Segmentation) -> str:
     t = result.tree
     verdict = ("faithful" if t.fidelity >= 0.9 else "a fair summary" if t.fidelity >= 0.75
                else "only a rough summary")
-    return (f"A decision tree of depth {t.tree.get_depth()} puts **{t.fidelity:.0%}** of "
+    text = (f"A decision tree of depth {t.tree.get_depth()} puts **{t.fidelity:.0%}** of "
             f"{t.n_test:,} held-out customers into their own segment (fidelity; "
             f"{t.train_accuracy:.0%} on the {t.n_train:,} customers it learned from): the "
             f"rules below are {verdict}.")
+    missing = sorted(set(t.rules.loc[t.rules["customers"] == 0, "segment"]))
+    if missing:
+        text += (f" {len(missing)} segment(s) have no rule of their own at this depth "
+                 f"({', '.join(md(result.names[s]) for s in missing)}): raise "
+                 "`segmentation.tree_depth` to describe them.")
+    return text
 
 
 def agreement_view(result: Segmentation) -> pd.DataFrame | None:
@@ -775,8 +878,10 @@ def rfm_grid_table(result: Segmentation, customers: pd.DataFrame) -> pd.DataFram
     kept = result.model.labels_ != UNCLASSIFIED
     data = customers.loc[kept, result.model.features_]
     seg = result.model.segmenter_
-    return rfm_grid(seg.transform(data), result.model.labels_[kept],
-                    {k: result.names[k] for k in result.model.segment_ids})
+    grid = rfm_grid(seg.transform(data), result.model.labels_[kept],
+                    {k: result.names[k] for k in result.model.segment_ids}, bins=seg.bins_)
+    grid.attrs["bins"] = seg.bins_
+    return grid
 
 
 # --------------------------------------------------------------------------- files
@@ -814,7 +919,19 @@ def read_model(run_dir: Path) -> SegmentModel:
     path = Path(run_dir) / "segment_model.joblib"
     if not path.is_file():
         raise DataError(f"{path} not found: run 02_segment first (or `seglib run` the config)")
-    return joblib.load(path)
+    try:
+        model = joblib.load(path)
+    except Exception as err:  # pickles of another seglib version, a truncated file
+        raise DataError(
+            f"{path} cannot be read by this version of seglib ({type(err).__name__}: {err}); "
+            "it was probably saved by another version: run the segmentation again "
+            "(`seglib run` the config)") from err
+    if not isinstance(model, SegmentModel) or getattr(model, "version_", None) != MODEL_VERSION:
+        raise DataError(
+            f"{path} was saved by another version of seglib (model format "
+            f"{getattr(model, 'version_', 'unknown')}, this one reads {MODEL_VERSION}); run the "
+            "segmentation again (`seglib run` the config)")
+    return model
 
 
 def read_segments(run_dir: Path) -> pd.DataFrame:

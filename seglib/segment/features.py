@@ -250,7 +250,10 @@ def unclassified_reasons(customers: pd.DataFrame, features: list[str], *, min_or
                          new_days: int = 0, max_missing_share: float = 0.5) -> pd.Series:
     """Why each unclassified customer is left out (empty string for the classified)."""
     reason = pd.Series("", index=customers.index, dtype=object)
-    if uses_purchases(features):
+    missing = customers[features].isna().mean(axis=1)
+    reason[missing > max_missing_share] = (
+        f"more than {max_missing_share:.0%} of the segmentation features missing")
+    if uses_purchases(features):  # the purchase history says more than "features missing"
         if new_days and "tenure_days" in customers.columns:
             reason[customers["tenure_days"].fillna(0) < new_days] = (
                 f"first purchase less than {new_days} days ago")
@@ -258,9 +261,6 @@ def unclassified_reasons(customers: pd.DataFrame, features: list[str], *, min_or
             orders = customers["n_orders"].fillna(0)
             reason[(orders < min_orders) & (orders > 0)] = f"fewer than {min_orders} orders"
             reason[orders == 0] = "no purchase yet"
-    missing = customers[features].isna().mean(axis=1)
-    reason[missing > max_missing_share] = (
-        f"more than {max_missing_share:.0%} of the segmentation features missing")
     return reason
 
 

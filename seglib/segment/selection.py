@@ -288,7 +288,9 @@ def _reasoning(table: pd.DataFrame, k: int, used: list[str], min_share: float,
     detail = [f"silhouette {row['silhouette']:.2f}"]
     if "stability" in used:
         detail.append(f"stability {row['stability']:.2f}")
-    detail.append(f"smallest segment {row['smallest_share']:.1%}")
+    detail.append(f"smallest segment {row['smallest_share']:.1%} of the segmented customers")
+    if not row["feasible"]:
+        detail.append(f"itself short of the constraints ({row['note']})")
     parts.append(", ".join(detail))
     runner = table[(table["k"] != k) & table["feasible"]].sort_values(
         "combined", ascending=False)
@@ -299,7 +301,7 @@ def _reasoning(table: pd.DataFrame, k: int, used: list[str], min_share: float,
         parts.append(f"the runner-up is k = {int(other['k'])} (combined "
                      f"{other['combined']:.2f}" + (f"; better on {', '.join(better)})"
                                                    if better else ")"))
-    excluded = table[~table["feasible"] & (table["note"] != "")]
+    excluded = table[~table["feasible"] & (table["note"] != "") & (table["k"] != k)]
     if not excluded.empty:
         parts.append("ruled out: " + "; ".join(
             f"k = {int(r.k)} ({r.note})" for r in excluded.itertuples()))
