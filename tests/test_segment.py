@@ -515,8 +515,8 @@ def test_names_speak_only_of_the_features_segmented_on():
                                        random_state=0)
     names = sorted(result.names[s] for s in result.model.segment_ids)
     # revenue and age are in the profile but were not segmented on: no "High-value", no "young"
-    assert names == ["Customers with high distance to store km",
-                     "Customers with low distance to store km"]
+    assert names == ["Customers with high distance to store",
+                     "Customers with low distance to store"]
 
 
 def test_duplicate_automatic_names_are_told_apart_by_what_sets_them_apart():

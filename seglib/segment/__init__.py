@@ -571,7 +571,7 @@ def _distinguishing(segment: int, row: pd.Series, features: list[str],
             category = f.split(" = ", 1)[1]
             words.append(f"mostly {category} ({feature.replace('_', ' ')})")
         else:
-            words.append(f"{'high' if gaps[f] > 0 else 'low'} {f.replace('_', ' ')}")
+            words.append(f"{'high' if gaps[f] > 0 else 'low'} {readable(f)}")
         features_named.add(feature)
         if len(words) == limit:
             break
@@ -579,6 +579,16 @@ def _distinguishing(segment: int, row: pd.Series, features: list[str],
     if not words:
         return f"{subject} close to the average"
     return f"{subject} with {' and '.join(words)}"
+
+
+def readable(feature: str) -> str:
+    """A column name as words: ``category_share_toys`` -> "toys share of spend"."""
+    if feature.startswith("category_share_"):
+        return f"{feature.removeprefix('category_share_').replace('_', ' ')} share of spend"
+    for unit in ("_km", "_days"):
+        if feature.endswith(unit) and feature not in ("recency_days", "tenure_days"):
+            feature = feature.removesuffix(unit)
+    return feature.replace("_", " ")
 
 
 def apply_names(auto: Mapping[int, str], overrides: Mapping) -> dict[int, str]:
