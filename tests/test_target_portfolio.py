@@ -1,0 +1,278 @@
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from seglib.errors import ConfigError, DataError
+from seglib.target import portfolio
+
+# ---------------------------------------------------------------- weight sensitivity
+
+
+def test_dominant_segment_is_always_on_top():
+    scores = pd.DataFrame({"size": [10, 4, 2], "revenue": [10, 3, 5], "margin": [10, 6, 1]},
+                          index=[1, 2, 3])
+    table = portfolio.weight_sensitivity(scores, {"size": 1, "revenue": 2, "margin": 1}, top_n=1,
+                                         draws=500)
+    assert table.loc[1, "p_top_n"] == 1.0
+    assert table.loc[1, "base_rank"] == 1
+    assert bool(table.loc[1, "selected"])
+    assert not table["flip"].any()
+    assert table.loc[1, "mean_rank"] == 1.0
+    assert (table.loc[1, "rank_p05"], table.loc[1, "rank_p95"]) == (1, 1)
+    assert list(table.columns) == ["p_top_n", "mean_rank", "rank_p05", "rank_p95", "base_rank",
+                                   "selected", "flip"]
+    assert list(table.index) == [1, 2, 3] and table.index.name == "segment"
+
+
+def test_tied_segments_flip():
+    # 1 and 2 score 5.5 each under equal weights, 3 is far behind
+    scores = pd.DataFrame({"size": [10, 1, 2], "revenue": [1, 10, 2]}, index=[2, 1, 3])
+    table = portfolio.weight_sensitivity(scores, {"size": 1, "revenue": 1}, top_n=1, draws=4000)
+    # the tie at the base weights goes to the lower segment id
+    assert table.loc[1, "base_rank"] == 1 and table.loc[2, "base_rank"] == 2
+    assert table.loc[1, "p_top_n"] == pytest.approx(0.5, abs=0.04)
+    assert table.loc[2, "p_top_n"] == pytest.approx(1 - table.loc[1, "p_top_n"])
+    assert table.loc[3, "p_top_n"] == 0.0
+    assert bool(table.loc[1, "flip"]) and bool(table.loc[2, "flip"])
+    assert not table.loc[3, "flip"]
+    assert table.loc[1, "mean_rank"] == pytest.approx(1.5, abs=0.04)
+    assert (table.loc[1, "rank_p05"], table.loc[1, "rank_p95"]) == (1, 2)
+
+
+def test_huge_concentration_reproduces_base_ranking():
+    rng = np.random.default_rng(3)
+    scores = pd.DataFrame(rng.uniform(1, 10, size=(7, 4)).round(2),
+                          index=range(1, 8), columns=["a", "b", "c", "d"])
+    weights = {"a": 3, "b": 1, "c": 0, "d": 2, "unused": 0}
+    table = portfolio.weight_sensitivity(scores, weights, top_n=3, draws=300,
+                                         concentration=1e9)
+    base = (scores[["a", "b", "d"]] @ np.array([0.5, 1 / 6, 1 / 3])).rank(ascending=False)
+    assert table["base_rank"].to_dict() == base.astype(int).to_dict()
+    assert (table["mean_rank"] == table["base_rank"]).all()
+    assert (table["rank_p05"] == table["base_rank"]).all()
+    assert (table["rank_p95"] == table["base_rank"]).all()
+    assert (table["p_top_n"] == table["selected"].astype(float)).all()
+    assert table["selected"].sum() == 3
+    assert not table["flip"].any()
+
+
+def test_weight_zero_criterion_does_not_move_and_nan_is_neutral():
+    scores = pd.DataFrame({"a": [8.0, np.nan, 3.0], "b": [1.0, 10.0, 1.0]}, index=[1, 2, 3])
+    table = portfolio.weight_sensitivity(scores, {"a": 1, "b": 0}, top_n=2, draws=50)
+    # only a counts: 8, 5.5 (missing), 3
+    assert table["base_rank"].to_dict() == {1: 1, 2: 2, 3: 3}
+    assert table["p_top_n"].to_dict() == {1: 1.0, 2: 1.0, 3: 0.0}
+
+
+def test_sensitivity_is_deterministic():
+    scores = pd.DataFrame({"a": [9, 6, 5, 2], "b": [2, 6, 7, 9], "c": [5, 5, 4, 8]},
+                          index=[1, 2, 3, 4])
+    weights = {"a": 1, "b": 1, "c": 1}
+    first = portfolio.weight_sensitivity(scores, weights, 2, draws=200, concentration=5,
+                                         random_state=11)
+    again = portfolio.weight_sensitivity(scores, weights, 2, draws=200, concentration=5,
+                                         random_state=11)
+    other = portfolio.weight_sensitivity(scores, weights, 2, draws=200, concentration=5,
+                                         random_state=12)
+    pd.testing.assert_frame_equal(first, again)
+    assert not first["p_top_n"].equals(other["p_top_n"])
+
+
+def test_unclassified_row_is_ignored_and_bad_inputs_raise():
+    scores = pd.DataFrame({"a": [10, 5, 1]}, index=[0, 1, 2])
+    table = portfolio.weight_sensitivity(scores, {"a": 1}, top_n=1, draws=10)
+    assert list(table.index) == [1, 2]
+    assert table.loc[1, "p_top_n"] == 1.0
+    with pytest.raises(DataError, match="'b'"):
+        portfolio.weight_sensitivity(scores, {"a": 1, "b": 2}, top_n=1)
+    with pytest.raises(ConfigError, match="no weight"):
+        portfolio.weight_sensitivity(scores, {"a": 0}, top_n=1)
+    with pytest.raises(ConfigError, match="top_n"):
+        portfolio.weight_sensitivity(scores, {"a": 1}, top_n=0)
+
+
+def test_criterion_scores_from_the_targeting_table():
+    scored = pd.DataFrame({"segment": [1, 0, 2], "segment_name": ["A", "New", "B"],
+                           "attractiveness": [7.0, np.nan, 3.0],
+                           "size_score": [10.0, np.nan, 1.0], "revenue_score": [4.0, np.nan, 9.0]})
+    scores = portfolio.criterion_scores(scored)
+    assert list(scores.columns) == ["size", "revenue"]
+    assert list(scores.index) == [1, 2]
+    assert scores.loc[2, "revenue"] == 9.0
+
+
+def test_sensitivity_text_names_robust_and_flipping_choices():
+    table = pd.DataFrame({
+        "p_top_n": [0.97, 0.55, 0.45, 0.02], "mean_rank": [1.0, 2.4, 2.6, 4.0],
+        "rank_p05": [1, 2, 2, 4], "rank_p95": [2, 3, 3, 4], "base_rank": [1, 2, 3, 4],
+        "selected": [True, True, False, False], "flip": [False, True, True, False],
+    }, index=pd.Index([3, 1, 2, 4], name="segment"))
+    names = {3: "Loyal *VIP*", 1: "Bargain", 2: "Young", 4: "Dormant"}
+    text = portfolio.sensitivity_text(table, names)
+    assert "Robust targets: Loyal \\*VIP\\* (97%)" in text
+    assert "Robustly left out: Dormant (2%)" in text
+    assert "Bargain (55%)" in text and "Young (45%)" in text
+    assert "top 2" in text
+    assert "*VIP*" not in text
+
+
+# ---------------------------------------------------------------- nine-box
+
+
+def test_nine_box_classifies_all_nine_boxes():
+    levels = {"high": 9.0, "medium": 5.0, "low": 2.0}
+    pairs = [(a, s) for a in levels for s in levels]
+    index = pd.Index(range(1, 10))
+    box = portfolio.nine_box(pd.Series([levels[a] for a, _ in pairs], index=index),
+                             pd.Series([levels[s] for _, s in pairs], index=index))
+    assert list(box.columns) == ["attractiveness", "strength", "attractiveness_level",
+                                 "strength_level", "box", "strategy"]
+    expected = {
+        "high / high": "invest / grow", "high / medium": "invest / grow",
+        "medium / high": "invest / grow", "high / low": "selectively manage",
+        "medium / medium": "selectively manage", "low / high": "selectively manage",
+        "low / low": "harvest / divest", "low / medium": "harvest / divest",
+        "medium / low": "harvest / divest",
+    }
+    assert dict(zip(box["box"], box["strategy"], strict=True)) == expected
+    assert box.loc[2, "box"] == "high / medium"
+    assert box.loc[2, "attractiveness_level"] == "high" and box.loc[2, "strength_level"] == "medium"
+
+
+def test_nine_box_boundaries_and_missing_scores():
+    values = pd.Series([1.0, 10 / 3, 10 / 3 + 1e-6, 20 / 3, 20 / 3 + 1e-6, 10.0, np.nan],
+                       index=range(1, 8))
+    box = portfolio.nine_box(values, pd.Series(5.0, index=range(1, 8)))
+    assert box["attractiveness_level"].tolist() == ["low", "low", "medium", "medium", "high",
+                                                    "high"]
+    assert 7 not in box.index  # no attractiveness (like the unclassified group): left out
+    with pytest.raises(DataError, match="1-10"):
+        portfolio.nine_box(pd.Series([11.0], index=[1]), pd.Series([5.0], index=[1]))
+
+
+def test_strength_proxy_scales_each_measure_1_10():
+    segments = pd.DataFrame({"segment": [0, 1, 2, 3],
+                             "repeat_rate": [0.9, 0.2, 0.4, 0.6],
+                             "orders_per_customer": [8.0, 3.0, 3.0, 3.0]})
+    strength = portfolio.strength_proxy(segments)
+    assert np.isnan(strength[0])  # the unclassified group is not scaled
+    # repeat_rate -> 1, 5.5, 10; orders_per_customer all equal -> 5.5
+    assert strength[[1, 2, 3]].tolist() == pytest.approx([3.25, 5.5, 7.75])
+    with pytest.raises(DataError, match="repeat_rate"):
+        portfolio.strength_proxy(pd.DataFrame({"segment": [1], "customers": [3]}))
+
+
+def test_plot_nine_box_draws_one_bubble_per_segment():
+    box = portfolio.nine_box(pd.Series([8.0, 8.1, 2.0], index=[1, 2, 3]),
+                             pd.Series([5.0, 5.0, 9.0], index=[1, 2, 3]))
+    revenue = pd.Series([400.0, 100.0, 0.0, 999.0], index=[1, 2, 3, 0])
+    fig = portfolio.plot_nine_box(box, {1: "Loyal", 2: "Big $pender", 3: "Dormant"}, revenue)
+    try:
+        assert isinstance(fig, plt.Figure)
+        ax = fig.axes[0]
+        assert len(ax.collections) == 1
+        bubbles = ax.collections[0]
+        assert len(bubbles.get_offsets()) == 3
+        sizes = dict(zip(map(tuple, np.asarray(bubbles.get_offsets())), bubbles.get_sizes(),
+                         strict=True))
+        assert sizes[(5.0, 8.0)] / sizes[(5.0, 8.1)] == pytest.approx(4.0)  # area ~ revenue
+        assert sizes[(9.0, 2.0)] > 0
+        labels = {t.get_text(): t.get_position() for t in ax.texts}
+        assert set(labels) == {"Loyal", "Big \\$pender", "Dormant"}
+        assert abs(labels["Loyal"][1] - labels["Big \\$pender"][1]) >= 0.35 - 1e-9
+        assert ax.get_xlabel() == "Business strength in the segment"
+        assert ax.get_ylabel() == "Segment attractiveness"
+        assert len(ax.patches) == 9
+    finally:
+        plt.close(fig)
+
+
+# ---------------------------------------------------------------- ROI
+
+
+def two_segments():
+    return pd.DataFrame({"segment": [1, 2], "segment_name": ["A", "B"],
+                         "customers": [100, 50], "reach_email": [0.6, 0.2],
+                         "reach_phone": [0.5, 0.0], "clv_mean": [200.0, 80.0],
+                         "service_effort": [6.0, 1.0]})
+
+
+def test_campaign_roi_matches_hand_computation():
+    roi = portfolio.campaign_roi(two_segments(),
+                                 cost_per_contact={"email": 0.1, "phone": 0.5, "mail": 1.0},
+                                 response_uplift=0.05, margin_rate=None)
+    # A: email 60, phone 40 * 0.5 = 20, mail the other 20; cost 6 + 10 + 20
+    assert roi.loc[1, ["contacts_email", "contacts_phone", "contacts_mail"]].tolist() == \
+        pytest.approx([60, 20, 20])
+    assert roi.loc[1, "campaign_cost"] == pytest.approx(36.0)
+    assert roi.loc[1, "reach"] == pytest.approx(1.0)
+    assert roi.loc[1, "expected_responders"] == pytest.approx(5.0)
+    assert roi.loc[1, "expected_value"] == pytest.approx(1000.0)
+    assert roi.loc[1, "roi"] == pytest.approx(964 / 36)
+    assert roi.loc[1, "roi_per_customer"] == pytest.approx(9.64)
+    # B: email 10, no phones, mail 40; cost 1 + 40
+    assert roi.loc[2, "campaign_cost"] == pytest.approx(41.0)
+    assert roi.loc[2, "expected_value"] == pytest.approx(2.5 * 80)
+    assert roi.loc[2, "roi"] == pytest.approx(159 / 41)
+    assert roi.loc[2, "roi_per_customer"] == pytest.approx(159 / 50)
+
+
+def test_campaign_roi_without_mail_and_with_margin_rate():
+    roi = portfolio.campaign_roi(two_segments(), cost_per_contact={"phone": 0.5, "email": 0.1},
+                                 response_uplift=0.05, margin_rate=0.4)
+    assert "contacts_mail" not in roi
+    assert roi["reach"].tolist() == pytest.approx([0.8, 0.2])
+    assert roi["campaign_cost"].tolist() == pytest.approx([16.0, 1.0])
+    assert roi["expected_responders"].tolist() == pytest.approx([4.0, 0.5])
+    assert roi["expected_value"].tolist() == pytest.approx([320.0, 16.0])
+    assert roi["roi"].tolist() == pytest.approx([19.0, 15.0])
+
+
+def test_campaign_roi_missing_inputs_name_the_column():
+    with pytest.raises(DataError, match="clv_mean.*clv"):
+        portfolio.campaign_roi(two_segments().drop(columns="clv_mean"),
+                               cost_per_contact={"mail": 1.0}, response_uplift=0.1,
+                               margin_rate=None)
+    with pytest.raises(DataError, match="reach_email"):
+        portfolio.campaign_roi(two_segments().drop(columns="reach_email"),
+                               cost_per_contact={"email": 0.1}, response_uplift=0.1,
+                               margin_rate=None)
+    with pytest.raises(ConfigError, match="fax"):
+        portfolio.campaign_roi(two_segments(), cost_per_contact={"fax": 1.0},
+                               response_uplift=0.1, margin_rate=None)
+
+
+def test_service_hour_ranks_value_per_hour():
+    segments = pd.concat([two_segments(), pd.DataFrame({
+        "segment": [3], "segment_name": ["C"], "customers": [10], "clv_mean": [50.0],
+        "service_effort": [np.nan]})], ignore_index=True)
+    table = portfolio.service_hour_value(segments, hour_cost=50.0)
+    # A: 200 / 0.6 h = 333.3 per hour; B: 80 / 0.1 h = 800 per hour; C has no effort
+    assert list(table.index) == [2, 1, 3]
+    assert table.loc[2, "value_per_service_hour"] == pytest.approx(800.0)
+    assert table.loc[1, "value_per_service_hour"] == pytest.approx(1000 / 3)
+    assert table.loc[2, "service_cost_per_customer"] == pytest.approx(5.0)
+    assert table.loc[2, "hour_roi"] == pytest.approx(15.0)
+    assert table["rank"].tolist()[:2] == [1, 2] and pd.isna(table["rank"].iloc[2])
+    text = portfolio.service_hour_text(table, {1: "A", 2: "B_1", 3: "C"})
+    assert "fix the B\\_1 customer's" in text
+    assert "800 of lifetime value against 333" in text
+    assert "2.4 times" in text
+    with pytest.raises(DataError, match="service_effort"):
+        portfolio.service_hour_value(segments.drop(columns="service_effort"), hour_cost=50.0)
+
+
+def test_retention_vs_acquisition_numbers():
+    result = portfolio.retention_vs_acquisition(500.0, retention_cost=20.0)
+    assert result == pytest.approx({
+        "clv_mean": 500.0, "retention_cost": 20.0, "acquisition_cost": 100.0,
+        "retention_payback": 25.0, "acquisition_payback": 5.0,
+        "retention_net": 480.0, "acquisition_net": 400.0,
+        "retention_cost_share": 0.04, "acquisition_cost_share": 0.2,
+        "saving_per_customer": 80.0,
+    })
+    assert portfolio.retention_vs_acquisition(
+        500.0, retention_cost=20.0, acquisition_multiplier=4)["acquisition_cost"] == 80.0
+    with pytest.raises(ConfigError):
+        portfolio.retention_vs_acquisition(500.0, retention_cost=0)
