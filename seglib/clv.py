@@ -38,6 +38,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -55,6 +56,8 @@ __all__ = [
     "customer_lifetime_value",
     "simulate_bgnbd",
     "simulate_gamma_gamma",
+    "customer_clv",
+    "CLVResult",
 ]
 
 #: Days in an average month (365.25 / 12).
@@ -816,6 +819,13 @@ def customer_lifetime_value(
     period_days = _check_option("period_days", period_days, low=0.0, strict=True)
     x, t_x, age, m = _check_customers(frequency, recency, T, {"monetary_value": monetary_value})
     spend = gg.conditional_expected_average_profit(x, m)
+    return margin * spend * _discounted_purchases(bgnbd, x, t_x, age, horizon, yearly_discount,
+                                                  period_days)
+
+
+def _discounted_purchases(bgnbd: BetaGeoModel, x, t_x, age, horizon: int,
+                          yearly_discount: float, period_days: float) -> np.ndarray:
+    """Sum over months of each month's expected purchases, discounted at the month's end."""
     if x.ndim == 0:
         first, inverse = np.zeros(1, dtype=np.int64), np.zeros((), dtype=np.int64)
         x, t_x, age = (np.atleast_1d(v) for v in (x, t_x, age))
@@ -831,7 +841,7 @@ def customer_lifetime_value(
         cumulative = _conditional_expected(*params, k * month, x, t_x, age)
         discounted_purchases += (cumulative - previous) / monthly_factor**k
         previous = cumulative
-    return margin * spend * discounted_purchases[inverse]
+    return discounted_purchases[inverse]
 
 
 # ----------------------------------------------------------------------------
@@ -921,3 +931,139 @@ def simulate_gamma_gamma(
     shape = np.where(x > 0, p * x, 1.0)
     mean = rng.gamma(shape, 1.0 / (nu * np.maximum(x, 1)))
     return np.where(x > 0, mean, 0.0)
+
+
+# --------------------------------------------------------------------------- the stage's CLV
+
+
+@dataclass
+class CLVResult:
+    """Per-customer CLV for the targeting stage, and how it was computed."""
+
+    table: pd.DataFrame          # customer_id, p_alive, expected_purchases, expected_spend, clv,
+    #                              clv_method
+    method: str                  # MODEL_METHOD or HISTORICAL_METHOD
+    reason: str                  # why the historical fallback was used ("" for the models)
+    margin: float
+    margin_source: str
+    bgnbd: BetaGeoModel | None = None
+    gamma_gamma: GammaGammaModel | None = None
+    settings: dict = field(default_factory=dict)
+
+
+MODEL_METHOD = "BG/NBD + Gamma-Gamma"
+OBSERVED_SPEND_METHOD = "BG/NBD + observed spend"
+HISTORICAL_METHOD = "historical"
+
+
+def stage_margin(customers: pd.DataFrame, margin: float | None) -> tuple[float, str]:
+    """The margin applied to spend: the config's, else the data's margin rate, else 1."""
+    if margin is not None:
+        return float(margin), "targeting.clv.margin"
+    if {"margin", "gross_revenue"} <= set(customers.columns):
+        gross = float(customers["gross_revenue"].sum())
+        if gross > 0:
+            return float(customers["margin"].sum()) / gross, "the data (margin / gross revenue)"
+    return 1.0, "none (no margin data: CLV is discounted revenue)"
+
+
+def customer_clv(customers: pd.DataFrame, *, horizon_months: int = 12,
+                 yearly_discount: float = 0.10, margin: float | None = None,
+                 min_repeat_customers: int = 50, min_history_days: int = 90,
+                 penalizer: float = 0.0) -> CLVResult:
+    """CLV of every customer over ``horizon_months``, by the models or historically.
+
+    The models (BG/NBD for purchases and drop-out, Gamma-Gamma for spend) are
+    fitted on the collection stage's CLV summary (``clv_frequency``,
+    ``clv_recency``, ``clv_T``, ``clv_monetary_value``, in days). When the data
+    are too thin for them (fewer than ``min_repeat_customers`` repeat buyers, a
+    history shorter than ``min_history_days``, or a fit that fails), the
+    **historical** CLV is used instead and labelled as such: the customer's
+    average margin per month so far times the expected lifetime (the mean
+    observed tenure of the customers, capped at the horizon), discounted
+    monthly. Customers without a purchase have CLV 0.
+    """
+    needed = ["clv_frequency", "clv_recency", "clv_T", "clv_monetary_value"]
+    missing = [c for c in needed if c not in customers.columns]
+    if missing:
+        raise DataError(f"the customer table has no {', '.join(missing)}: CLV needs the "
+                        "transactions (data.transactions)")
+    rate, source = stage_margin(customers, margin)
+    buyers = customers["clv_T"].notna().to_numpy()
+    x = customers.loc[buyers, "clv_frequency"].to_numpy(float)
+    t_x = customers.loc[buyers, "clv_recency"].to_numpy(float)
+    T = customers.loc[buyers, "clv_T"].to_numpy(float)
+    m = customers.loc[buyers, "clv_monetary_value"].to_numpy(float)
+    table = pd.DataFrame({"customer_id": customers["customer_id"].to_numpy(),
+                          "p_alive": np.nan, "expected_purchases": np.nan,
+                          "expected_spend": np.nan, "clv": 0.0, "clv_method": "no purchase"})
+    settings = {"horizon_months": horizon_months, "yearly_discount": yearly_discount,
+                "min_repeat_customers": min_repeat_customers,
+                "min_history_days": min_history_days}
+    repeaters = int((x > 0).sum())
+    history = float(T.max()) if len(T) else 0.0
+    reason = ""
+    if repeaters < min_repeat_customers:
+        reason = (f"only {repeaters:,} customers bought again (the models need at least "
+                  f"{min_repeat_customers:,}: targeting.clv.min_repeat_customers)")
+    elif history < min_history_days:
+        reason = (f"the history covers {history:.0f} days (the models need at least "
+                  f"{min_history_days}: targeting.clv.min_history_days)")
+    bgnbd = gg = None
+    if not reason:
+        try:
+            bgnbd = BetaGeoModel(penalizer=penalizer).fit(x, t_x, T)
+        except ModelError as err:
+            reason = f"the BG/NBD model could not be fitted ({err})"
+    if not reason:
+        method = MODEL_METHOD
+        try:
+            gg = GammaGammaModel(penalizer=penalizer).fit(x, m)
+            spend = gg.conditional_expected_average_profit(x, m)
+        except ModelError as err:
+            # Spend per purchase barely varies within a customer (the Gamma-Gamma fit is
+            # degenerate, p -> infinity): its limit is the customer's own mean spend.
+            gg = None
+            spend = np.where(x > 0, m, m[x > 0].mean())
+            method = OBSERVED_SPEND_METHOD
+            settings["spend_note"] = (
+                f"the Gamma-Gamma model could not be fitted ({err}); expected spend per "
+                "purchase is the customer's own mean repeat spend (the population mean for "
+                "customers without repeats), the model's limit when spend varies little "
+                "within a customer")
+        horizon = horizon_months * DAYS_PER_MONTH
+        rows = np.flatnonzero(buyers)
+        purchases = _discounted_purchases(bgnbd, x, t_x, T, int(horizon_months),
+                                          yearly_discount, 1.0)
+        table.loc[rows, "p_alive"] = bgnbd.conditional_probability_alive(x, t_x, T)
+        table.loc[rows, "expected_purchases"] = bgnbd.conditional_expected_purchases(
+            horizon, x, t_x, T)
+        table.loc[rows, "expected_spend"] = spend
+        table.loc[rows, "clv"] = rate * spend * purchases
+        table.loc[rows, "clv_method"] = method
+        return CLVResult(table=table, method=method, reason="", margin=rate,
+                         margin_source=source, bgnbd=bgnbd, gamma_gamma=gg,
+                         settings=settings)
+    table.loc[buyers, "clv"] = historical_clv(customers.loc[buyers], margin=rate,
+                                              horizon_months=horizon_months,
+                                              yearly_discount=yearly_discount)
+    table.loc[buyers, "clv_method"] = HISTORICAL_METHOD
+    return CLVResult(table=table, method=HISTORICAL_METHOD, reason=reason, margin=rate,
+                     margin_source=source, settings=settings)
+
+
+def historical_clv(buyers: pd.DataFrame, *, margin: float, horizon_months: int,
+                   yearly_discount: float) -> np.ndarray:
+    """Average margin per month so far x expected lifetime (mean tenure, capped), discounted."""
+    months = np.maximum(buyers["tenure_days"].to_numpy(float) / DAYS_PER_MONTH, 1.0) \
+        if "tenure_days" in buyers else np.maximum(
+            buyers["clv_T"].to_numpy(float) / DAYS_PER_MONTH, 1.0)
+    revenue = buyers["revenue"].to_numpy(float) if "revenue" in buyers else (
+        buyers["clv_monetary_value"].to_numpy(float) * (buyers["clv_frequency"] + 1))
+    per_month = revenue * margin / months
+    lifetime = min(float(horizon_months), float(np.mean(months)))
+    monthly = (1 + yearly_discount) ** (1 / 12) - 1
+    full = int(np.floor(lifetime))
+    weights = sum(1 / (1 + monthly) ** k for k in range(1, full + 1))
+    weights += (lifetime - full) / (1 + monthly) ** (full + 1)
+    return per_month * weights

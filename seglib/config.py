@@ -24,6 +24,7 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -66,12 +67,21 @@ TARGETING_CRITERIA = (
     "revenue_per_customer",
     "orders_per_customer",
     "recency",
+    "growth_customers",
+    "growth_revenue",
+    "clv_mean",
+    "clv_total",
+    "cost_to_serve",
+    "reachability",
+    "online_share",
+    "responsiveness",
 )
 
 
 #: Weights used when the config gives none (restricted to the criteria the data can give).
 DEFAULT_WEIGHTS = {"size": 1.0, "revenue": 2.0, "margin": 2.0, "revenue_per_customer": 1.0,
-                   "recency": 1.0}
+                   "recency": 1.0, "clv_mean": 2.0, "growth_revenue": 1.0, "cost_to_serve": 0.5,
+                   "reachability": 0.5}
 
 
 #: File suffixes read as Excel workbooks and as Parquet; any other file is read as CSV
@@ -278,28 +288,93 @@ class SegmentationConfig(_Strict):
         return self
 
 
+class CLVConfig(_Strict):
+    """Customer lifetime value of 03_target."""
+
+    horizon_months: StrictInt = Field(12, ge=1, le=120)
+    yearly_discount: StrictFloat = Field(0.10, ge=0, le=1)
+    margin: StrictFloat | None = Field(None, ge=0, le=1)  # null = the data's margin rate
+    min_repeat_customers: StrictInt = Field(50, ge=10)
+    min_history_days: StrictInt = Field(90, ge=1)
+
+
+class ROIConfig(_Strict):
+    """Campaign and service assumptions of 03_target (money in the run's currency)."""
+
+    cost_per_contact: dict[Literal["email", "phone", "mail"], StrictFloat] = Field(
+        default_factory=lambda: {"email": 0.10, "phone": 2.50, "mail": 1.20})
+    response_uplift: StrictFloat = Field(0.05, gt=0, le=1)
+    retention_cost: StrictFloat | None = Field(None, ge=0)  # null = a fifth of acquisition
+    acquisition_cost: StrictFloat | None = Field(None, ge=0)  # null = 5 x retention
+    acquisition_multiplier: StrictFloat = Field(5.0, ge=1)
+    service_hour_cost: StrictFloat = Field(30.0, ge=0)
+
+    @field_validator("cost_per_contact")
+    @classmethod
+    def _costs(cls, costs: dict[str, float]) -> dict[str, float]:
+        if any(c < 0 for c in costs.values()):
+            raise ValueError("costs must not be negative")
+        return costs
+
+
 class TargetingConfig(_Strict):
     """Parameters of 03_target."""
 
+    manual: dict[str, dict[str, StrictFloat]] = Field(default_factory=dict)
     weights: dict[str, StrictFloat] | None = None  # StrictFloat takes ints, not "2" or true
     top_n: StrictInt = Field(2, ge=1)
+    strength: dict[str, StrictFloat] | None = None
+    growth_period_days: StrictInt = Field(180, ge=7)
+    sensitivity_draws: StrictInt = Field(1000, ge=0, le=100_000)
+    sensitivity_concentration: StrictFloat = Field(50.0, gt=0)
+    clv: CLVConfig = CLVConfig()
+    roi: ROIConfig = ROIConfig()
+
+    @field_validator("manual", "strength", mode="before")
+    @classmethod
+    def _segment_keys_as_text(cls, value: Any) -> Any:
+        # YAML reads {1: 8} with integer keys: segment ids
+        if isinstance(value, dict):
+            return {str(k): ({str(s): v for s, v in inner.items()}
+                             if isinstance(inner, dict) else inner)
+                    for k, inner in value.items()}
+        return value
 
     @field_validator("weights")
     @classmethod
-    def _known_criteria(cls, weights: dict[str, float] | None) -> dict[str, float] | None:
+    def _known_criteria(cls, weights: dict[str, float] | None, info: ValidationInfo
+                        ) -> dict[str, float] | None:
         if weights is None:
             return None
-        unknown = sorted(set(weights) - set(TARGETING_CRITERIA))
+        known = set(TARGETING_CRITERIA) | set(info.data.get("manual") or {})
+        unknown = sorted(set(weights) - known)
         if unknown:
             raise ValueError(
-                f"unknown criterion {', '.join(map(repr, unknown))}; "
-                f"expected some of {', '.join(TARGETING_CRITERIA)}"
-            )
+                f"unknown criterion {', '.join(map(repr, unknown))}; expected some of "
+                f"{', '.join(TARGETING_CRITERIA)} or a criterion of targeting.manual")
         if any(w < 0 for w in weights.values()):
             raise ValueError("weights must not be negative")
         if not any(w > 0 for w in weights.values()):
             raise ValueError("at least one weight must be positive")
         return weights
+
+    @model_validator(mode="after")
+    def _scores(self) -> TargetingConfig:
+        problems = []
+        clash = sorted(set(self.manual) & set(TARGETING_CRITERIA))
+        if clash:
+            problems.append(f"manual: {', '.join(map(repr, clash))} is a criterion the data "
+                            "give; name a manual criterion differently (e.g. fit_with_strengths)")
+        for name, scores in self.manual.items():
+            bad = {k: v for k, v in scores.items() if not 1 <= v <= 10}
+            if bad:
+                problems.append(f"manual.{name}: scores are 1-10; got {bad}")
+        bad = {k: v for k, v in (self.strength or {}).items() if not 1 <= v <= 10}
+        if bad:
+            problems.append(f"strength: scores are 1-10; got {bad}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class PositioningConfig(_Strict):

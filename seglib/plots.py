@@ -205,6 +205,42 @@ def attractiveness(scored: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+def clv_by_segment(table: pd.DataFrame) -> plt.Figure:
+    """Box plot of customer lifetime value per segment (log scale), buyers only."""
+    data = table[table["clv"] > 0]
+    order = (data.groupby("segment_name")["clv"].median().sort_values(ascending=False).index
+             .tolist())
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(order) + 1.6))
+    sns.boxplot(data=data, y="segment_name", x="clv", order=order, ax=ax, color="#8FBBD9",
+                showfliers=False, log_scale=True)
+    ax.set_xlabel("customer lifetime value over the horizon (log scale)")
+    ax.set_ylabel("")
+    ax.set_title("Customer lifetime value by segment")
+    fig.tight_layout()
+    return fig
+
+
+def top_n_probability(sensitivity: pd.DataFrame, scored: pd.DataFrame, top_n: int
+                      ) -> plt.Figure:
+    """Share of weight draws in which each segment is among the targets."""
+    names = dict(zip(scored["segment"], scored["segment_name"], strict=True))
+    data = sensitivity.sort_values("p_top_n")
+    colours = ["#C44E52" if f else ("#55A868" if p >= 0.8 else "#8C8C8C")
+               for p, f in zip(data["p_top_n"], data["flip"], strict=True)]
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(data) + 1.6))
+    ax.barh([names[s] for s in data.index], data["p_top_n"], color=colours)
+    for y, p in enumerate(data["p_top_n"]):
+        inside = p > 0.85
+        ax.text(p - 0.01 if inside else p + 0.01, y, f"{p:.0%}", va="center",
+                ha="right" if inside else "left", color="white" if inside else "black")
+    ax.set_xlim(0, 1.05)
+    ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel(f"share of weight draws in the top {top_n}")
+    ax.set_title("How robust is the choice? (red: flips under small weight changes)")
+    fig.tight_layout()
+    return fig
+
+
 def spread_labels(x: np.ndarray, y: np.ndarray, min_gap: float, width: float | None = None,
                   passes: int = 20) -> np.ndarray:
     """Move label positions apart vertically until no two overlap; return the new y.

@@ -46,7 +46,7 @@ STAGES = (
 COMMON_PARAMETERS = {
     "collect": ("run_dir", "config_path"),
     "segment": ("run_dir", "seed"),
-    "target": ("run_dir", "seed"),
+    "target": ("run_dir", "seed", "currency"),
     "position": ("run_dir",),
     "personas": ("run_dir", "seed", "locale", "currency"),
     "lifecycle": ("run_dir",),

@@ -171,3 +171,114 @@ def test_targeting_csv_keeps_full_precision(tmp_path):
     assert back.loc["Whale", "revenue"] == 21_361_879.86
     assert back.loc["Mid", "revenue_score"] == scored.set_index("segment_name").loc[
         "Mid", "revenue_score"]
+
+
+# --------------------------------------------------------------------------- issue 6: money
+
+
+def test_growth_last_period_against_the_one_before():
+    lines = pd.DataFrame({
+        "customer_id": ["a", "a", "b", "c", "c", "d"],
+        "date": pd.to_datetime(["2025-01-10", "2025-06-10", "2025-02-01", "2025-05-01",
+                                "2025-06-01", "2025-01-05"]),
+        "amount": [10.0, 30.0, 20.0, 5.0, 5.0, 99.0],
+        "line_status": ["purchase"] * 5 + ["returned"]})
+    segments = pd.DataFrame({"customer_id": list("abcd"), "segment": [1, 1, 2, 2]})
+    g = target.growth(lines, segments, "2025-07-01", period_days=90).set_index("segment")
+    # segment 1: before (Jan-Apr 2) a and b bought 30; last 90 days a bought 30
+    assert g.loc[1, "customers_before"] == 2 and g.loc[1, "customers_last"] == 1
+    assert g.loc[1, "growth_customers"] == pytest.approx(-0.5)
+    assert g.loc[1, "growth_revenue"] == pytest.approx(30 / 30 - 1)
+    # segment 2: nothing before (d's line is a return): no growth figure, not infinity
+    assert pd.isna(g.loc[2, "growth_revenue"])
+
+
+def test_manual_criteria_by_id_or_name_and_their_weights():
+    table = target.add_manual(metrics(), {"fit": {"1": 9, "Rich": 2}})
+    assert table.set_index("segment_name")["manual_fit"].to_dict() == pytest.approx(
+        {"New / unclassified": float("nan"), "Big": 9, "Rich": 2, "Small": float("nan")},
+        nan_ok=True)
+    scored = target.attractiveness(table, {"fit": 1}, top_n=1).set_index("segment_name")
+    assert scored.loc["Big", "attractiveness"] == 9 and scored.loc["Big", "selected"]
+    assert scored.loc["Small", "attractiveness"] == 5.5  # not scored: neutral
+    with pytest.raises(ConfigError, match=r"targeting.manual.fit: 'Nobody' is neither"):
+        target.add_manual(metrics(), {"fit": {"Nobody": 3}})
+
+
+def clv_customers(n=3000, seed=1):
+    from seglib.clv import simulate_bgnbd, simulate_gamma_gamma
+
+    sim = simulate_bgnbd({"r": 0.8, "alpha": 40.0, "a": 0.6, "b": 3.0}, n, 365.0,
+                         random_state=seed)
+    spend = simulate_gamma_gamma({"p": 6.0, "q": 4.0, "v": 60.0}, sim["frequency"],
+                                 random_state=seed)
+    return pd.DataFrame({
+        "customer_id": [f"c{i}" for i in range(n)], "clv_frequency": sim["frequency"],
+        "clv_recency": sim["recency"], "clv_T": sim["T"], "clv_monetary_value": spend,
+        "revenue": (sim["frequency"] + 1) * 80.0, "tenure_days": sim["T"],
+        "margin": (sim["frequency"] + 1) * 20.0, "gross_revenue": (sim["frequency"] + 1) * 80.0})
+
+
+def test_customer_clv_by_the_models_with_the_datas_margin():
+    from seglib.clv import MODEL_METHOD, customer_clv
+
+    customers = clv_customers()
+    result = customer_clv(customers, horizon_months=12, yearly_discount=0.1)
+    assert result.method == MODEL_METHOD and result.reason == ""
+    assert result.margin == pytest.approx(0.25)  # margin / gross revenue of the data
+    table = result.table
+    assert (table["clv_method"] == MODEL_METHOD).all()
+    assert table["p_alive"].between(0, 1).all()
+    # CLV = margin x expected spend x discounted expected purchases: never above undiscounted
+    bound = 0.25 * table["expected_spend"] * table["expected_purchases"]
+    assert (table["clv"] <= bound + 1e-9).all() and (table["clv"] > 0.9 * bound).all()
+    assert result.bgnbd.params_["r"] == pytest.approx(0.8, rel=0.35)
+
+
+def test_customer_clv_falls_back_to_historical_when_data_are_thin():
+    from seglib.clv import HISTORICAL_METHOD, customer_clv
+
+    customers = clv_customers(n=300)
+    result = customer_clv(customers, min_repeat_customers=10_000)
+    assert result.method == HISTORICAL_METHOD
+    assert "min_repeat_customers" in result.reason
+    assert (result.table["clv_method"] == HISTORICAL_METHOD).all()
+    # average margin per month so far x expected lifetime (mean tenure, capped at 12 months)
+    one = customers.iloc[0]
+    months = max(one["tenure_days"] / 30.4375, 1.0)
+    lifetime = min(12.0, float((customers["tenure_days"] / 30.4375).clip(lower=1).mean()))
+    monthly = 1.1 ** (1 / 12) - 1
+    whole = int(lifetime)
+    weights = sum(1 / (1 + monthly) ** k for k in range(1, whole + 1)) + \
+        (lifetime - whole) / (1 + monthly) ** (whole + 1)
+    assert result.table.loc[0, "clv"] == pytest.approx(one["revenue"] * 0.25 / months * weights)
+    assert "Historical CLV" in target.clv_text(result)
+
+
+def test_stage_targets_the_high_value_segments_and_writes_clv(tmp_path):
+    from seglib.config import TargetingConfig
+
+    customers = clv_customers(n=2000)
+    rich = customers["clv_frequency"] >= 4
+    customers["revenue"] = customers["revenue"].where(~rich, customers["revenue"] * 10)
+    customers["n_orders"] = customers["clv_frequency"] + 1
+    customers["recency_days"] = customers["clv_T"] - customers["clv_recency"]
+    segments = pd.DataFrame({"customer_id": customers["customer_id"],
+                             "segment": (rich.astype(int) + 1).where(customers.index % 7 > 0, 3)})
+    names = {1: "Light", 2: "Heavy", 3: "Random"}
+    segments["segment_name"] = segments["segment"].map(names)
+    result = target.target_segments(customers, segments, TargetingConfig(top_n=1),
+                                    random_state=0)
+    scored = result.scored.set_index("segment_name")
+    assert scored["selected"].to_dict() == {"Heavy": True, "Light": False, "Random": False}
+    assert scored.loc["Heavy", "clv_mean"] > scored.loc["Light", "clv_mean"]
+    assert scored.loc["Heavy", "p_top_n"] == 1.0 and not scored.loc["Heavy", "flip"]
+    assert {"box", "strategy", "roi", "strength"} <= set(scored.columns)
+    out = target.write_outputs(result, tmp_path, segments)
+    clv = pd.read_parquet(out["clv"])
+    assert list(clv.columns) == ["customer_id", "p_alive", "expected_purchases",
+                                 "expected_spend", "clv", "clv_method", "segment",
+                                 "segment_name"]
+    assert len(clv) == len(customers)
+    text = target.recommendation(result.scored, result.weights, "USD")
+    assert "**Heavy**" in text and "mean CLV" in text
