@@ -65,6 +65,31 @@ def test_targeting_selects_top_n_and_personas_follow(demo_run):
     selected = targeting[targeting["selected"]].sort_values("rank")
     assert selected["attractiveness"].min() >= targeting.loc[~targeting["selected"],
                                                              "attractiveness"].max()
+    for column in ("clv_mean", "p_top_n", "box", "roi", "growth_revenue"):
+        assert column in targeting.columns, column
+
+
+def test_planted_high_value_segments_are_the_targets_under_the_default_weights(demo_run,
+                                                                              demo_dir):
+    targeting = pd.read_csv(demo_run / "targeting.csv")
+    segments = pd.read_csv(demo_run / "segments.csv", dtype={"customer_id": str})
+    truth = pd.read_csv(demo_dir / "_truth.csv", dtype={"customer_id": str})
+    merged = segments.merge(truth, on="customer_id", suffixes=("", "_truth"))
+    planted = merged.groupby("segment")["segment_truth"].agg(lambda s: s.mode().iloc[0])
+    chosen = {planted[s] for s in targeting.loc[targeting["selected"], "segment"]}
+    # the trade/bulk buyers and the special-occasion store loyalists spend the most
+    assert chosen == {"trade_bulk", "occasion_store_loyalist"}
+    clv = pd.read_parquet(demo_run / "clv.parquet")
+    assert len(clv) == len(segments) and clv["customer_id"].is_unique
+    by_truth = clv.merge(truth.rename(columns={"segment": "truth"}), on="customer_id").groupby(
+        "truth")["clv"].mean()
+    assert by_truth.idxmax() == "trade_bulk"
+    assert by_truth["prospect"] == 0
+
+
+def test_personas_follow_the_targets(demo_run):
+    targeting = pd.read_csv(demo_run / "targeting.csv")
+    selected = targeting[targeting["selected"]].sort_values("rank")
     personas = json.loads((demo_run / "personas.json").read_text())
     assert [p["segment"] for p in personas] == list(selected["segment"])
     assert len({p["name"] for p in personas}) == len(personas)

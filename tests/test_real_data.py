@@ -501,3 +501,24 @@ def test_wholesale_segments(wholesale):
                                            "Detergents_Paper", "Delicassen"], k_max=6)
     assert len(result.segments) == 440
     _every_segment_above_the_minimum_share(result)
+
+
+def test_online_retail_ii_clv_models_fit_and_targeting_completes(retail2):
+    from seglib import target
+    from seglib.clv import MODEL_METHOD, OBSERVED_SPEND_METHOD
+    from seglib.config import TargetingConfig
+
+    seg = _segment(retail2).segments
+    lines = retail2.transactions[["customer_id", "date", "amount", "line_status"]]
+    result = target.target_segments(retail2.customers, seg, TargetingConfig(),
+                                    transactions=lines, as_of=retail2.as_of, random_state=42)
+    assert result.clv.method in (MODEL_METHOD, OBSERVED_SPEND_METHOD)
+    params = result.clv.bgnbd.params_
+    assert all(v > 0 for v in params.values())
+    assert 0 < params["a"] < 10 and 0 < params["r"] < 10
+    buyers = result.clv.table[retail2.customers["n_orders"].to_numpy() > 0]
+    assert buyers["p_alive"].between(0, 1).all() and (buyers["clv"] >= 0).all()
+    scored = result.scored
+    assert scored["selected"].sum() == 2
+    assert scored.loc[scored["selected"], "segment"].ne(0).all()
+    assert scored["growth_revenue"].notna().any()

@@ -427,7 +427,7 @@ def write_outputs(result: Targeting | pd.DataFrame, run_dir: Path,
     scored = result if isinstance(result, pd.DataFrame) else result.scored
     out = {"targeting": run_dir / "targeting.csv"}
     scored.to_csv(out["targeting"], index=False)
-    if isinstance(result, Targeting):
+    if isinstance(result, Targeting) and result.clv is not None:
         table = result.clv.table
         if segments is not None:
             table = table.merge(segments[["customer_id", "segment", "segment_name"]],
@@ -456,7 +456,7 @@ class Targeting:
 
     scored: pd.DataFrame                 # one row per segment: criteria, scores, choice
     weights: dict[str, float]            # the weights used (not normalised)
-    clv: CLVResult
+    clv: CLVResult | None
     sensitivity: pd.DataFrame | None
     box: pd.DataFrame
     strength_source: str
@@ -484,9 +484,12 @@ def target_segments(customers: pd.DataFrame, segments: pd.DataFrame, params, *,
     """
     from seglib.target import portfolio
 
-    clv_result = customer_clv(customers, **params.clv.model_dump())
-    metrics = segment_metrics(customers, segments, clv_result.table, transactions, as_of,
-                              params.growth_period_days)
+    clv_result = None
+    if "clv_T" in customers.columns:  # a customers-only run has no purchase history
+        clv_result = customer_clv(customers, **params.clv.model_dump())
+    metrics = segment_metrics(customers, segments,
+                              None if clv_result is None else clv_result.table, transactions,
+                              as_of, params.growth_period_days)
     metrics = add_manual(metrics, params.manual)
     weights = effective_weights(metrics, params.weights)
     scored = attractiveness(metrics, params.weights, params.top_n)
@@ -506,10 +509,15 @@ def target_segments(customers: pd.DataFrame, segments: pd.DataFrame, params, *,
             "manual_strength"].loc[by_id.index]
         strength = strength.fillna(5.5)
         strength_source = "the config (targeting.strength)"
-    else:
+    elif {"repeat_rate", "orders_per_customer"} & set(by_id.columns):
         strength = portfolio.strength_proxy(by_id)
         strength_source = ("a share-of-wallet proxy from the data (repeat rate and orders per "
                            "customer, scaled 1-10)")
+    else:  # no purchase history and no scores: every segment in the middle column
+        strength = pd.Series(5.5, index=by_id.index, name="strength")
+        strength_source = ("nothing: the run has no purchase history and the config no "
+                           "targeting.strength scores, so every segment sits at 5.5; give the "
+                           "scores to place them")
     box = portfolio.nine_box(by_id["attractiveness"], strength)
     scored = scored.merge(box[["strength", "box", "strategy"]], left_on="segment",
                           right_index=True, how="left")
@@ -539,8 +547,11 @@ def target_segments(customers: pd.DataFrame, segments: pd.DataFrame, params, *,
                      keep_vs_win=keep, settings={"top_n": params.top_n})
 
 
-def clv_text(result: CLVResult, currency: str = "") -> str:
+def clv_text(result: CLVResult | None, currency: str = "") -> str:
     """How CLV was computed, in words (the fallback labelled as such)."""
+    if result is None:
+        return ("*No customer lifetime value: the run has no transactions (data.transactions), "
+                "so there is no purchase history to model.*")
     s = result.settings
     money = f" {md(currency)}" if currency else ""
     head = (f"Customer lifetime value over the next **{s['horizon_months']} months**, "
@@ -577,8 +588,10 @@ def weights_text(result: Targeting) -> str:
                                                                key=lambda kv: -kv[1])) + "."
 
 
-def clv_by_segment(result: Targeting, segments: pd.DataFrame) -> pd.DataFrame:
-    """Per-customer CLV with the segment name, buyers only (for the box plot)."""
+def clv_by_segment(result: Targeting, segments: pd.DataFrame) -> pd.DataFrame | None:
+    """Per-customer CLV with the segment name, buyers only (None without transactions)."""
+    if result.clv is None:
+        return None
     table = result.clv.table.merge(segments[["customer_id", "segment", "segment_name"]],
                                    on="customer_id")
     return table[table["clv_method"] != "no purchase"]
