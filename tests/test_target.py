@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -282,3 +283,23 @@ def test_stage_targets_the_high_value_segments_and_writes_clv(tmp_path):
     assert len(clv) == len(customers)
     text = target.recommendation(result.scored, result.weights, "USD")
     assert "**Heavy**" in text and "mean CLV" in text
+
+
+def test_segment_metrics_cost_to_serve_reach_and_response_by_hand():
+    customers = pd.DataFrame({
+        "customer_id": list("abcd"), "revenue": [10.0, 20, 30, 40],
+        "service_contacts": [2, 0, np.nan, 1], "service_effort": [5.0, np.nan, np.nan, 8.0],
+        "has_email": [True, False, True, True], "has_phone": [False, False, True, False],
+        "web_email_clicks": [0, 3, np.nan, 1]})
+    segments = pd.DataFrame({"customer_id": list("abcd"), "segment": [1, 1, 2, 2],
+                             "segment_name": ["A", "A", "B", "B"]})
+    m = target.segment_metrics(customers, segments).set_index("segment")
+    assert m.loc[1, "service_effort"] == pytest.approx((2 * 5 + 0) / 2)
+    assert m.loc[2, "service_effort"] == pytest.approx((0 + 1 * 8) / 2)
+    assert m.loc[1, "reachable_share"] == 0.5 and m.loc[2, "reachable_share"] == 1.0
+    assert m.loc[2, "reach_phone"] == 0.5
+    assert m.loc[1, "response_rate"] == 0.5 and m.loc[2, "response_rate"] == 0.5
+    assert "clicked an email" in m.loc[1, "response_source"]
+    scored = target.attractiveness(m.reset_index(), {"cost_to_serve": 1}, top_n=1)
+    # less service effort is better: segment 2 (4 per customer) beats segment 1 (5)
+    assert scored.loc[scored["selected"], "segment"].tolist() == [2]

@@ -51,7 +51,8 @@ CRITERIA: dict[str, tuple[str, bool, str]] = {
     "reachability": ("reachable_share", True,
                      "share of customers contactable by email or phone"),
     "online_share": ("online_share", True, "share of orders placed online (reachable online)"),
-    "responsiveness": ("response_rate", True, "share of customers who answered past campaigns"),
+    "responsiveness": ("response_rate", True,
+                       "share of customers who answered past campaigns (or clicked an email)"),
 }
 assert tuple(CRITERIA) == TARGETING_CRITERIA  # one list, two views: keep them in step
 
@@ -120,6 +121,11 @@ def segment_metrics(customers: pd.DataFrame, segments: pd.DataFrame,
                      and pd.api.types.is_numeric_dtype(table[c])), None)
     if response is not None:
         out["response_rate"] = grouped[response].mean()
+        out["response_source"] = f"{response} (past campaign response)"
+    elif "web_email_clicks" in table.columns:  # clicks on the client's emails answer campaigns
+        clicked = (table["web_email_clicks"].fillna(0) > 0).astype(float)
+        out["response_rate"] = clicked.groupby([table["segment"], table["segment_name"]]).mean()
+        out["response_source"] = "web_email_clicks (share of customers who clicked an email)"
     if clv is not None:
         values = table[["customer_id", "segment", "segment_name"]].merge(
             clv[["customer_id", "clv"]], on="customer_id", how="left")
