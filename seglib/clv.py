@@ -732,7 +732,9 @@ class GammaGammaModel(BaseEstimator):
         if q <= 1:
             raise ModelError(
                 f"the fitted q = {q:.4g} is <= 1, so the mean spend per transaction is "
-                "infinite; fit with a penalizer or more customers with repeat purchases"
+                "infinite: spend per purchase is probably not independent of how often "
+                "customers buy (the model's assumption; a penalizer only lowers q further). "
+                "Check with more repeat customers, or use the customers' own mean spend"
             )
         px = p * x
         return (q - 1) / (px + q - 1) * (v * p / (q - 1)) + px / (px + q - 1) * m
