@@ -980,10 +980,10 @@ def customer_clv(customers: pd.DataFrame, *, horizon_months: int = 12,
     ``clv_recency``, ``clv_T``, ``clv_monetary_value``, in days). When the data
     are too thin for them (fewer than ``min_repeat_customers`` repeat buyers, a
     history shorter than ``min_history_days``, or a fit that fails), the
-    **historical** CLV is used instead and labelled as such: the customer's
-    average margin per month so far times the expected lifetime (the mean
-    observed tenure of the customers, capped at the horizon), discounted
-    monthly. Customers without a purchase have CLV 0.
+    **historical** CLV is used instead and labelled as such (see
+    :func:`historical_clv`: margin per month so far, the observed monthly
+    retention and the time since the last purchase). Customers without a
+    purchase have CLV 0.
     """
     needed = ["clv_frequency", "clv_recency", "clv_T", "clv_monetary_value"]
     missing = [c for c in needed if c not in customers.columns]
@@ -1046,26 +1046,47 @@ def customer_clv(customers: pd.DataFrame, *, horizon_months: int = 12,
         return CLVResult(table=table, method=method, reason="", margin=rate,
                          margin_source=source, bgnbd=bgnbd, gamma_gamma=gg,
                          settings=settings)
-    table.loc[buyers, "clv"] = historical_clv(customers.loc[buyers], margin=rate,
-                                              horizon_months=horizon_months,
-                                              yearly_discount=yearly_discount)
+    values, active, retention = historical_clv(customers.loc[buyers], margin=rate,
+                                               horizon_months=horizon_months,
+                                               yearly_discount=yearly_discount)
+    table.loc[buyers, "clv"] = values
+    table.loc[buyers, "p_alive"] = active
     table.loc[buyers, "clv_method"] = HISTORICAL_METHOD
+    settings["monthly_retention"] = retention
     return CLVResult(table=table, method=HISTORICAL_METHOD, reason=reason, margin=rate,
                      margin_source=source, settings=settings)
 
 
 def historical_clv(buyers: pd.DataFrame, *, margin: float, horizon_months: int,
-                   yearly_discount: float) -> np.ndarray:
-    """Average margin per month so far x expected lifetime (mean tenure, capped), discounted."""
-    months = np.maximum(buyers["tenure_days"].to_numpy(float) / DAYS_PER_MONTH, 1.0) \
-        if "tenure_days" in buyers else np.maximum(
-            buyers["clv_T"].to_numpy(float) / DAYS_PER_MONTH, 1.0)
+                   yearly_discount: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """Historical CLV: margin per month so far x the chance to stay, month by month, discounted.
+
+    * margin per month: the customer's revenue x ``margin`` over their tenure in
+      months, counted as at least 12 (a recent first order is not a monthly habit);
+    * monthly retention r: among the customers who had bought before the last
+      window w (a year, or half the history when shorter), the share who bought
+      again within it, as a monthly rate (r = share^(month / w));
+    * the chance the customer is still active: r^(months since the last purchase);
+    * CLV = margin per month x chance active x sum over the horizon's months of
+      r^k / (1 + d)^k, with d the monthly discount rate.
+
+    Returns
+    -------
+    (clv, chance_active, monthly_retention)
+    """
+    months = np.maximum(buyers["tenure_days"].to_numpy(float) if "tenure_days" in buyers
+                        else buyers["clv_T"].to_numpy(float), 0) / DAYS_PER_MONTH
     revenue = buyers["revenue"].to_numpy(float) if "revenue" in buyers else (
         buyers["clv_monetary_value"].to_numpy(float) * (buyers["clv_frequency"] + 1))
-    per_month = revenue * margin / months
-    lifetime = min(float(horizon_months), float(np.mean(months)))
+    recency = (buyers["recency_days"].to_numpy(float) if "recency_days" in buyers
+               else (buyers["clv_T"] - buyers["clv_recency"]).to_numpy(float))
+    tenure = months * DAYS_PER_MONTH
+    window = min(365.0, float(np.nanmax(tenure)) / 2) if len(tenure) else 365.0
+    before = tenure >= window
+    stayed = float(np.mean(recency[before] <= window)) if before.any() and window > 0 else 1.0
+    retention = stayed ** (DAYS_PER_MONTH / window) if window > 0 else 1.0
+    per_month = revenue * margin / np.maximum(months, 12.0)
+    active = retention ** (np.maximum(recency, 0) / DAYS_PER_MONTH)
     monthly = (1 + yearly_discount) ** (1 / 12) - 1
-    full = int(np.floor(lifetime))
-    weights = sum(1 / (1 + monthly) ** k for k in range(1, full + 1))
-    weights += (lifetime - full) / (1 + monthly) ** (full + 1)
-    return per_month * weights
+    factor = sum((retention / (1 + monthly)) ** k for k in range(1, int(horizon_months) + 1))
+    return per_month * active * factor, active, retention

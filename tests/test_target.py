@@ -114,7 +114,7 @@ def test_segment_metrics_from_customers():
 def test_recommendation_names_the_targets():
     weights = {"size": 1, "revenue": 3}
     text = target.recommendation(target.attractiveness(metrics(), weights, top_n=1), weights)
-    assert "**Rich**" in text and "Big, Small" in text
+    assert "**Rich**" in text and "Serve Big and Small with lower-cost" in text
 
 
 def test_recommendation_keeps_a_big_revenue_segment_that_is_not_targeted():
@@ -240,19 +240,31 @@ def test_customer_clv_falls_back_to_historical_when_data_are_thin():
     from seglib.clv import HISTORICAL_METHOD, customer_clv
 
     customers = clv_customers(n=300)
+    customers["recency_days"] = customers["clv_T"] - customers["clv_recency"]
     result = customer_clv(customers, min_repeat_customers=10_000)
     assert result.method == HISTORICAL_METHOD
     assert "min_repeat_customers" in result.reason
     assert (result.table["clv_method"] == HISTORICAL_METHOD).all()
-    # average margin per month so far x expected lifetime (mean tenure, capped at 12 months)
+    # retention: of those who were customers a window ago (T = 365 days: half of it), the
+    # share who bought within the window, as a monthly rate
+    window = 365 / 2
+    stayed = (customers.loc[customers["tenure_days"] >= window, "recency_days"] <= window).mean()
+    r = stayed ** (30.4375 / window)
+    assert result.settings["monthly_retention"] == pytest.approx(r)
     one = customers.iloc[0]
-    months = max(one["tenure_days"] / 30.4375, 1.0)
-    lifetime = min(12.0, float((customers["tenure_days"] / 30.4375).clip(lower=1).mean()))
     monthly = 1.1 ** (1 / 12) - 1
-    whole = int(lifetime)
-    weights = sum(1 / (1 + monthly) ** k for k in range(1, whole + 1)) + \
-        (lifetime - whole) / (1 + monthly) ** (whole + 1)
-    assert result.table.loc[0, "clv"] == pytest.approx(one["revenue"] * 0.25 / months * weights)
+    factor = sum((r / (1 + monthly)) ** k for k in range(1, 13))
+    active = r ** (one["recency_days"] / 30.4375)
+    expected = one["revenue"] * 0.25 / max(one["tenure_days"] / 30.4375, 12) * active * factor
+    assert result.table.loc[0, "clv"] == pytest.approx(expected)
+    assert result.table.loc[0, "p_alive"] == pytest.approx(active)
+    # a long-lapsed customer is worth less than an equal one who bought yesterday
+    twin = customers.iloc[[0, 0]].copy()
+    twin["recency_days"] = [1.0, 300.0]
+    twin["customer_id"] = ["fresh", "lapsed"]
+    values = customer_clv(pd.concat([customers, twin], ignore_index=True),
+                          min_repeat_customers=10_000).table.set_index("customer_id")["clv"]
+    assert values["fresh"] > 3 * values["lapsed"]
     assert "Historical CLV" in target.clv_text(result)
 
 
@@ -303,3 +315,18 @@ def test_segment_metrics_cost_to_serve_reach_and_response_by_hand():
     scored = target.attractiveness(m.reset_index(), {"cost_to_serve": 1}, top_n=1)
     # less service effort is better: segment 2 (4 per customer) beats segment 1 (5)
     assert scored.loc[scored["selected"], "segment"].tolist() == [2]
+
+
+def test_recommendation_warns_about_losses_ties_harvest_boxes_and_all_targets():
+    scored = pd.DataFrame({
+        "segment": [1, 2, 3], "segment_name": ["A", "B", "C"], "customers": [10, 20, 30],
+        "attractiveness": [7.0, 5.0, 5.0], "rank": [1, 2, 3], "selected": [True, True, False],
+        "roi": [2.5, -0.4, 1.0], "strategy": ["invest / grow", "harvest / divest", "x"],
+        "strength": [8.0, 2.0, 5.0]})
+    text = target.recommendation(scored, {"size": 1}, "USD")
+    assert "a campaign returns 3.5 USD per 1 USD spent" in text
+    assert "a campaign to B loses money (it returns 0.60 USD per 1 USD spent)" in text
+    assert "B is tied with a segment left out (score 5.0)" in text
+    assert "The nine-box puts B in harvest / divest" in text
+    everyone = scored.assign(selected=True)
+    assert "every segment is a target" in target.recommendation(everyone, {"size": 1})

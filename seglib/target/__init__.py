@@ -207,10 +207,11 @@ def criterion_info(name: str) -> tuple[str, bool, str]:
     """(column, higher is better, meaning) of a data criterion or a manual one."""
     if name in CRITERIA:
         return CRITERIA[name]
-    return (f"manual_{name}", True, f"{name.replace('_', ' ')} (manual score from the config)")
+    return (f"manual_{name}", True, f"{name.replace('_', ' ')}: a manual score from the config")
 
 
-def add_manual(metrics: pd.DataFrame, manual: dict[str, dict[str, float]]) -> pd.DataFrame:
+def add_manual(metrics: pd.DataFrame, manual: dict[str, dict[str, float]],
+               key: str = "targeting.manual") -> pd.DataFrame:
     """Add each manual criterion's 1-10 scores (keyed by segment id or name) as a column.
 
     Raises
@@ -223,12 +224,13 @@ def add_manual(metrics: pd.DataFrame, manual: dict[str, dict[str, float]]) -> pd
     names = dict(zip(out["segment_name"], out["segment"], strict=True))
     for criterion, scores in manual.items():
         column = pd.Series(np.nan, index=out.index)
-        for key, score in scores.items():
-            seg = ids.get(str(key).strip(), names.get(key))
+        for key_, score in scores.items():
+            seg = ids.get(str(key_).strip(), names.get(key_))
             if seg is None:
                 known = "; ".join(f"{s}: {n}" for s, n in zip(out["segment"], out["segment_name"],
                                                                strict=True))
-                raise ConfigError(f"targeting.manual.{criterion}: {key!r} is neither a segment "
+                where = key if key != "targeting.manual" else f"{key}.{criterion}"
+                raise ConfigError(f"{where}: {key_!r} is neither a segment "
                                   f"id nor a segment name of this run; the segments are {known}")
             column[out["segment"] == seg] = float(score)
         out[f"manual_{criterion}"] = column
@@ -252,8 +254,11 @@ def effective_weights(metrics: pd.DataFrame, weights: dict[str, float] | None) -
         If a weight the config sets (above 0) is for a criterion these data cannot give.
     """
     usable = available_criteria(metrics)
-    if weights is None:
-        return {k: w for k, w in DEFAULT_WEIGHTS.items() if k in usable}
+    if weights is None:  # the defaults, without criteria equal for every segment (no say)
+        eligible = metrics[metrics["segment"] != UNCLASSIFIED]
+        varies = {k for k in usable if _varies(eligible[criterion_info(k)[0]])}
+        chosen = {k: w for k, w in DEFAULT_WEIGHTS.items() if k in varies}
+        return chosen or {k: w for k, w in DEFAULT_WEIGHTS.items() if k in usable}
     wanted = {k: float(w) for k, w in weights.items() if w > 0}
     missing = [k for k in wanted if k not in usable]
     if missing:
@@ -263,6 +268,11 @@ def effective_weights(metrics: pd.DataFrame, weights: dict[str, float] | None) -
             f"remove them. Available: {', '.join(usable)}"
         )
     return wanted
+
+
+def _varies(values: pd.Series) -> bool:
+    known = values.dropna().astype(float).round(12)
+    return bool(len(known)) and bool((known != known.iloc[0]).any())
 
 
 def attractiveness(metrics: pd.DataFrame, weights: dict[str, float] | None,
@@ -366,7 +376,8 @@ def score_table(scored: pd.DataFrame) -> pd.DataFrame:
     columns = [c for c in scored.columns if c.endswith("_score")]
     table = scored[scored["segment"] != UNCLASSIFIED].set_index("segment_name")[columns]
     table.index.name = None
-    return table.rename(columns=lambda c: c.removesuffix("_score").replace("_", " ")).round(1)
+    table = table.rename(columns=lambda c: c.removesuffix("_score").replace("_", " ")).round(1)
+    return table.astype(object).where(table.notna(), "")
 
 
 def normalised_weights(weights: dict[str, float]) -> dict[str, float]:
@@ -398,10 +409,31 @@ def recommendation(scored: pd.DataFrame, weights: dict[str, float],
         if "clv_mean" in scored and pd.notna(getattr(row, "clv_mean", np.nan)):
             facts.append(f"mean CLV {row.clv_mean:,.0f}{money}")
         if "roi" in scored and pd.notna(getattr(row, "roi", np.nan)):
-            facts.append(f"expected campaign return {row.roi:,.0f} times its cost")
+            facts.append(f"a campaign returns {row.roi + 1:,.1f}{money} per 1{money} spent")
         described.append(f"**{md(row.segment_name)}** ({', '.join(facts)})")
-    parts.append("; ".join(described))
+    parts.append(_and(described, sep="; "))
     parts.append(".")
+    eligible = scored[scored["segment"] != UNCLASSIFIED]
+    if len(chosen) >= len(eligible):
+        parts.append(f" With top_n = {len(chosen)} every segment is a target: the score orders "
+                     "them but chooses none out; lower `targeting.top_n` to choose.")
+    elif len(chosen):
+        best_left = eligible.loc[~eligible["selected"], "attractiveness"].max()
+        tied = chosen[np.isclose(chosen["attractiveness"], best_left)]
+        for row in tied.itertuples():
+            parts.append(f" {md(row.segment_name)} is tied with a segment left out "
+                         f"(score {row.attractiveness:.1f}): the choice between them is "
+                         "arbitrary; add a criterion or a manual score to decide.")
+    if "roi" in scored:
+        for row in chosen[chosen["roi"] < 0].itertuples():
+            parts.append(f" Under the campaign assumptions a campaign to {md(row.segment_name)} "
+                         f"loses money (it returns {row.roi + 1:,.2f}{money} per 1{money} "
+                         "spent): use a cheaper channel or a narrower list.")
+    if "strategy" in scored:
+        for row in chosen[chosen["strategy"] == "harvest / divest"].itertuples():
+            parts.append(f" The nine-box puts {md(row.segment_name)} in harvest / divest (the "
+                         f"business is weak there, strength {row.strength:.1f}/10): targeting "
+                         "it means investing to build that strength first.")
     if "flip" in scored:
         shaky = chosen[chosen["flip"].fillna(False).astype(bool)]
         for row in shaky.itertuples():
@@ -421,9 +453,16 @@ def recommendation(scored: pd.DataFrame, weights: dict[str, float],
                          "revenue) well: it is not a priority target under these weights, but "
                          "it carries the business.")
     if not rest.empty:
-        parts.append(" Serve " + ", ".join(md(n) for n in rest["segment_name"])
+        parts.append(" Serve " + _and([md(n) for n in rest["segment_name"]])
                      + " with lower-cost, automated marketing.")
     return "".join(parts)
+
+
+def _and(items: list[str], sep: str = ", ") -> str:
+    """"a, b and c" (or "a; b and c")."""
+    if len(items) <= 1:
+        return "".join(items)
+    return sep.join(items[:-1]) + " and " + items[-1]
 
 
 def write_outputs(result: Targeting | pd.DataFrame, run_dir: Path,
@@ -511,7 +550,8 @@ def target_segments(customers: pd.DataFrame, segments: pd.DataFrame, params, *,
     by_id = scored[eligible].set_index("segment")
     if params.strength:
         strength = add_manual(scored[["segment", "segment_name"]],
-                              {"strength": params.strength}).set_index("segment")[
+                              {"strength": params.strength}, key="targeting.strength"
+                              ).set_index("segment")[
             "manual_strength"].loc[by_id.index]
         strength = strength.fillna(5.5)
         strength_source = "the config (targeting.strength)"
@@ -550,7 +590,8 @@ def target_segments(customers: pd.DataFrame, segments: pd.DataFrame, params, *,
                 acquisition_multiplier=params.roi.acquisition_multiplier)
     return Targeting(scored=scored, weights=weights, clv=clv_result, sensitivity=sensitivity,
                      box=box, strength_source=strength_source, roi=roi, service=service,
-                     keep_vs_win=keep, settings={"top_n": params.top_n})
+                     keep_vs_win=keep, settings={"top_n": params.top_n,
+                                                 "response_uplift": params.roi.response_uplift})
 
 
 def clv_text(result: CLVResult | None, currency: str = "") -> str:
@@ -560,13 +601,18 @@ def clv_text(result: CLVResult | None, currency: str = "") -> str:
                 "so there is no purchase history to model.*")
     s = result.settings
     money = f" {md(currency)}" if currency else ""
+    source = (f"from {result.margin_source}" if not result.margin_source.startswith("none")
+              else "no margin data: CLV is discounted revenue")
     head = (f"Customer lifetime value over the next **{s['horizon_months']} months**, "
             f"discounted at {s['yearly_discount']:.0%} a year, margin {result.margin:.0%} "
-            f"(from {md(result.margin_source)}).")
+            f"({md(source)}).")
     if result.method == HISTORICAL_METHOD:
         return (head + f" **Historical CLV** (not the models): {md(result.reason)}. It is the "
-                "customer's average margin per month so far times the expected lifetime (the "
-                "mean observed tenure, capped at the horizon), discounted.")
+                "customer's margin per month so far (over at least 12 months of tenure), times "
+                "the chance they are still a customer (the observed monthly retention, "
+                f"{s.get('monthly_retention', float('nan')):.1%}, to the power of the months "
+                "since their last purchase), kept month by month over the horizon with the "
+                "same retention, discounted. Every CLV quoted below is this historical one.")
     p = result.bgnbd.params_
     text = (head + f" **BG/NBD** (repeat purchases and drop-out), fitted by maximum likelihood: "
             f"r = {p['r']:.3g}, alpha = {p['alpha']:.3g}, a = {p['a']:.3g}, b = {p['b']:.3g}.")
@@ -617,7 +663,8 @@ def sensitivity_summary(result: Targeting) -> str:
 def box_table(result: Targeting) -> pd.DataFrame:
     """The nine-box position and strategy of every segment."""
     names = dict(zip(result.scored["segment"], result.scored["segment_name"], strict=True))
-    table = result.box.rename(index=names)[["attractiveness", "strength", "box", "strategy"]]
+    table = result.box.sort_values("attractiveness", ascending=False).rename(index=names)[
+        ["attractiveness", "strength", "box", "strategy"]]
     table.index.name = None
     return table.round(1)
 
@@ -632,9 +679,13 @@ def plot_box(result: Targeting):
     from seglib.target import portfolio
 
     names = dict(zip(result.scored["segment"], result.scored["segment_name"], strict=True))
-    revenue = result.scored.set_index("segment")["revenue"] if "revenue" in result.scored \
-        else pd.Series(1.0, index=result.box.index)
-    return portfolio.plot_nine_box(result.box, names, revenue.loc[result.box.index])
+    has_revenue = "revenue" in result.scored
+    revenue = (result.scored.set_index("segment")["revenue"] if has_revenue
+               else pd.Series(1.0, index=result.box.index))
+    fig = portfolio.plot_nine_box(result.box, names, revenue.loc[result.box.index])
+    if not has_revenue:
+        fig.axes[0].set_title("GE-McKinsey nine-box (no revenue data: bubbles of equal size)")
+    return fig
 
 
 def roi_table(result: Targeting) -> pd.DataFrame | None:
@@ -668,6 +719,9 @@ def money_text(result: Targeting, currency: str = "") -> str:
     names = dict(zip(result.scored["segment"], result.scored["segment_name"], strict=True))
     if result.service is not None:
         parts.append(portfolio.service_hour_text(result.service, names))
+    elif result.clv is not None:
+        parts.append("*No service data (data.service): the service-hour comparison needs "
+                     "support contacts and their effort scores.*")
     money = f" {md(currency)}" if currency else ""
     if result.keep_vs_win is not None:
         k = result.keep_vs_win
@@ -677,11 +731,18 @@ def money_text(result: Targeting, currency: str = "") -> str:
             f"{k['clv_mean']:,.2f}{money}, a kept customer returns {k['retention_payback']:,.1f} "
             f"times its cost and a new one {k['acquisition_payback']:,.1f} times: every customer "
             f"kept instead of replaced saves {k['saving_per_customer']:,.2f}{money}.")
-    else:
+    elif result.clv is not None:
         parts.append("*Set `targeting.roi.retention_cost` (or `acquisition_cost`) to compare "
                      "keeping a customer with winning a new one (by default keeping costs a "
                      "fifth).*")
     if result.roi is None:
-        parts.append("*No CLV per segment: the campaign return cannot be computed.*")
-    return "\n\n".join(p for p in parts if p) or "*No service data: the service-hour "\
-        "comparison needs data.service.*"
+        parts.append("*No customer lifetime value (no transactions): the campaign return, the "
+                     "service hour and keep-versus-win need it.*")
+    else:
+        uplift = result.settings.get("response_uplift")
+        parts.append(f"*The campaign figures assume that {uplift:.0%} of the customers reached "
+                     "are kept or won back because of the campaign, each worth the segment's "
+                     "mean CLV, and count the cost of contacting everyone reachable. Cheap "
+                     "channels make large ratios: read them as a ranking of where a campaign "
+                     "pays most, and check the uplift with a test group.*")
+    return "\n\n".join(p for p in parts if p)
