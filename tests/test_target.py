@@ -330,3 +330,14 @@ def test_recommendation_warns_about_losses_ties_harvest_boxes_and_all_targets():
     assert "The nine-box puts B in harvest / divest" in text
     everyone = scored.assign(selected=True)
     assert "every segment is a target" in target.recommendation(everyone, {"size": 1})
+
+
+def test_weights_text_names_segments_without_a_manual_score():
+    table = target.add_manual(metrics(), {"fit": {"1": 9}})
+    scored = target.attractiveness(table, {"fit": 1, "size": 1}, top_n=1)
+    result = target.Targeting(scored=scored, weights={"fit": 1, "size": 1}, clv=None,
+                              sensitivity=None, box=pd.DataFrame(), strength_source="",
+                              roi=None, service=None, keep_vs_win=None)
+    text = target.weights_text(result)
+    assert "fit 50%" in text and "size 50%" in text
+    assert "No `fit` score for Rich, Small: counted as a neutral 5.5." in text

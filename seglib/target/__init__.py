@@ -635,9 +635,17 @@ def clv_text(result: CLVResult | None, currency: str = "") -> str:
 def weights_text(result: Targeting) -> str:
     """The weights used, as shares of the score."""
     shares = normalised_weights(result.weights)
-    return "Weights used (share of the score): " + ", ".join(
+    text = "Weights used (share of the score): " + ", ".join(
         f"{md(k.replace('_', ' '))} {w:.0%}" for k, w in sorted(shares.items(),
                                                                key=lambda kv: -kv[1])) + "."
+    eligible = result.scored[result.scored["segment"] != UNCLASSIFIED]
+    for column in [c for c in eligible.columns if c.startswith("manual_")]:
+        missing = eligible.loc[eligible[column].isna(), "segment_name"].tolist()
+        if missing:
+            name = column.removeprefix("manual_")
+            text += (f" No `{md(name)}` score for {', '.join(md(m) for m in missing)}: counted "
+                     "as a neutral 5.5.")
+    return text
 
 
 def clv_by_segment(result: Targeting, segments: pd.DataFrame) -> pd.DataFrame | None:
