@@ -158,10 +158,11 @@ def test_summary_table_skips_what_the_data_cannot_give():
 def test_score_table_headers_are_words():
     scored = target.attractiveness(
         outlier_metrics().assign(revenue_per_customer=[86.0, 9, 3]), {"revenue": 1}, top_n=1)
-    table = target.score_table(scored)
-    assert list(table.columns) == ["size", "revenue", "margin", "revenue per customer",
-                                   "recency"]
-    assert table.loc["Whale", "revenue"] == 10.0
+    table = target.score_table(scored, {"revenue": 1})
+    assert list(table.index) == ["size", "revenue", "margin", "revenue per customer",
+                                 "recency"]
+    assert table.loc["revenue", "Whale"] == 10.0
+    assert table.loc["revenue", "weight"] == "100%" and table.loc["size", "weight"] == ""
 
 
 def test_targeting_csv_keeps_full_precision(tmp_path):

@@ -371,13 +371,23 @@ def summary_table(scored: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def score_table(scored: pd.DataFrame) -> pd.DataFrame:
-    """Each criterion's 1-10 score per segment (10 = the most attractive segment on it)."""
+def score_table(scored: pd.DataFrame, weights: dict[str, float] | None = None) -> pd.DataFrame:
+    """Each criterion's 1-10 score (rows) per segment (columns), with its weight.
+
+    10 = the most attractive segment on that criterion. One row per criterion so the
+    table stays narrow however many criteria the data give; a missing score is blank.
+    """
     columns = [c for c in scored.columns if c.endswith("_score")]
     table = scored[scored["segment"] != UNCLASSIFIED].set_index("segment_name")[columns]
     table.index.name = None
     table = table.rename(columns=lambda c: c.removesuffix("_score").replace("_", " ")).round(1)
-    return table.astype(object).where(table.notna(), "")
+    shown = table.T.astype(object).where(table.T.notna(), "")
+    if weights is not None:
+        shares = normalised_weights(weights)
+        shown.insert(0, "weight", [f"{shares[c.replace(' ', '_')]:.0%}"
+                                   if c.replace(" ", "_") in shares else ""
+                                   for c in shown.index])
+    return shown
 
 
 def normalised_weights(weights: dict[str, float]) -> dict[str, float]:
@@ -704,7 +714,7 @@ def roi_table(result: Targeting) -> pd.DataFrame | None:
     table = result.roi.rename(index=names)
     columns = {"reach": "reachable", "campaign_cost": "campaign cost",
                "expected_responders": "expected responders",
-               "expected_value": "expected value", "roi": "ROI (x cost)"}
+               "expected_value": "expected value", "roi": "net return per 1 spent"}
     shown = table[[c for c in columns if c in table]].rename(columns=columns)
     if result.service is not None:
         shown["value per service hour"] = result.service.rename(index=names)[
@@ -712,7 +722,7 @@ def roi_table(result: Targeting) -> pd.DataFrame | None:
     shown.index.name = None
     formats = {"reachable": "{:.0%}", "campaign cost": "{:,.2f}",
                "expected responders": "{:,.1f}", "expected value": "{:,.0f}",
-               "ROI (x cost)": "{:,.1f}", "value per service hour": "{:,.0f}"}
+               "net return per 1 spent": "{:,.1f}", "value per service hour": "{:,.0f}"}
     for column, fmt in formats.items():
         if column in shown:
             shown[column] = [fmt.format(v) if pd.notna(v) else "" for v in shown[column]]
