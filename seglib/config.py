@@ -378,23 +378,57 @@ class TargetingConfig(_Strict):
 
 
 class PositioningConfig(_Strict):
-    """Parameters of 04_position."""
+    """Parameters of 04_position.
+
+    ``need``, ``category`` and ``reason`` fill the positioning statements' slots the
+    data cannot (``need`` only overrides the data when given): one string for every
+    target segment, or a dict keyed by segment number or name. Left empty, the
+    statements show a visible placeholder.
+    """
 
     our_brand: str | None = None
+    ideal_brand: str | None = None   # the survey's "ideal brand"; None: found by its name
+    need: str | dict[StrictInt | str, str] | None = None
+    category: str | dict[StrictInt | str, str] | None = None
+    reason: str | dict[StrictInt | str, str] | None = None
+    white_space_distance: StrictFloat = Field(0.5, gt=0, le=2)
 
 
 class PersonasConfig(_Strict):
     """Parameters of 05_personas."""
 
     max_personas: StrictInt = Field(6, ge=1, le=20)
+    #: a trait is shown only when at least this many of the segment's members have a value
+    min_customers: StrictInt = Field(10, ge=1)
+    #: how many survey items (the segment's highest above the customer base) make its needs
+    top_needs: StrictInt = Field(3, ge=1, le=10)
 
 
 class LifecycleConfig(_Strict):
-    """Parameters of 06_lifecycle (day thresholds on recency)."""
+    """Parameters of 06_lifecycle: the stage rules and the period of the transitions.
 
-    new_days: StrictInt = Field(60, ge=1)
-    active_days: StrictInt = Field(90, ge=1)
-    lapsed_days: StrictInt = Field(365, ge=1)
+    Day thresholds are on ``recency_days`` (days since the last purchase); see
+    :mod:`seglib.lifecycle` for the rules in order.
+    """
+
+    new_days: StrictInt = Field(60, ge=1)  # one order within this: First purchase
+    active_days: StrictInt = Field(90, ge=1)  # silent for longer: At risk
+    lapsed_days: StrictInt = Field(365, ge=1)  # silent for longer: Lapsed
+    gap_multiple: StrictFloat = Field(2.0, ge=1)  # silent > this x own mean gap: At risk
+    loyal_orders: StrictInt = Field(12, ge=2)  # this many orders (and active): Loyal
+    loyal_orders_per_year: StrictFloat = Field(12.0, gt=0)  # or this rate (3+ orders)
+    engagement_columns: list[str] = Field(
+        default_factory=lambda: ["web_sessions", "web_email_opens", "web_email_clicks"])
+    advocacy_columns: list[str] = Field(
+        default_factory=lambda: ["referrals", "reviews", "social_mentions"])
+    transition_days: StrictInt = Field(90, ge=1, le=3650)  # the earlier cut-off: as_of - this
+
+    @field_validator("engagement_columns", "advocacy_columns")
+    @classmethod
+    def _column_names(cls, columns: list[str]) -> list[str]:
+        if any(not c.strip() for c in columns):
+            raise ValueError("column names must not be blank")
+        return columns
 
     @model_validator(mode="after")
     def _ordered(self) -> LifecycleConfig:

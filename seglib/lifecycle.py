@@ -1,64 +1,287 @@
-"""Stage 6, the customer lifecycle: where each customer is now.
+"""Stage 6, the customer lifecycle: where each customer is now, where they came from, what to do.
 
-Rules, in order (the first that matches wins), with the day thresholds from
-the config:
+Stages (:data:`STAGES`, in journey order) and their rules. The rules are
+tried in this order and the first that matches wins, so a loyal customer who
+has gone quiet is "At risk", not "Loyal & advocate". Day thresholds are on
+``recency_days`` (days since the last purchase); every threshold is a key of
+the ``lifecycle`` config section (:class:`seglib.config.LifecycleConfig`).
 
-1. ``prospect``: known (in the customers file) but never bought.
-2. ``new``: first purchase within ``new_days`` of the end of observation.
-3. ``active``: last purchase within ``active_days``.
-4. ``at risk``: last purchase within ``lapsed_days``.
-5. ``lapsed``: no purchase for more than ``lapsed_days``.
+1. **Lapsed**: bought, but no purchase for more than ``lapsed_days``. Also the
+   customers whose every order was refunded or returned (``n_orders`` 0 with
+   ``refunds`` > 0 or ``returns_rate`` > 0): they tried the brand and left, so
+   they are not prospects; the plan treats them with the lapsed.
+2. **At risk**: bought, and silent for longer than usual: ``recency_days`` above
+   ``active_days``; or, for one-order customers, above ``new_days`` (no second
+   order in the welcome window); or, for repeat customers, above ``gap_multiple``
+   times their own mean gap between purchase days
+   (``mean_days_between_purchases``).
+3. **Loyal & advocate**: active with 2+ orders and frequent (``n_orders`` at
+   least ``loyal_orders``, or at least 3 orders at ``orders_per_year`` of
+   ``loyal_orders_per_year`` or more), or an advocate: any of
+   ``advocacy_columns`` (referrals, reviews, social mentions) above 0 where the
+   data have them. Social followers measure reach, not advocacy.
+4. **Post-purchase / repeat**: active with 2+ orders.
+5. **First purchase**: one order, within ``new_days``.
+6. **Engagement & evaluation**: no order yet, but web or email activity: any of
+   ``engagement_columns`` (web sessions, email opens, email clicks) above 0.
+7. **Awareness**: known to the business (in the customers file), no order and
+   no recorded activity.
+
+Movement: the same rules applied at an earlier cut-off, ``transition_days``
+before the end of the data, to features recomputed from the purchase lines
+before that cut-off, give every customer a ``previous_stage``. Web and
+advocacy columns have no history, so their current values are used at both
+cut-offs. See :func:`movement` for how a change of stage is classified.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
+from matplotlib.patches import Rectangle
 
-STAGES = ("prospect", "new", "active", "at risk", "lapsed")
+from seglib.config import LifecycleConfig, stage_config
+from seglib.plots import STAGE_COLOURS
 
+STAGES = ("Awareness", "Engagement & evaluation", "First purchase", "Post-purchase / repeat",
+          "Loyal & advocate", "At risk", "Lapsed")
+#: Stages of customers who buy and are active.
+ACTIVE = STAGES[2:5]
+#: Stages of customers drifting away.
+DECLINE = STAGES[5:]
+#: How a customer's stage changed between the two cut-offs (see :func:`movement`).
+MOVEMENTS = ("stayed", "next stage", "skipped a stage", "went back", "won back")
+#: An orders-per-year rate needs this many orders before it can make a customer loyal.
+MIN_ORDERS_FOR_RATE = 3
+#: Transaction features the stage rules read; recomputed at the earlier cut-off.
+HISTORY_COLUMNS = ("n_orders", "recency_days", "tenure_days", "orders_per_year",
+                   "mean_days_between_purchases", "refunds", "returns_rate")
+#: Main purchase channel of a segment, from the customer table's channel shares.
+CHANNELS = {"online_share": "web and app", "store_share": "in store", "phone_share": "phone"}
+
+#: The lifecycle marketing playbook: per stage the goal, action, channel and moment.
+#: ``{main}`` is the segment's main purchase channel; the other fields are config keys.
+PLAYBOOK = {
+    "Awareness": (
+        "get noticed, invite a first visit",
+        "introduce the brand with the segment's positioning message and a reason to visit "
+        "(guide, event, sign-up offer)",
+        "paid social and search; {main}",
+        "soon after the customer becomes known, while the name is fresh"),
+    "Engagement & evaluation": (
+        "help them choose",
+        "answer the evaluation questions: reviews, comparisons, how-to content; remind them "
+        "of the products they looked at; a first-order incentive",
+        "email and web retargeting",
+        "within days of a visit or an email click (the evaluation window)"),
+    "First purchase": (
+        "turn a trial into a habit",
+        "welcome series: thank-you, set-up and care tips, ask for a review; then a "
+        "second-purchase offer",
+        "email, then {main}",
+        "the first week after the order; the second-order offer before day {new_days}"),
+    "Post-purchase / repeat": (
+        "build the relationship",
+        "cross-sell around the favourite category; invite to the loyalty programme; "
+        "rewarded feedback survey",
+        "{main} and email",
+        "after each order, timed to the customer's usual gap between orders"),
+    "Loyal & advocate": (
+        "keep them and multiply them",
+        "recognise and reward: loyalty tier, early access, thank-you; a referral offer and "
+        "rewards for reviews",
+        "{main}, personal where possible",
+        "all year; the referral ask right after a good experience"),
+    "At risk": (
+        "win them back before they lapse",
+        "win-back: a personal reminder, a service check-in, a time-limited offer on their "
+        "favourite category",
+        "{main} (personal) and email",
+        "as soon as silence passes {active_days} days or {gap_multiple:g}x the customer's "
+        "usual gap, well before day {lapsed_days}"),
+    "Lapsed": (
+        "reactivate or let go",
+        "one reactivation campaign with a strong offer and a 'what went wrong' question; "
+        "service recovery for those who returned everything; then stop paid contact",
+        "email and direct mail",
+        "once, after {lapsed_days} days without a purchase; then suppress"),
+}
 
 def has_history(customers: pd.DataFrame) -> bool:
     """True when the customer table has purchase history to assign stages from."""
     return "n_orders" in customers and "recency_days" in customers
 
 
-def assign_stages(customers: pd.DataFrame, *, new_days: int = 60, active_days: int = 90,
-                  lapsed_days: int = 365) -> pd.Series:
-    """Return each customer's lifecycle stage (an ordered categorical)."""
-    orders = customers["n_orders"].fillna(0) if "n_orders" in customers else None
-    if orders is None or "recency_days" not in customers:
+def _rules(rules: dict) -> LifecycleConfig:
+    """The validated rules (config keys); errors name the key."""
+    return stage_config("lifecycle", **rules)
+
+
+def _numbers(customers: pd.DataFrame, column: str) -> pd.Series:
+    """A numeric column, or all-missing when the data do not have it."""
+    if column not in customers:
+        return pd.Series(np.nan, index=customers.index)
+    return pd.to_numeric(customers[column], errors="coerce")
+
+
+def _any_positive(customers: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """True where any of the columns the data have is above 0."""
+    found = [c for c in columns if c in customers]
+    if not found:
+        return pd.Series(False, index=customers.index)
+    return customers[found].apply(pd.to_numeric, errors="coerce").gt(0).any(axis=1)
+
+
+def assign_stages(customers: pd.DataFrame, **rules) -> pd.Series:
+    """Return each customer's lifecycle stage, an ordered categorical over :data:`STAGES`.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        The customer table: ``n_orders`` and ``recency_days`` are required;
+        ``mean_days_between_purchases``, ``orders_per_year``, ``refunds``,
+        ``returns_rate`` and the engagement and advocacy columns are used when
+        present.
+    **rules
+        Keys of :class:`seglib.config.LifecycleConfig` (defaults from there).
+
+    Raises
+    ------
+    ValueError
+        Without ``n_orders`` and ``recency_days`` (no transactions).
+    ConfigError
+        When a rule is unknown or out of range; the message names the key.
+    """
+    if not has_history(customers):
         raise ValueError("lifecycle stages need n_orders and recency_days (transactions)")
-    recency = customers["recency_days"]
-    tenure = customers["tenure_days"] if "tenure_days" in customers else recency
-    conditions = [
-        orders <= 0,
-        tenure <= new_days,
-        recency <= active_days,
-        recency <= lapsed_days,
-    ]
-    stage = np.select(conditions, list(STAGES[:4]), default="lapsed")
+    params = _rules(rules)
+    orders = _numbers(customers, "n_orders").fillna(0)
+    recency = _numbers(customers, "recency_days")
+    gap = _numbers(customers, "mean_days_between_purchases")
+    rate = _numbers(customers, "orders_per_year")
+    bought = orders >= 1
+    returned_all = ~bought & ((_numbers(customers, "refunds").fillna(0) > 0)
+                              | (_numbers(customers, "returns_rate").fillna(0) > 0))
+    lapsed = (bought & (recency > params.lapsed_days)) | returned_all
+    at_risk = bought & ((recency > params.active_days)
+                        | ((orders < 2) & (recency > params.new_days))
+                        | ((orders >= 2) & (recency > params.gap_multiple * gap)))
+    frequent = ((orders >= params.loyal_orders)
+                | ((orders >= MIN_ORDERS_FOR_RATE) & (rate >= params.loyal_orders_per_year)))
+    loyal = (orders >= 2) & (frequent | _any_positive(customers, params.advocacy_columns))
+    conditions = [lapsed, at_risk, loyal, orders >= 2, bought,
+                  _any_positive(customers, params.engagement_columns)]
+    choices = ["Lapsed", "At risk", "Loyal & advocate", "Post-purchase / repeat",
+               "First purchase", "Engagement & evaluation"]
+    stage = np.select([c.to_numpy(dtype=bool) for c in conditions], choices,
+                      default="Awareness")
     return pd.Series(pd.Categorical(stage, categories=STAGES, ordered=True),
                      index=customers.index, name="stage")
 
 
-def lifecycle_table(customers: pd.DataFrame, segments: pd.DataFrame | None,
-                    **rules: int) -> pd.DataFrame:
-    """One row per customer: id, stage, segment, and the recency and orders behind the stage.
+# --------------------------------------------------------------------------- history
 
-    Without transactions there is no purchase history: the stage is left empty.
+
+def read_lines(run_dir: Path) -> pd.DataFrame | None:
+    """The cleaned transaction lines of 01_collect (None without transactions)."""
+    path = Path(run_dir) / "transactions.parquet"
+    if not path.is_file():
+        return None
+    lines = pd.read_parquet(path)
+    keep = ["customer_id", "order_id", "row_no", "date", "amount", "line_status"]
+    return lines[[c for c in keep if c in lines]]
+
+
+def customer_history(lines: pd.DataFrame, customer_ids: pd.Series,
+                     as_of: pd.Timestamp | str) -> pd.DataFrame:
+    """The stage rules' transaction features at one cut-off, one row per customer id.
+
+    Only lines dated before ``as_of`` count (the end of observation is exclusive, as
+    in 01_collect). Purchases are lines with ``line_status == 'purchase'``, one
+    order per ``order_id`` (per line without order ids) dated by its first line.
+    Definitions follow the data dictionary: ``recency_days`` and ``tenure_days``
+    in calendar days to ``as_of``; ``orders_per_year`` per 365 days of tenure
+    (at least 30); ``mean_days_between_purchases`` over distinct purchase days;
+    ``refunds`` from refund lines; ``returns_rate`` returned / (purchase +
+    returned) orders.
     """
+    as_of = pd.Timestamp(as_of)
+    day = as_of.normalize()
+    lines = lines[lines["date"] < as_of]
+    order = "order_id" if "order_id" in lines else ("row_no" if "row_no" in lines else None)
+    keyed = lines.assign(order=lines[order] if order else np.arange(len(lines)))
+    purchases = keyed[keyed["line_status"] == "purchase"]
+    orders = purchases.groupby(["customer_id", "order"], sort=False)["date"].min().reset_index()
+    by_customer = orders.groupby("customer_id")
+    first, last = by_customer["date"].min().dt.normalize(), by_customer["date"].max().dt.normalize()
+    n_orders = by_customer.size()
+    purchase_days = orders["date"].dt.normalize().groupby(orders["customer_id"]).nunique()
+    tenure = (day - first).dt.days
+    returned = keyed[keyed["line_status"] == "returned"].groupby("customer_id")["order"].nunique()
+    refunds = keyed.loc[keyed["line_status"] == "refund"].groupby("customer_id")["amount"].apply(
+        lambda amounts: amounts.abs().sum())
+    history = pd.DataFrame({
+        "n_orders": n_orders,
+        "recency_days": (day - last).dt.days,
+        "tenure_days": tenure,
+        "orders_per_year": n_orders / (tenure.clip(lower=30) / 365.0),
+        "mean_days_between_purchases": ((last - first).dt.days
+                                        / (purchase_days - 1).where(purchase_days > 1)),
+    })
+    history = history.reindex(pd.Index(customer_ids, name="customer_id"))
+    history["n_orders"] = history["n_orders"].fillna(0).astype("int64")
+    history["refunds"] = refunds.reindex(history.index).fillna(0.0).to_numpy()
+    returned = returned.reindex(history.index).fillna(0)
+    history["returns_rate"] = (returned / (returned + history["n_orders"])).where(
+        returned + history["n_orders"] > 0)
+    return history.reset_index()
+
+
+def customers_at(customers: pd.DataFrame, lines: pd.DataFrame,
+                 as_of: pd.Timestamp | str) -> pd.DataFrame:
+    """The customer table as it was at ``as_of``: transaction features recomputed from lines.
+
+    The other columns (web activity, advocacy, demographics) have no history and
+    are kept as they are now.
+    """
+    history = customer_history(lines, customers["customer_id"], as_of)
+    earlier = customers.drop(columns=[c for c in HISTORY_COLUMNS if c in customers])
+    for column in HISTORY_COLUMNS:
+        earlier[column] = history[column].to_numpy()
+    return earlier
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def previous_cutoff(as_of: pd.Timestamp | str, transition_days: int) -> pd.Timestamp:
+    """The earlier cut-off: ``transition_days`` before the end of the data."""
+    return pd.Timestamp(as_of) - pd.Timedelta(days=transition_days)
+
+
+def lifecycle_table(customers: pd.DataFrame, segments: pd.DataFrame | None,
+                    lines: pd.DataFrame | None = None, as_of: pd.Timestamp | str | None = None,
+                    **rules) -> pd.DataFrame:
+    """One row per customer: ``customer_id, stage, previous_stage, segment, segment_name``.
+
+    ``previous_stage`` is the stage ``transition_days`` before ``as_of``, from the
+    transaction ``lines`` before that cut-off; it is empty without lines or as_of.
+    Without transactions there is no purchase history: both stages are left empty.
+    """
+    params = _rules(rules)
+    empty = pd.Categorical([None] * len(customers), categories=STAGES, ordered=True)
+    table = pd.DataFrame({"customer_id": customers["customer_id"].to_numpy(),
+                          "stage": empty, "previous_stage": empty})
     if has_history(customers):
-        table = pd.DataFrame({"customer_id": customers["customer_id"],
-                              "stage": assign_stages(customers, **rules),
-                              "n_orders": customers["n_orders"].fillna(0).astype("int64"),
-                              "recency_days": customers["recency_days"]})
-    else:
-        table = pd.DataFrame({"customer_id": customers["customer_id"],
-                              "stage": pd.Categorical([None] * len(customers), categories=STAGES,
-                                                      ordered=True)})
+        table["stage"] = assign_stages(customers, **rules).array
+        if lines is not None and as_of is not None:
+            cutoff = previous_cutoff(as_of, params.transition_days)
+            table["previous_stage"] = assign_stages(customers_at(customers, lines, cutoff),
+                                                    **rules).array
     if segments is not None:
         table = table.merge(segments[["customer_id", "segment", "segment_name"]],
                             on="customer_id", how="left")
@@ -66,10 +289,16 @@ def lifecycle_table(customers: pd.DataFrame, segments: pd.DataFrame | None,
 
 
 def stage_counts(table: pd.DataFrame) -> pd.DataFrame:
-    """Customers per stage, with their share."""
-    counts = table["stage"].value_counts(sort=False).rename("customers").to_frame()
+    """Customers per stage now, with their share, and per stage at the earlier cut-off."""
+    counts = (table["stage"].astype(object).value_counts().reindex(list(STAGES), fill_value=0)
+              .rename("customers").to_frame())
+    counts.index.name = "stage"
     total = counts["customers"].sum()
     counts["share"] = (counts["customers"] / total).round(3) if total else 0.0
+    if "previous_stage" in table and table["previous_stage"].notna().any():
+        counts["customers_before"] = (table["previous_stage"].astype(object).value_counts()
+                                      .reindex(list(STAGES), fill_value=0))
+        counts["change"] = counts["customers"] - counts["customers_before"]
     return counts
 
 
@@ -79,10 +308,238 @@ def stage_by_segment(table: pd.DataFrame) -> pd.DataFrame:
                        dropna=False)
 
 
-def write_outputs(table: pd.DataFrame, run_dir: Path) -> dict[str, Path]:
-    """Write ``lifecycle.csv``."""
-    path = Path(run_dir) / "lifecycle.csv"
-    out = table.copy()
-    out["stage"] = out["stage"].astype(str)
-    out.to_csv(path, index=False)
-    return {"lifecycle": path}
+# --------------------------------------------------------------------------- movement
+
+
+def movement(before: str, after: str) -> str:
+    """Classify one change of stage; journeys are not linear.
+
+    - ``stayed``: the same stage;
+    - ``next stage``: one step along :data:`STAGES` (Awareness -> Engagement ->
+      First purchase -> Repeat -> Loyal), or from an active stage into At risk,
+      or At risk -> Lapsed;
+    - ``skipped a stage``: forward past at least one stage (Awareness straight to
+      First purchase, First purchase to Loyal, a no-buyer straight to At risk);
+    - ``went back``: back to an earlier stage, e.g. Loyal -> Repeat;
+    - ``won back``: from At risk or Lapsed back to an earlier stage (a return).
+
+    Empty when either stage is unknown.
+    """
+    if pd.isna(before) or pd.isna(after):
+        return ""
+    i, j = STAGES.index(before), STAGES.index(after)
+    if i == j:
+        return "stayed"
+    if j < i:
+        return "won back" if before in DECLINE else "went back"
+    if j == i + 1 or (before in ACTIVE and after == "At risk"):
+        return "next stage"
+    return "skipped a stage"
+
+
+def transition_matrix(table: pd.DataFrame) -> pd.DataFrame | None:
+    """Customers by stage at the earlier cut-off (rows) and now (columns); None without one."""
+    known = table.dropna(subset=["stage", "previous_stage"])
+    if known.empty:
+        return None
+    matrix = pd.crosstab(known["previous_stage"].astype(str), known["stage"].astype(str))
+    matrix = matrix.reindex(index=list(STAGES), columns=list(STAGES), fill_value=0)
+    matrix.index.name, matrix.columns.name = "from", "to"
+    return matrix
+
+
+def transitions(table: pd.DataFrame) -> pd.DataFrame:
+    """The moves as a list: ``from, to, customers, movement`` (pairs with customers only)."""
+    matrix = transition_matrix(table)
+    if matrix is None:
+        return pd.DataFrame(columns=["from", "to", "customers", "movement"])
+    pairs = matrix.reset_index().melt(id_vars="from", var_name="to", value_name="customers")
+    order = {s: k for k, s in enumerate(STAGES)}
+    pairs = pairs[pairs["customers"] > 0].sort_values(
+        ["from", "to"], key=lambda s: s.map(order)).reset_index(drop=True)
+    pairs["movement"] = [movement(a, b) for a, b in zip(pairs["from"], pairs["to"], strict=True)]
+    return pairs
+
+
+def movement_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Customers per kind of movement (:data:`MOVEMENTS`), with their share."""
+    moves = transitions(table)
+    counts = moves.groupby("movement")["customers"].sum().reindex(list(MOVEMENTS), fill_value=0)
+    total = counts.sum()
+    return pd.DataFrame({"customers": counts,
+                         "share": (counts / total).round(3) if total else 0.0})
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+def read_targeting(run_dir: Path) -> pd.DataFrame | None:
+    """03_target's targeting.csv (None when it is absent)."""
+    path = Path(run_dir) / "targeting.csv"
+    return pd.read_csv(path) if path.is_file() else None
+
+
+def read_clv(run_dir: Path) -> pd.DataFrame | None:
+    """``customer_id, clv`` from 03_target's clv.parquet (None when it is absent)."""
+    path = Path(run_dir) / "clv.parquet"
+    return pd.read_parquet(path, columns=["customer_id", "clv"]) if path.is_file() else None
+
+
+def main_channels(customers: pd.DataFrame, segments: pd.DataFrame) -> pd.Series:
+    """Each segment's main purchase channel, from the mean channel shares of its customers."""
+    shares = [c for c in CHANNELS if c in customers]
+    if not shares:
+        return pd.Series(dtype=str)
+    means = (customers[["customer_id", *shares]]
+             .merge(segments[["customer_id", "segment"]], on="customer_id")
+             .groupby("segment")[shares].mean())
+    return means.idxmax(axis=1).dropna().map(CHANNELS)
+
+
+def lifecycle_plan(table: pd.DataFrame, targeting: pd.DataFrame | None,
+                   customers: pd.DataFrame, clv: pd.DataFrame | None = None,
+                   **rules) -> pd.DataFrame | None:
+    """The lifecycle marketing plan: one row per target segment and stage.
+
+    Target segments are targeting's ``selected`` rows in rank order (every
+    segment but 0 when targeting chose none). Each row has the segment's
+    customers in the stage, their share of the segment, their mean revenue and
+    CLV (from ``clv``), the CLV at stake (sum), and the :data:`PLAYBOOK`'s goal,
+    action, channel (with the segment's main purchase channel) and moment (with
+    the thresholds of ``rules``). None without stages.
+    """
+    if table["stage"].isna().all() or "segment" not in table:
+        return None
+    params = _rules(rules)
+    chosen = targeting[targeting["selected"].astype(bool)] if targeting is not None else None
+    if chosen is None or chosen.empty:
+        names = table.loc[table["segment"] != 0, ["segment", "segment_name"]].drop_duplicates()
+        chosen = names.sort_values("segment").assign(rank=np.nan)
+    elif "rank" in chosen:
+        chosen = chosen.sort_values("rank", kind="stable")
+    data = table.merge(customers[["customer_id"]].assign(
+        revenue=_numbers(customers, "revenue").to_numpy()), on="customer_id", how="left")
+    if clv is not None:
+        data = data.merge(clv[["customer_id", "clv"]], on="customer_id", how="left")
+    channels = main_channels(customers, table)
+    words = params.model_dump()
+    rows = []
+    for segment, name in zip(chosen["segment"], chosen["segment_name"], strict=True):
+        members = data[data["segment"] == segment]
+        main = channels.get(segment, "email")
+        for stage in STAGES:
+            here = members[members["stage"] == stage]
+            goal, action, channel, moment = PLAYBOOK[stage]
+            rows.append({
+                "segment": segment, "segment_name": name, "stage": stage,
+                "customers": len(here),
+                "share": round(len(here) / len(members), 3) if len(members) else 0.0,
+                "mean_revenue": here["revenue"].mean() if len(here) else np.nan,
+                "mean_clv": here["clv"].mean() if "clv" in here and len(here) else np.nan,
+                "clv_at_stake": here["clv"].sum() if "clv" in here else np.nan,
+                "goal": goal, "action": action, "channel": channel.format(main=main),
+                "moment": moment.format(**words),
+            })
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def transition_heatmap(table: pd.DataFrame) -> plt.Figure | None:
+    """Heatmap of the transition matrix: row shares as colour, customers as numbers."""
+    matrix = transition_matrix(table)
+    if matrix is None:
+        return None
+    matrix = matrix.loc[matrix.sum(axis=1) > 0]
+    shares = matrix.div(matrix.sum(axis=1), axis=0)
+    fig, ax = plt.subplots(figsize=(9.5, 0.6 * len(matrix) + 2.4))
+    sns.heatmap(shares, annot=matrix, fmt="d", cmap="Blues", vmin=0, vmax=1, ax=ax,
+                cbar_kws={"label": "share of the row's customers"}, linewidths=0.5)
+    for k, stage in enumerate(matrix.index):
+        ax.add_patch(Rectangle((STAGES.index(stage), k), 1, 1, fill=False, lw=1.5,
+                               edgecolor="#333"))
+    ax.set_xlabel("stage now")
+    ax.set_ylabel("stage at the earlier cut-off")
+    ax.set_title("Where customers moved (framed: stayed in the same stage)")
+    ax.tick_params(axis="x", rotation=30)
+    plt.setp(ax.get_xticklabels(), ha="right")
+    fig.tight_layout()
+    return fig
+
+
+def _ribbon(ax: plt.Axes, left: tuple[float, float], right: tuple[float, float],
+            colour: str) -> None:
+    """One band of the flow chart from a left interval (bottom, top) to a right one."""
+    x = np.linspace(0.08, 0.92, 60)
+    s = (1 - np.cos(np.pi * (x - 0.08) / 0.84)) / 2  # smooth step from 0 to 1
+    ax.fill_between(x, left[0] + (right[0] - left[0]) * s, left[1] + (right[1] - left[1]) * s,
+                    color=colour, alpha=0.45, lw=0)
+
+
+def flow_chart(table: pd.DataFrame, transition_days: int | None = None) -> plt.Figure | None:
+    """Sankey-like flow: stage mix at the earlier cut-off (left) and now (right), bands between."""
+    matrix = transition_matrix(table)
+    if matrix is None:
+        return None
+    total, pad = matrix.to_numpy().sum(), matrix.to_numpy().sum() * 0.012
+    left_sizes, right_sizes = matrix.sum(axis=1), matrix.sum(axis=0)
+    left_top = {s: total + pad * len(STAGES) - left_sizes.loc[:s].sum() - pad * k
+                for k, s in enumerate(STAGES)}
+    right_top = {s: total + pad * len(STAGES) - right_sizes.loc[:s].sum() - pad * k
+                 for k, s in enumerate(STAGES)}
+    fig, ax = plt.subplots(figsize=(10, 6.5))
+    out_used = dict.fromkeys(STAGES, 0.0)
+    in_used = dict.fromkeys(STAGES, 0.0)
+    for a in STAGES:
+        for b in STAGES:
+            n = matrix.loc[a, b]
+            if n:
+                lo = left_top[a] + left_sizes[a] - out_used[a]
+                ro = right_top[b] + right_sizes[b] - in_used[b]
+                _ribbon(ax, (lo - n, lo), (ro - n, ro), STAGE_COLOURS[a])
+                out_used[a] += n
+                in_used[b] += n
+    for x, sizes, tops, align in ((0.0, left_sizes, left_top, "right"),
+                                  (0.92, right_sizes, right_top, "left")):
+        for stage in STAGES:
+            if sizes[stage]:
+                ax.add_patch(Rectangle((x, tops[stage]), 0.08, sizes[stage],
+                                       color=STAGE_COLOURS[stage]))
+                ax.text(x - 0.01 if align == "right" else x + 0.09,
+                        tops[stage] + sizes[stage] / 2, f"{stage} ({sizes[stage]:,})",
+                        ha=align, va="center", fontsize=9)
+    ax.set_xlim(-0.45, 1.45)
+    ax.set_ylim(0, (total + pad * len(STAGES)) * 1.04)
+    ax.axis("off")
+    before = f"{transition_days} days earlier" if transition_days else "earlier cut-off"
+    ax.set_title(f"Lifecycle flow: {before} (left) to the end of the data (right)")
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def write_outputs(table: pd.DataFrame, run_dir: Path,
+                  plan: pd.DataFrame | None = None) -> dict[str, Path]:
+    """Write ``lifecycle.csv``, ``lifecycle_transitions.csv`` and ``lifecycle_plan.csv``.
+
+    ``lifecycle.csv`` has ``customer_id, stage, previous_stage, segment,
+    segment_name``; the transitions file ``from, to, customers, movement``; the
+    plan file is written when there is a plan.
+    """
+    run_dir = Path(run_dir)
+    columns = [c for c in ("customer_id", "stage", "previous_stage", "segment", "segment_name")
+               if c in table]
+    out = table[columns].copy()
+    for column in ("stage", "previous_stage"):
+        out[column] = out[column].astype(object).where(out[column].notna(), None)
+    paths = {"lifecycle": run_dir / "lifecycle.csv",
+             "transitions": run_dir / "lifecycle_transitions.csv"}
+    out.to_csv(paths["lifecycle"], index=False)
+    transitions(table).to_csv(paths["transitions"], index=False)
+    if plan is not None:
+        paths["plan"] = run_dir / "lifecycle_plan.csv"
+        plan.to_csv(paths["plan"], index=False)
+    return paths

@@ -12,8 +12,9 @@ import pandas as pd
 import seaborn as sns
 from sklearn.decomposition import PCA
 
-STAGE_COLOURS = {"prospect": "#B0B0B0", "new": "#8FBBD9", "active": "#55A868",
-                 "at risk": "#F0A35E", "lapsed": "#C44E52"}
+STAGE_COLOURS = {"Awareness": "#C7C7C7", "Engagement & evaluation": "#9ECAE1",
+                 "First purchase": "#4C9ED9", "Post-purchase / repeat": "#74C476",
+                 "Loyal & advocate": "#238B45", "At risk": "#F0A35E", "Lapsed": "#C44E52"}
 
 
 def notebook_style() -> None:

@@ -99,8 +99,12 @@ def test_personas_follow_the_targets(demo_run):
 def test_lifecycle_and_positioning(demo_run):
     lifecycle = pd.read_csv(demo_run / "lifecycle.csv")
     assert len(lifecycle) == 1000
-    assert set(lifecycle["stage"]) <= {"prospect", "new", "active", "at risk", "lapsed"}
-    assert {"prospect", "new", "active", "lapsed"} <= set(lifecycle["stage"])
+    from seglib.lifecycle import STAGES
+
+    assert set(lifecycle["stage"]) <= set(STAGES)
+    assert {"Awareness", "First purchase", "Loyal & advocate", "At risk"} <= set(
+        lifecycle["stage"])
+    assert list(lifecycle.columns[:3]) == ["customer_id", "stage", "previous_stage"]
     brands = pd.read_csv(demo_run / "positioning.csv")
     assert list(brands.columns) == ["brand", "dim1", "dim2"] and len(brands) == 6
 
@@ -168,11 +172,12 @@ def test_transactions_only_run_completes(demo_dir, tmp_path):
                           "    path: orders.csv\n    columns: {date: timestamp}\n")
     assert main(["run", str(config), "--out", str(tmp_path / "run")]) == 0
     lifecycle = pd.read_csv(tmp_path / "run" / "lifecycle.csv")
-    # without a customers file, the only customers with no purchase are those whose every
-    # order was returned: the ledger counts them, and they are the only "prospects"
+    # without a customers file, every customer bought at least once: nobody is at the
+    # awareness or engagement stage; those whose every order was returned count as lapsed
+    assert not lifecycle["stage"].isin(["Awareness", "Engagement & evaluation"]).any()
     ledger = pd.read_csv(tmp_path / "run" / "data_quality.csv")
     emptied = ledger.loc[ledger["rule"].str.startswith("customers whose every order"), "rows"]
-    assert (lifecycle["stage"] == "prospect").sum() == (emptied.sum() if len(emptied) else 0)
+    assert (lifecycle["stage"] == "Lapsed").sum() >= (emptied.sum() if len(emptied) else 0)
     assert json.loads((tmp_path / "run" / "personas.json").read_text())
 
 
