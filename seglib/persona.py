@@ -1,9 +1,17 @@
 """Stage 5, personas: give each target segment a human face.
 
-A persona is built from its segment's members only: every trait carries the
-statistic behind it (``evidence``), so nothing is invented. The name is made
-up, drawn from a list of first names for the run's locale; it is never taken
-from the client's data.
+A persona is built from its segment's members only. Every trait carries the
+statistic behind it (``statistic``, ``evidence`` and ``customers``, the members
+with data), so nothing is invented; a trait without enough data is left out
+and the reason is listed under ``notes``. The name is made up, drawn from a
+fixed list of first names for the run's locale; it is never taken from the
+client's data, and the columns that could hold a person's name, email or phone
+are dropped before anything is read.
+
+Statistics: medians for amounts and counts (age, income, order value, orders a
+year, followers, web sessions), means for shares (channel shares are the mean
+share per customer), the most common value and its share for categories.
+Comparisons are with the whole customer table (the "customer base").
 """
 
 from __future__ import annotations
@@ -15,7 +23,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from seglib.errors import DataError
+from seglib import lifecycle
+from seglib.collect import is_pii_column, pii_kind
+from seglib.errors import DataError, SeglibError
+
+__all__ = ["FIRST_NAMES", "build_personas", "build_persona", "persona_names", "cards_html",
+           "page_html", "survey_items", "read_clv", "write_outputs", "feature_label",
+           "check_targeting_matches"]
 
 #: Made-up first names per locale and gender ("other" draws from both).
 FIRST_NAMES = {
@@ -24,24 +38,296 @@ FIRST_NAMES = {
     "vi": {"female": ("Lan", "Thảo", "Mai", "Linh", "Ngọc", "Hà", "Trang", "Vy"),
            "male": ("Minh", "Huy", "Tuấn", "Khoa", "Phúc", "Quân", "Bảo", "Duy")},
 }
-CHANNEL_WORDS = {"online": "online", "store": "in store", "phone": "by phone"}
+CHANNELS = ("online", "store", "phone")
+#: Buying-psychology classes of the customer table (see seglib.collect.buying_psychology).
+PSYCHOLOGY = ("instant", "hesitant", "researched")
 
+#: Every word a card shows, per locale. Templates use str.format fields.
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        # trait labels
+        "age": "Age", "gender": "Gender", "occupation": "Occupation", "income": "Income band",
+        "city": "Lives in", "household": "Household", "marital": "Marital status",
+        "needs": "Goals and needs", "psychology": "Buying psychology",
+        "research": "How they research", "channel": "Where they buy",
+        "loyalty": "Brand loyalty", "spend": "Spend per visit", "frequency": "How often",
+        "occasion": "Special occasions", "categories": "Favourite categories",
+        "web_savvy": "Web savvy", "social": "Social reach", "service": "Service needs",
+        "email": "Email engagement", "stages": "Lifecycle stages",
+        "clv": "Customer lifetime value",
+        # channel words
+        "ch_online": "online", "ch_store": "in store", "ch_phone": "by phone",
+        "psy_instant": "instant", "psy_hesitant": "hesitant", "psy_researched": "researched",
+        "bands": "low|lower-middle|middle|upper-middle|high",
+        "high": "high", "low": "low", "average": "about average",
+        # values
+        "v_age": "{age}", "v_people": "{n} people", "v_orders_year": "about {n} orders a year",
+        "v_once_year": "about once a year", "v_followers": "{n} followers",
+        "v_of5": "{x} / 5", "v_band": "{band} ({lo} to {hi})",
+        "v_service": "{contacts} contacts per customer, effort {effort} / 10",
+        "v_service_noeffort": "{contacts} contacts per customer",
+        "v_research": "{sessions} web sessions, mostly via {source}",
+        "v_research_nosource": "{sessions} web sessions",
+        "v_clv": "mean {mean}, median {median}",
+        "v_and": "{a} and {b}",
+        # evidence
+        "e_median": "median of the {n} members with a value",
+        "e_mode": "{share} of the {n} members with a value",
+        "e_income": "median yearly income {income}, {ratio} of the customer base's median; "
+                    "bands are fifths of the customer base",
+        "e_needs": "survey items the segment rates highest above the customer base: {items}; "
+                   "{n} members answered",
+        "e_need_item": "{item} {mean} (base {base})",
+        "e_psychology": "{shares} of the {n} members with a web visit before the first purchase",
+        "e_research": "median web sessions of the {n} members with web data ({ratio} of the "
+                      "base's median)",
+        "e_research_source": "; {share} arrive via {source}",
+        "e_channel": "mean share of each member's orders: {shares} ({n} buyers)",
+        "e_loyalty_survey": "survey brand_loyalty: segment mean {mean}, customer base {base} "
+                            "({n} members answered)",
+        "e_loyalty_repeat": "{share} of the {n} members bought more than once "
+                            "(customer base {base})",
+        "e_spend": "median order value of the {n} buyers, {ratio} of the base's median",
+        "e_frequency": "median orders per year of tenure of the {n} buyers "
+                       "(customer base {base})",
+        "e_occasion": "mean share of orders for a special occasion ({n} buyers; "
+                      "customer base {base})",
+        "e_categories": "{cat} is the top category of {share} of the {n} buyers; "
+                        "share of spend: {spend}",
+        "e_categories_nospend": "{cat} is the top category of {share} of the {n} buyers",
+        "e_web_savvy": "median self-rating of the {n} members with a value",
+        "e_social": "median followers of the {n} members with a value (customer base {base})",
+        "e_service": "mean support contacts per member {contacts} (customer base {base}); "
+                     "mean effort {effort} of the {k} who contacted (base {base_effort})",
+        "e_service_noeffort": "mean support contacts per member {contacts} "
+                              "(customer base {base})",
+        "e_email": "mean email clicks per member {mean}, {ratio} of the customer base's mean "
+                   "({n} members with web data)",
+        "e_stages": "lifecycle stage of the {n} members: {shares}",
+        "e_clv": "expected value per member from clv.parquet ({n} members); "
+                 "{ratio} of the customer base's mean",
+        "e_feature": "segment mean{relative}; a segmentation feature",
+        "e_feature_rel": " ({ratio} of the customer base's mean)",
+        # notes
+        "n_missing": "{trait}: left out, the data has no {column}",
+        "n_few": "{trait}: left out, only {k} of the {n} members have {column} "
+                 "(at least {min} needed)",
+        "n_no_stages": "{trait}: left out, no purchase history to assign stages from",
+        "n_no_clv": "{trait}: left out, clv.parquet has no value for this segment",
+        "n_no_needs": "{trait}: left out, no survey item is rated above the customer base",
+        "n_no_survey": "{trait}: left out, no survey items in the data",
+        # portrait
+        "p_intro": "{parts}.",
+        "p_age": "{age}", "p_lives": "lives in {city}",
+        "p_household": "in a household of {n}",
+        "p_buys": "Buys mostly {channel} ({share} of orders)",
+        "p_buys_mixed": "Buys {channel} and {channel2} ({share} and {share2} of orders)",
+        "p_freq": "about {n} times a year", "p_freq_once": "about once a year",
+        "p_spend": "around {aov} a visit",
+        "p_categories": "Favourite: {cats}.",
+        "p_instant": "Decides fast: most bought within a day of the first visit ({share}).",
+        "p_hesitant": "Hesitates: most took 2 to 14 days from the first visit to buy ({share}).",
+        "p_researched": "Researches first: most took more than two weeks to buy ({share}).",
+        "p_occasion": "Buys mostly for special occasions ({share} of orders).",
+        "p_loyal": "Loyal to the brand.", "p_disloyal": "Not tied to one brand.",
+        "p_needs": "Cares about {needs}.",
+        "p_social": "Talks to {n} followers about what they buy.",
+        "p_service": "Needs more help than most ({n} support contacts each).",
+        "p_stage": "Largest lifecycle stage: {stage} ({share}).",
+        # actions
+        "a_email": "Weekly email: new arrivals and offers in {cat}",
+        "a_email_w": "weekly", "a_email_c": "email",
+        "a_email_why": "{share} of orders online; {ratio} of the base's email clicks",
+        "a_online_why": "{share} of orders online",
+        "a_ads": "Online ads and site banners for {cat}; keep email light",
+        "a_ads_w": "while they browse", "a_ads_c": "web and social ads",
+        "a_ads_why": "{share} of orders online but email clicks at {ratio} of the base",
+        "a_store": "Invitations to in-store events and personal service for {cat}",
+        "a_store_w": "ahead of store events", "a_store_c": "store and direct mail",
+        "a_store_why": "{share} of orders in store",
+        "a_phone": "A named account contact who calls ahead of the usual reorder",
+        "a_phone_w": "every {days} days", "a_phone_c": "phone",
+        "a_phone_why": "{share} of orders by phone, about {n} orders a year",
+        "a_mixed": "One offer across channels: email with a store-pickup option",
+        "a_mixed_w": "monthly", "a_mixed_c": "email and store",
+        "a_mixed_why": "orders split {share} {channel} and {share2} {channel2}",
+        "a_holiday": "Gift ideas for holidays and gifting seasons",
+        "a_holiday_w": "2 to 3 weeks before holidays", "a_holiday_c": "{channel}",
+        "a_holiday_why": "{share} of orders for a special occasion",
+        "a_loyalty": "A loyalty tier or volume pricing that rewards their frequency",
+        "a_loyalty_w": "after each order", "a_loyalty_c": "{channel}",
+        "a_loyalty_why": "about {n} orders a year, {ratio} of the base's median",
+        "a_second": "A second-purchase offer to turn first-time buyers into regulars",
+        "a_second_w": "within 30 days of the first order", "a_second_c": "{channel}",
+        "a_second_why": "only {share} bought more than once",
+        "a_referral": "Referral and review programme: they talk about what they buy",
+        "a_referral_w": "after a good experience", "a_referral_c": "social media",
+        "a_referral_why": "median {n} followers, {ratio} of the base's median",
+        "a_reassure": "Reassurance: reviews, guarantees and free returns in a reminder",
+        "a_reassure_w": "2 to 14 days after a visit", "a_reassure_c": "{channel}",
+        "a_reassure_why": "{share} hesitate before the first purchase",
+        "a_guide": "Buying guides and comparisons they can research",
+        "a_guide_w": "weeks before they buy", "a_guide_c": "web and email",
+        "a_guide_why": "{share} research more than two weeks before buying",
+        "a_service": "Proactive service: a contact person and help before they ask",
+        "a_service_w": "right after each order", "a_service_c": "phone or chat",
+        "a_service_why": "{n} support contacts per member, {ratio} of the base",
+        "a_test": "Test a first targeted message and measure the response",
+        "a_test_w": "next campaign", "a_test_c": "the channel with data",
+        "a_test_why": "the data shows no clear channel or habit",
+        # cards
+        "segment": "Segment", "customers": "customers", "send": "What to send them",
+        "what": "What", "when": "When", "through": "Through", "why": "Because",
+        "left_out": "Left out (no data)", "page_title": "Personas",
+        "trait": "Trait", "value": "Value", "evidence": "Evidence",
+    },
+    "vi": {
+        "age": "Tuổi", "gender": "Giới tính", "occupation": "Nghề nghiệp",
+        "income": "Mức thu nhập", "city": "Nơi sống", "household": "Hộ gia đình",
+        "marital": "Tình trạng hôn nhân", "needs": "Mục tiêu và nhu cầu",
+        "psychology": "Tâm lý mua hàng", "research": "Cách tìm hiểu",
+        "channel": "Nơi mua hàng", "loyalty": "Trung thành với thương hiệu",
+        "spend": "Chi tiêu mỗi lần mua", "frequency": "Tần suất mua",
+        "occasion": "Dịp đặc biệt", "categories": "Ngành hàng yêu thích",
+        "web_savvy": "Thành thạo mua online", "social": "Ảnh hưởng mạng xã hội",
+        "service": "Nhu cầu hỗ trợ", "email": "Tương tác email",
+        "stages": "Giai đoạn vòng đời", "clv": "Giá trị vòng đời khách hàng (CLV)",
+        "ch_online": "trực tuyến", "ch_store": "tại cửa hàng", "ch_phone": "qua điện thoại",
+        "psy_instant": "mua ngay", "psy_hesitant": "do dự", "psy_researched": "tìm hiểu kỹ",
+        "bands": "thấp|trung bình thấp|trung bình|khá|cao",
+        "high": "cao", "low": "thấp", "average": "trung bình",
+        "v_age": "{age}", "v_people": "{n} người", "v_orders_year": "khoảng {n} đơn mỗi năm",
+        "v_once_year": "khoảng một lần mỗi năm", "v_followers": "{n} người theo dõi",
+        "v_of5": "{x} / 5", "v_band": "{band} ({lo} đến {hi})",
+        "v_service": "{contacts} lần liên hệ mỗi khách, mức vất vả {effort} / 10",
+        "v_service_noeffort": "{contacts} lần liên hệ mỗi khách",
+        "v_research": "{sessions} phiên truy cập web, chủ yếu qua {source}",
+        "v_research_nosource": "{sessions} phiên truy cập web",
+        "v_clv": "trung bình {mean}, trung vị {median}",
+        "v_and": "{a} và {b}",
+        "e_median": "trung vị của {n} thành viên có dữ liệu",
+        "e_mode": "{share} trong {n} thành viên có dữ liệu",
+        "e_income": "thu nhập năm trung vị {income}, bằng {ratio} trung vị của toàn bộ khách "
+                    "hàng; mỗi mức là một phần năm khách hàng",
+        "e_needs": "các câu khảo sát phân khúc đánh giá cao hơn toàn bộ khách hàng nhiều nhất: "
+                   "{items}; {n} thành viên trả lời",
+        "e_need_item": "{item} {mean} (toàn bộ {base})",
+        "e_psychology": "{shares} trong {n} thành viên có lượt truy cập web trước lần mua đầu",
+        "e_research": "số phiên web trung vị của {n} thành viên có dữ liệu web (bằng {ratio} "
+                      "trung vị toàn bộ)",
+        "e_research_source": "; {share} đến qua {source}",
+        "e_channel": "tỷ lệ đơn hàng trung bình của mỗi thành viên: {shares} ({n} người mua)",
+        "e_loyalty_survey": "khảo sát brand_loyalty: trung bình phân khúc {mean}, toàn bộ "
+                            "{base} ({n} thành viên trả lời)",
+        "e_loyalty_repeat": "{share} trong {n} thành viên mua nhiều hơn một lần "
+                            "(toàn bộ {base})",
+        "e_spend": "giá trị đơn trung vị của {n} người mua, bằng {ratio} trung vị toàn bộ",
+        "e_frequency": "số đơn mỗi năm trung vị của {n} người mua (toàn bộ {base})",
+        "e_occasion": "tỷ lệ đơn cho dịp đặc biệt trung bình ({n} người mua; toàn bộ {base})",
+        "e_categories": "{cat} là ngành hàng hàng đầu của {share} trong {n} người mua; "
+                        "tỷ lệ chi tiêu: {spend}",
+        "e_categories_nospend": "{cat} là ngành hàng hàng đầu của {share} trong {n} người mua",
+        "e_web_savvy": "trung vị tự đánh giá của {n} thành viên có dữ liệu",
+        "e_social": "số người theo dõi trung vị của {n} thành viên có dữ liệu (toàn bộ {base})",
+        "e_service": "số lần liên hệ hỗ trợ trung bình mỗi thành viên {contacts} (toàn bộ "
+                     "{base}); mức vất vả trung bình {effort} của {k} người đã liên hệ "
+                     "(toàn bộ {base_effort})",
+        "e_service_noeffort": "số lần liên hệ hỗ trợ trung bình mỗi thành viên {contacts} "
+                              "(toàn bộ {base})",
+        "e_email": "số lần nhấp email trung bình mỗi thành viên {mean}, bằng {ratio} trung bình "
+                   "toàn bộ ({n} thành viên có dữ liệu web)",
+        "e_stages": "giai đoạn vòng đời của {n} thành viên: {shares}",
+        "e_clv": "giá trị kỳ vọng mỗi thành viên từ clv.parquet ({n} thành viên); bằng {ratio} "
+                 "trung bình toàn bộ",
+        "e_feature": "trung bình phân khúc{relative}; một biến phân khúc",
+        "e_feature_rel": " (bằng {ratio} trung bình toàn bộ)",
+        "n_missing": "{trait}: bỏ qua, dữ liệu không có {column}",
+        "n_few": "{trait}: bỏ qua, chỉ {k} trong {n} thành viên có {column} (cần ít nhất {min})",
+        "n_no_stages": "{trait}: bỏ qua, không có lịch sử mua để xác định giai đoạn",
+        "n_no_clv": "{trait}: bỏ qua, clv.parquet không có giá trị cho phân khúc này",
+        "n_no_needs": "{trait}: bỏ qua, không câu khảo sát nào cao hơn toàn bộ khách hàng",
+        "n_no_survey": "{trait}: bỏ qua, dữ liệu không có câu khảo sát",
+        "p_intro": "{parts}.",
+        "p_age": "{age} tuổi", "p_lives": "sống ở {city}",
+        "p_household": "hộ gia đình {n} người",
+        "p_buys": "Chủ yếu mua {channel} ({share} đơn hàng)",
+        "p_buys_mixed": "Mua {channel} và {channel2} ({share} và {share2} đơn hàng)",
+        "p_freq": "khoảng {n} lần mỗi năm", "p_freq_once": "khoảng một lần mỗi năm",
+        "p_spend": "khoảng {aov} mỗi lần",
+        "p_categories": "Yêu thích: {cats}.",
+        "p_instant": "Quyết định nhanh: phần lớn mua trong vòng một ngày sau lần truy cập "
+                     "đầu ({share}).",
+        "p_hesitant": "Còn do dự: phần lớn mua sau 2 đến 14 ngày kể từ lần truy cập đầu "
+                      "({share}).",
+        "p_researched": "Tìm hiểu kỹ trước: phần lớn mua sau hơn hai tuần ({share}).",
+        "p_occasion": "Chủ yếu mua cho dịp đặc biệt ({share} đơn hàng).",
+        "p_loyal": "Trung thành với thương hiệu.",
+        "p_disloyal": "Không gắn bó với một thương hiệu.",
+        "p_needs": "Quan tâm đến {needs}.",
+        "p_social": "Chia sẻ điều mình mua với {n} người theo dõi.",
+        "p_service": "Cần hỗ trợ nhiều hơn ({n} lần liên hệ mỗi người).",
+        "p_stage": "Giai đoạn vòng đời đông nhất: {stage} ({share}).",
+        "a_email": "Email hằng tuần: hàng mới và ưu đãi về {cat}",
+        "a_email_w": "hằng tuần", "a_email_c": "email",
+        "a_email_why": "{share} đơn hàng trực tuyến; lượt nhấp email bằng {ratio} toàn bộ",
+        "a_online_why": "{share} đơn hàng trực tuyến",
+        "a_ads": "Quảng cáo trực tuyến và banner trên web về {cat}; hạn chế email",
+        "a_ads_w": "khi họ đang xem hàng", "a_ads_c": "quảng cáo web và mạng xã hội",
+        "a_ads_why": "{share} đơn hàng trực tuyến nhưng lượt nhấp email chỉ bằng {ratio} "
+                     "toàn bộ",
+        "a_store": "Mời tham dự sự kiện tại cửa hàng và tư vấn riêng về {cat}",
+        "a_store_w": "trước các sự kiện tại cửa hàng", "a_store_c": "cửa hàng và thư trực tiếp",
+        "a_store_why": "{share} đơn hàng tại cửa hàng",
+        "a_phone": "Một người phụ trách riêng gọi trước kỳ đặt hàng quen thuộc",
+        "a_phone_w": "mỗi {days} ngày", "a_phone_c": "điện thoại",
+        "a_phone_why": "{share} đơn hàng qua điện thoại, khoảng {n} đơn mỗi năm",
+        "a_mixed": "Một ưu đãi trên mọi kênh: email kèm lựa chọn nhận tại cửa hàng",
+        "a_mixed_w": "hằng tháng", "a_mixed_c": "email và cửa hàng",
+        "a_mixed_why": "đơn hàng chia {share} {channel} và {share2} {channel2}",
+        "a_holiday": "Gợi ý quà tặng cho các dịp lễ",
+        "a_holiday_w": "2 đến 3 tuần trước dịp lễ", "a_holiday_c": "{channel}",
+        "a_holiday_why": "{share} đơn hàng cho dịp đặc biệt",
+        "a_loyalty": "Hạng thành viên hoặc giá theo số lượng để thưởng cho tần suất mua",
+        "a_loyalty_w": "sau mỗi đơn hàng", "a_loyalty_c": "{channel}",
+        "a_loyalty_why": "khoảng {n} đơn mỗi năm, bằng {ratio} trung vị toàn bộ",
+        "a_second": "Ưu đãi cho lần mua thứ hai để khách mới thành khách quen",
+        "a_second_w": "trong 30 ngày sau đơn đầu tiên", "a_second_c": "{channel}",
+        "a_second_why": "chỉ {share} mua nhiều hơn một lần",
+        "a_referral": "Chương trình giới thiệu và đánh giá: họ hay chia sẻ điều mình mua",
+        "a_referral_w": "sau một trải nghiệm tốt", "a_referral_c": "mạng xã hội",
+        "a_referral_why": "trung vị {n} người theo dõi, bằng {ratio} trung vị toàn bộ",
+        "a_reassure": "Nhắc nhở kèm đánh giá, bảo hành và đổi trả miễn phí",
+        "a_reassure_w": "2 đến 14 ngày sau lần truy cập", "a_reassure_c": "{channel}",
+        "a_reassure_why": "{share} còn do dự trước lần mua đầu",
+        "a_guide": "Hướng dẫn chọn mua và bảng so sánh để họ tìm hiểu",
+        "a_guide_w": "vài tuần trước khi mua", "a_guide_c": "web và email",
+        "a_guide_why": "{share} tìm hiểu hơn hai tuần trước khi mua",
+        "a_service": "Hỗ trợ chủ động: người liên hệ riêng, giúp trước khi họ hỏi",
+        "a_service_w": "ngay sau mỗi đơn hàng", "a_service_c": "điện thoại hoặc chat",
+        "a_service_why": "{n} lần liên hệ hỗ trợ mỗi thành viên, bằng {ratio} toàn bộ",
+        "a_test": "Thử một thông điệp nhắm mục tiêu và đo phản hồi",
+        "a_test_w": "chiến dịch tới", "a_test_c": "kênh có dữ liệu",
+        "a_test_why": "dữ liệu chưa cho thấy kênh hay thói quen rõ ràng",
+        "segment": "Phân khúc", "customers": "khách hàng", "send": "Gửi gì cho họ",
+        "what": "Nội dung", "when": "Khi nào", "through": "Kênh", "why": "Vì",
+        "left_out": "Bỏ qua (không có dữ liệu)", "page_title": "Chân dung khách hàng",
+        "trait": "Đặc điểm", "value": "Giá trị", "evidence": "Bằng chứng",
+    },
+}
 
-def _share_text(share: float) -> str:
-    return f"{share:.0%}"
-
-
-def _numeric(table: pd.DataFrame, column: str) -> bool:
-    """True when the column is present, numeric and not all missing."""
-    return (column in table and pd.api.types.is_numeric_dtype(table[column])
-            and not pd.api.types.is_bool_dtype(table[column]) and table[column].notna().any())
-
-
-#: Columns the standard traits already describe; other clustering features get their own line.
-_COVERED = {"age", "income", "household_size", "online_share", "store_share", "phone_share",
-            "orders_per_year", "avg_order_value", "special_occasion_share", "web_savviness",
-            "social_followers"}
-
+#: Plain words for the demo's survey items ("Cares about personal service"); others: the name.
+SURVEY_LABELS = {
+    "en": {"health_conscious": "health", "adventure_seeking": "adventure and novelty",
+           "price_sensitivity": "low prices", "brand_loyalty": "brands they trust",
+           "researches_before_buying": "researching before buying",
+           "buys_on_impulse": "impulse buys", "values_same_day_delivery": "same-day delivery",
+           "values_personal_service": "personal service", "eco_conscious": "the environment"},
+    "vi": {"health_conscious": "sức khỏe", "adventure_seeking": "trải nghiệm mới",
+           "price_sensitivity": "giá thấp", "brand_loyalty": "thương hiệu tin cậy",
+           "researches_before_buying": "tìm hiểu trước khi mua",
+           "buys_on_impulse": "mua ngẫu hứng", "values_same_day_delivery": "giao hàng trong ngày",
+           "values_personal_service": "phục vụ tận tình", "eco_conscious": "môi trường"},
+}
 
 #: Plain-word labels for clustering features; others get their name with spaces.
 FEATURE_LABELS = {
@@ -61,6 +347,14 @@ FEATURE_LABELS = {
     "clv_12m": "Expected value, next 12 months",
 }
 
+#: Columns the standard traits read; clustering features among them get no extra line.
+_COVERED = {"age", "gender", "occupation", "income", "city", "household_size",
+            "marital_status", "online_share", "store_share", "phone_share", "orders_per_year",
+            "avg_order_value", "special_occasion_share", "web_savviness", "social_followers",
+            "brand_loyalty", "repeat_customer", "favourite_category", "service_contacts",
+            "service_effort", "web_sessions", "web_referral_source", "web_email_clicks",
+            "buying_psychology"}
+
 
 def feature_label(feature: str) -> str:
     """The trait label of a clustering feature ("recency_days" -> "Days since last order")."""
@@ -73,12 +367,53 @@ def _is_share(feature: str) -> bool:
     return feature.endswith(("_share", "_rate"))
 
 
-def _mode(values: pd.Series) -> tuple[str | None, float]:
+def _numeric(table: pd.DataFrame, column: str) -> bool:
+    """True when the column is present, numeric (not boolean) and not all missing."""
+    return (column in table and pd.api.types.is_numeric_dtype(table[column])
+            and not pd.api.types.is_bool_dtype(table[column]) and table[column].notna().any())
+
+
+def _mode(values: pd.Series) -> tuple[str | None, float, int]:
+    """Most common value (ties: alphabetical), its share of the filled values, and their count."""
     counts = values.dropna().astype(str).value_counts()
     if counts.empty:
-        return None, 0.0
+        return None, 0.0, 0
     top = counts.sort_index().sort_values(ascending=False, kind="stable")
-    return str(top.index[0]), float(top.iloc[0] / counts.sum())
+    return str(top.index[0]), float(top.iloc[0] / counts.sum()), int(counts.sum())
+
+
+def _ratio(value: float, base: float) -> float:
+    return value / base if base else float("nan")
+
+
+def without_pii(customers: pd.DataFrame) -> pd.DataFrame:
+    """The customer table without columns that could hold a name, email, phone or address.
+
+    01_collect already removes them; this is the second lock, for a table that
+    kept them (``collect.keep_pii``) or a hand-made one.
+    """
+    def personal(column: str) -> bool:
+        values = customers[column]
+        if column == "customer_id" or pd.api.types.is_bool_dtype(values):
+            return False
+        if pd.api.types.is_numeric_dtype(values):  # shares and counts, not phone numbers
+            return is_pii_column(column) and bool((values.abs() >= 10_000_000).any())
+        return is_pii_column(column) or pii_kind(values) is not None
+
+    return customers.drop(columns=[c for c in customers.columns if personal(c)])
+
+
+def survey_items(collected: dict) -> list[str]:
+    """Survey item columns of the customer table, from ``collect.json`` (factor scores left out)."""
+    origin = collected.get("columns") or {}
+    return [c for c, source in origin.items()
+            if source == "survey" and not c.startswith("survey_factor")]
+
+
+def read_clv(run_dir: Path) -> pd.DataFrame | None:
+    """``clv.parquet`` of 03_target (customer_id, clv), or None when targeting had no CLV."""
+    path = Path(run_dir) / "clv.parquet"
+    return pd.read_parquet(path, columns=["customer_id", "clv"]) if path.is_file() else None
 
 
 def persona_names(genders: dict[int, str | None], locale: str, seed: int) -> dict[int, str]:
@@ -101,139 +436,509 @@ def persona_names(genders: dict[int, str | None], locale: str, seed: int) -> dic
     return chosen
 
 
-def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str,
-                  currency: str = "", features: list[str] | None = None) -> dict:
+class _Builder:
+    """Collects one persona's traits, notes and facts (the numbers the portrait uses)."""
+
+    def __init__(self, members: pd.DataFrame, base: pd.DataFrame, locale: str, currency: str,
+                 min_customers: int):
+        self.members, self.base = members, base
+        self.locale = locale if locale in TEXT else "en"
+        self.words = TEXT[self.locale]
+        self.currency = currency
+        self.min_customers = min_customers
+        self.n = len(members)
+        self.traits: list[dict] = []
+        self.notes: list[str] = []
+        self.facts: dict = {}
+
+    # formatting ---------------------------------------------------------------------------
+    def t(self, key: str, **fields) -> str:
+        return self.words[key].format(**fields)
+
+    def num(self, value: float, decimals: int = 0) -> str:
+        text = f"{value:,.{decimals}f}"
+        if self.locale == "vi":  # 1.234,5
+            text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+        return text
+
+    def pct(self, share: float) -> str:
+        return f"{share:.0%}" if np.isfinite(share) else "n/a"
+
+    def money(self, value: float) -> str:
+        return f"{self.num(value)} {self.currency}".strip()
+
+    # recording ----------------------------------------------------------------------------
+    def add(self, key: str, value: str, evidence: str, statistic, customers: int) -> None:
+        self.traits.append({"key": key, "trait": self.words[key], "value": value,
+                            "evidence": evidence, "statistic": statistic,
+                            "customers": int(customers)})
+
+    def usable(self, key: str, column: str, numeric: bool = True) -> pd.Series | None:
+        """The members' filled values of ``column``, or None with a note saying why not."""
+        present = _numeric(self.base, column) if numeric else column in self.base
+        if not present:
+            self.notes.append(self.t("n_missing", trait=self.words[key], column=column))
+            return None
+        values = self.members[column].dropna()
+        if len(values) < self.min_customers:
+            self.notes.append(self.t("n_few", trait=self.words[key], k=len(values), n=self.n,
+                                     column=column, min=self.min_customers))
+            return None
+        return values
+
+    def median_trait(self, key: str, column: str, value_key: str, decimals: int = 0,
+                     evidence_key: str = "e_median") -> float | None:
+        values = self.usable(key, column)
+        if values is None:
+            return None
+        median = float(values.median())
+        base = float(self.base[column].median())
+        self.add(key, self.t(value_key, n=self.num(median, decimals), x=self.num(median, 1),
+                             age=self.num(median)),
+                 self.t(evidence_key, n=len(values), base=self.num(base, decimals)),
+                 median, len(values))
+        self.facts[key] = median
+        self.facts[f"{key}_base"] = base
+        return median
+
+    def mode_trait(self, key: str, column: str) -> str | None:
+        values = self.usable(key, column, numeric=False)
+        if values is None:
+            return None
+        value, share, filled = _mode(values)
+        self.add(key, value, self.t("e_mode", share=self.pct(share), n=filled), share, filled)
+        self.facts[key] = value
+        return value
+
+
+def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str, *,
+                  locale: str = "en", currency: str = "", features: list[str] | None = None,
+                  survey: list[str] | None = None, clv: pd.DataFrame | None = None,
+                  stages: pd.Series | None = None, min_customers: int = 10,
+                  top_needs: int = 3) -> dict:
     """One persona from a segment's members; ``base`` is the whole customer table.
 
-    Returns a dict with ``name``, ``summary`` and ``traits`` (a list of
-    ``{"trait", "value", "evidence"}``) plus ``actions`` (what to send them,
-    when, through which channel).
+    Parameters
+    ----------
+    members, base
+        Customer tables (one row per customer) of the segment and of everyone.
+    name
+        The made-up first name.
+    survey
+        Survey item columns (psychographics); ``brand_loyalty`` among them gives
+        the loyalty trait, the others the goals and needs.
+    clv
+        ``customer_id, clv`` per customer (clv.parquet).
+    stages
+        Lifecycle stage per customer, aligned with ``base``'s index.
+    min_customers
+        A trait needs at least this many members with a value.
+
+    Returns
+    -------
+    dict
+        ``name``, ``title``, ``summary`` (the portrait), ``customers``,
+        ``traits`` (``key, trait, value, evidence, statistic, customers``),
+        ``actions`` (``what, when, channel, why``) and ``notes`` (traits left out).
     """
-    traits = []
-
-    def add(trait: str, value: str, evidence: str) -> None:
-        traits.append({"trait": trait, "value": value, "evidence": evidence})
-
-    n = len(members)
-    facts: dict[str, float | str] = {}
-    if _numeric(members, "age"):
-        age = float(members["age"].median())
-        facts["age"] = age
-        add("Age", f"{age:.0f}", f"median age of the {n:,} customers in the segment")
-    if "gender" in members:
-        gender, share = _mode(members["gender"])
-        if gender:
-            add("Gender", gender, f"{_share_text(share)} of the segment")
-    if "occupation" in members:
-        job, share = _mode(members["occupation"])
-        if job:
-            add("Occupation", job, f"most common occupation, {_share_text(share)} of the segment")
-    if _numeric(members, "income"):
-        income = float(members["income"].median())
-        base_income = float(base["income"].median())
-        add("Income", f"{income:,.0f} {currency}".strip(),
-            f"median yearly income ({income / base_income:.0%} of the customer base's median)")
-    if "city" in members:
-        city, share = _mode(members["city"])
-        if city:
-            add("Lives in", city, f"{_share_text(share)} of the segment live there")
-    if _numeric(members, "household_size"):
-        add("Household", f"{members['household_size'].median():.0f} people",
-            "median household size")
-    shares = {c: float(members[f"{c}_share"].mean()) for c in CHANNEL_WORDS
-              if _numeric(members, f"{c}_share")}
-    if shares:
-        ranked = sorted(shares, key=shares.get, reverse=True)
-        top = ranked[0]
-        facts["channel"], facts["channel_share"] = top, shares[top]
-        if shares[top] >= 0.55 or len(ranked) == 1:
-            add("Buys", CHANNEL_WORDS[top], f"{_share_text(shares[top])} of the segment's orders")
-        else:
-            second = ranked[1]
-            facts["channel2"], facts["channel2_share"] = second, shares[second]
-            add("Buys", f"{CHANNEL_WORDS[top]} and {CHANNEL_WORDS[second]}",
-                f"{_share_text(shares[top])} and {_share_text(shares[second])} of the "
-                "segment's orders")
-    if _numeric(members, "orders_per_year"):
-        freq = float(members["orders_per_year"].median())
-        facts["orders_per_year"] = freq
-        add("How often", f"about {freq:.0f} orders a year" if freq >= 1.5 else "about once a year",
-            "median orders per year of tenure")
-    if _numeric(members, "avg_order_value"):
-        aov = float(members["avg_order_value"].median())
-        base_aov = float(base["avg_order_value"].median())
-        facts["aov"] = aov
-        add("Spend per visit", f"{aov:,.0f} {currency}".strip(),
-            f"median order value ({aov / base_aov:.0%} of the base's median)")
-    if _numeric(members, "special_occasion_share"):
-        occ = float(members["special_occasion_share"].mean())
-        facts["occasion"] = occ
-        add("Special occasions", _share_text(occ), "share of orders for a special occasion")
-    if "favourite_category" in members:
-        cat, share = _mode(members["favourite_category"])
-        if cat:
-            add("Favourite category", cat, f"top category for {_share_text(share)} of the segment")
-    if _numeric(members, "web_savviness"):
-        add("Web savvy", f"{members['web_savviness'].median():.0f} / 5", "median self-rating")
-    if _numeric(members, "social_followers"):
-        followers = float(members["social_followers"].median())
-        facts["followers"] = followers
-        add("Social reach", f"{followers:,.0f} followers", "median followers")
+    b = _Builder(members, base, locale, currency, min_customers)
+    b.median_trait("age", "age", "v_age")
+    b.mode_trait("gender", "gender")
+    b.mode_trait("occupation", "occupation")
+    _income(b)
+    b.mode_trait("city", "city")
+    b.median_trait("household", "household_size", "v_people")
+    if "marital_status" in base:
+        b.mode_trait("marital", "marital_status")
+    _needs(b, survey, top_needs)
+    _psychology(b)
+    _research(b)
+    _channels(b)
+    _loyalty(b, survey)
+    spend = b.usable("spend", "avg_order_value")
+    if spend is not None:
+        aov, base_aov = float(spend.median()), float(base["avg_order_value"].median())
+        b.facts["aov"] = aov
+        b.add("spend", b.money(aov), b.t("e_spend", n=len(spend),
+                                         ratio=b.pct(_ratio(aov, base_aov))), aov, len(spend))
+    freq = b.usable("frequency", "orders_per_year")
+    if freq is not None:
+        median, base_freq = float(freq.median()), float(base["orders_per_year"].median())
+        b.facts["frequency"], b.facts["frequency_ratio"] = median, _ratio(median, base_freq)
+        value = (b.t("v_orders_year", n=b.num(median)) if median >= 1.5
+                 else b.words["v_once_year"])
+        b.add("frequency", value, b.t("e_frequency", n=len(freq), base=b.num(base_freq, 1)),
+              median, len(freq))
+    occasion = b.usable("occasion", "special_occasion_share")
+    if occasion is not None:
+        mean = float(occasion.mean())
+        b.facts["occasion"] = mean
+        base_occasion = float(base["special_occasion_share"].mean())
+        b.add("occasion", b.pct(mean),
+              b.t("e_occasion", n=len(occasion), base=b.pct(base_occasion)), mean, len(occasion))
+    _categories(b)
+    if "web_savviness" in base:
+        b.median_trait("web_savvy", "web_savviness", "v_of5", evidence_key="e_web_savvy")
+    followers = b.median_trait("social", "social_followers", "v_followers",
+                               evidence_key="e_social")
+    if followers is not None:
+        b.facts["social_ratio"] = _ratio(followers, b.facts["social_base"])
+    _service(b)
+    _email(b)
+    _stages(b, stages)
+    _clv(b, clv)
     for feature in features or []:
-        if feature in _COVERED or not _numeric(members, feature):
+        if feature in _COVERED or not _numeric(members, feature) or not _numeric(base, feature):
             continue
-        mean, base_mean = float(members[feature].mean()), float(base[feature].mean())
-        relative = f" ({mean / base_mean:.0%} of the customer base's mean)" if base_mean else ""
-        add(feature_label(feature), _share_text(mean) if _is_share(feature) else f"{mean:,.2f}",
-            f"segment mean{relative}; a segmentation feature")
-    name_line = name
-    if "age" in facts:
-        name_line = f"{name}, {facts['age']:.0f}"
-    summary = _summary(name_line, facts, currency)
-    return {"name": name, "title": name_line, "summary": summary, "customers": n,
-            "traits": traits, "actions": _actions(facts)}
+        values = members[feature].dropna()
+        mean, base_mean = float(values.mean()), float(base[feature].mean())
+        relative = (b.t("e_feature_rel", ratio=b.pct(mean / base_mean)) if base_mean else "")
+        b.traits.append({"key": f"feature:{feature}", "trait": feature_label(feature),
+                         "value": b.pct(mean) if _is_share(feature) else b.num(mean, 2),
+                         "evidence": b.t("e_feature", relative=relative), "statistic": mean,
+                         "customers": len(values)})
+    title = f"{name}, {b.num(b.facts['age'])}" if "age" in b.facts else name
+    return {"name": name, "title": title, "summary": _portrait(b, name),
+            "customers": b.n, "traits": b.traits, "actions": _actions(b), "notes": b.notes}
 
 
-def _summary(name_line: str, facts: dict, currency: str) -> str:
-    bits = [name_line]
-    if "channel2" in facts:
-        bits.append(f"buys {CHANNEL_WORDS[facts['channel']]} ({facts['channel_share']:.0%} of "
-                    f"orders) and {CHANNEL_WORDS[facts['channel2']]} "
-                    f"({facts['channel2_share']:.0%})")
-    elif "channel" in facts:
-        bits.append(f"buys {CHANNEL_WORDS[facts['channel']]} ({facts['channel_share']:.0%} of "
-                    "orders)")
-    if "orders_per_year" in facts:
-        bits.append(f"about {facts['orders_per_year']:.0f} times a year")
-    if "aov" in facts:
-        bits.append(f"spending about {facts['aov']:,.0f} {currency}".rstrip() + " per order")
-    text = ", ".join(bits) + "."
-    if facts.get("occasion", 0) >= 0.4:
-        text += f" Most purchases are for special occasions ({facts['occasion']:.0%})."
-    if facts.get("followers", 0) >= 500:
-        text += f" Has a real social following ({facts['followers']:,.0f} followers)."
-    return text
+# traits ----------------------------------------------------------------------------------
+
+def _income(b: _Builder) -> None:
+    values = b.usable("income", "income")
+    if values is None:
+        return
+    income = float(values.median())
+    all_income = b.base["income"].dropna()
+    edges = all_income.quantile([0, 0.2, 0.4, 0.6, 0.8, 1]).to_numpy()
+    band = int(min(np.searchsorted(edges[1:-1], income, side="right"), 4))
+    labels = b.words["bands"].split("|")
+    value = b.t("v_band", band=labels[band], lo=b.money(edges[band]), hi=b.money(edges[band + 1]))
+    b.facts["income_band"] = band
+    b.add("income", value, b.t("e_income", income=b.money(income),
+                               ratio=b.pct(_ratio(income, float(all_income.median())))),
+          income, len(values))
 
 
-def _actions(facts: dict) -> list[str]:
-    actions = []
-    channel = facts.get("channel")
-    if "channel2" in facts:
-        actions.append("One offer across channels: email with a store-pickup or in-store option.")
+def _survey_lift(b: _Builder, item: str) -> tuple[float, float, float, int] | None:
+    """Segment mean, base mean, lift in base standard deviations and answers, for one item."""
+    if not _numeric(b.base, item):
+        return None
+    values = b.members[item].dropna()
+    if len(values) < b.min_customers:
+        return None
+    base = b.base[item].dropna()
+    sd = float(base.std()) or 1.0
+    return float(values.mean()), float(base.mean()), (float(values.mean()) - base.mean()) / sd, \
+        len(values)
+
+
+def _needs(b: _Builder, survey: list[str] | None, top: int) -> None:
+    items = [s for s in survey or [] if s != "brand_loyalty" and s in b.base]
+    if not items:
+        b.notes.append(b.t("n_no_survey", trait=b.words["needs"]))
+        return
+    lifts = {item: lift for item in items if (lift := _survey_lift(b, item)) is not None}
+    if not lifts:
+        answered = int(b.members[items].notna().any(axis=1).sum())
+        b.notes.append(b.t("n_few", trait=b.words["needs"], k=answered, n=b.n,
+                           column="survey", min=b.min_customers))
+        return
+    ranked = sorted((i for i in lifts if lifts[i][2] > 0), key=lambda i: (-lifts[i][2], i))[:top]
+    if not ranked:
+        b.notes.append(b.t("n_no_needs", trait=b.words["needs"]))
+        return
+    words = SURVEY_LABELS[b.locale]
+    labels = [words.get(i, i.replace("_", " ")) for i in ranked]
+    detail = "; ".join(b.t("e_need_item", item=f"{label} ({i})", mean=b.num(lifts[i][0], 1),
+                           base=b.num(lifts[i][1], 1))
+                       for i, label in zip(ranked, labels, strict=True))
+    answered = max(lifts[i][3] for i in ranked)
+    b.facts["needs"] = labels
+    b.add("needs", ", ".join(labels), b.t("e_needs", items=detail, n=answered),
+          {i: lifts[i][0] for i in ranked}, answered)
+
+
+def _psychology(b: _Builder) -> None:
+    values = b.usable("psychology", "buying_psychology", numeric=False)
+    if values is None:
+        return
+    shares = values.astype(str).value_counts(normalize=True)
+    kind, share, filled = _mode(values)
+    word = b.words.get(f"psy_{kind}", kind)
+    listed = ", ".join(f"{b.words.get(f'psy_{k}', k)} {b.pct(float(s))}"
+                       for k, s in shares.sort_index().sort_values(ascending=False,
+                                                                   kind="stable").items())
+    b.facts["psychology"], b.facts["psychology_share"] = kind, share
+    b.facts["psychology_shares"] = {str(k): float(s) for k, s in shares.items()}
+    b.add("psychology", word, b.t("e_psychology", shares=listed, n=filled), share, filled)
+
+
+def _research(b: _Builder) -> None:
+    values = b.usable("research", "web_sessions")
+    if values is None:
+        return
+    sessions = float(values.median())
+    ratio = _ratio(sessions, float(b.base["web_sessions"].median()))
+    evidence = b.t("e_research", n=len(values), ratio=b.pct(ratio))
+    value = b.t("v_research_nosource", sessions=b.num(sessions))
+    if "web_referral_source" in b.base:
+        source, share, _ = _mode(b.members["web_referral_source"])
+        if source:
+            value = b.t("v_research", sessions=b.num(sessions), source=source)
+            evidence += b.t("e_research_source", share=b.pct(share), source=source)
+    b.add("research", value, evidence, sessions, len(values))
+
+
+def _channels(b: _Builder) -> None:
+    shares, counts = {}, {}
+    for channel in CHANNELS:
+        if _numeric(b.base, f"{channel}_share"):
+            values = b.members[f"{channel}_share"].dropna()
+            if len(values) >= b.min_customers:
+                shares[channel], counts[channel] = float(values.mean()), len(values)
+    if not shares:
+        b.notes.append(b.t("n_missing", trait=b.words["channel"],
+                           column="online_share / store_share / phone_share"))
+        return
+    ranked = sorted(shares, key=lambda c: (-shares[c], CHANNELS.index(c)))
+    top = ranked[0]
+    b.facts["channel"], b.facts["channel_share"] = top, shares[top]
+    value = b.words[f"ch_{top}"]
+    if shares[top] < 0.55 and len(ranked) > 1:
+        second = ranked[1]
+        b.facts["channel2"], b.facts["channel2_share"] = second, shares[second]
+        value = b.t("v_and", a=value, b=b.words[f"ch_{second}"])
+    listed = ", ".join(f"{b.words[f'ch_{c}']} {b.pct(shares[c])}" for c in ranked)
+    b.add("channel", value, b.t("e_channel", shares=listed, n=max(counts.values())),
+          shares, max(counts.values()))
+
+
+def _level(lift: float) -> str:
+    return "high" if lift >= 0.25 else "low" if lift <= -0.25 else "average"
+
+
+def _loyalty(b: _Builder, survey: list[str] | None) -> None:
+    if "brand_loyalty" in (survey or []) and (lift := _survey_lift(b, "brand_loyalty")):
+        mean, base, sd_lift, answered = lift
+        level = _level(sd_lift)
+        b.facts["loyalty"] = level
+        b.add("loyalty", b.words[level], b.t("e_loyalty_survey", mean=b.num(mean, 1),
+                                             base=b.num(base, 1), n=answered), mean, answered)
+        return
+    if "repeat_customer" not in b.base or "n_orders" not in b.base:
+        b.notes.append(b.t("n_missing", trait=b.words["loyalty"],
+                           column="brand_loyalty / repeat_customer"))
+        return
+    buyers = b.members[b.members["n_orders"].fillna(0) > 0]
+    if len(buyers) < b.min_customers:
+        b.notes.append(b.t("n_few", trait=b.words["loyalty"], k=len(buyers), n=b.n,
+                           column="repeat_customer", min=b.min_customers))
+        return
+    all_buyers = b.base[b.base["n_orders"].fillna(0) > 0]
+    share = float(buyers["repeat_customer"].astype(bool).mean())
+    base = float(all_buyers["repeat_customer"].astype(bool).mean())
+    level = "high" if share >= base * 1.2 else "low" if share <= base * 0.8 else "average"
+    b.facts["loyalty"], b.facts["repeat_share"] = level, share
+    b.add("loyalty", b.words[level], b.t("e_loyalty_repeat", share=b.pct(share), n=len(buyers),
+                                         base=b.pct(base)), share, len(buyers))
+
+
+def _categories(b: _Builder) -> None:
+    values = b.usable("categories", "favourite_category", numeric=False)
+    if values is None:
+        return
+    cat, share, filled = _mode(values)
+    spend_columns = [c for c in b.base.columns if c.startswith("category_share_")
+                     and _numeric(b.members, c)]
+    spend = (b.members[spend_columns].mean().sort_values(ascending=False, kind="stable")
+             if spend_columns else pd.Series(dtype=float))
+    cats = [cat] + [c.removeprefix("category_share_") for c in spend.index[:2]
+                    if c.removeprefix("category_share_") != cat and spend[c] >= 0.15]
+    cats = cats[:2]
+    b.facts["categories"] = cats
+    if spend.empty:
+        evidence = b.t("e_categories_nospend", cat=cat, share=b.pct(share), n=filled)
+    else:
+        listed = ", ".join(f"{c.removeprefix('category_share_')} {b.pct(float(s))}"
+                           for c, s in spend.head(3).items())
+        evidence = b.t("e_categories", cat=cat, share=b.pct(share), n=filled, spend=listed)
+    b.add("categories", ", ".join(cats), evidence, share, filled)
+
+
+def _service(b: _Builder) -> None:
+    values = b.usable("service", "service_contacts")
+    if values is None:
+        return
+    contacts, base = float(values.mean()), float(b.base["service_contacts"].mean())
+    b.facts["service"], b.facts["service_ratio"] = contacts, _ratio(contacts, base)
+    effort = b.members["service_effort"].dropna() if "service_effort" in b.base else []
+    if len(effort) >= b.min_customers:
+        mean_effort = float(effort.mean())
+        value = b.t("v_service", contacts=b.num(contacts, 1), effort=b.num(mean_effort, 1))
+        evidence = b.t("e_service", contacts=b.num(contacts, 1), base=b.num(base, 1),
+                       effort=b.num(mean_effort, 1), k=len(effort),
+                       base_effort=b.num(float(b.base["service_effort"].mean()), 1))
+    else:
+        value = b.t("v_service_noeffort", contacts=b.num(contacts, 1))
+        evidence = b.t("e_service_noeffort", contacts=b.num(contacts, 1), base=b.num(base, 1))
+    b.add("service", value, evidence, contacts, len(values))
+
+
+def _email(b: _Builder) -> None:
+    values = b.usable("email", "web_email_clicks")
+    if values is None:
+        return
+    mean = float(values.mean())
+    ratio = _ratio(mean, float(b.base["web_email_clicks"].mean()))
+    level = "high" if ratio >= 1.2 else "low" if ratio <= 0.8 else "average"
+    b.facts["email_ratio"] = ratio
+    b.add("email", b.words[level], b.t("e_email", mean=b.num(mean, 1), ratio=b.pct(ratio),
+                                       n=len(values)), mean, len(values))
+
+
+def _stages(b: _Builder, stages: pd.Series | None) -> None:
+    if stages is None:
+        b.notes.append(b.t("n_no_stages", trait=b.words["stages"]))
+        return
+    values = stages.reindex(b.members.index).dropna().astype(str)
+    if len(values) < b.min_customers:
+        b.notes.append(b.t("n_few", trait=b.words["stages"], k=len(values), n=b.n,
+                           column="stage", min=b.min_customers))
+        return
+    counts = values.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    shares = counts / counts.sum()
+    top = shares.index[:2]
+    b.facts["stage"], b.facts["stage_share"] = str(top[0]), float(shares.iloc[0])
+    value = ", ".join(f"{s} {b.pct(float(shares[s]))}" for s in top)
+    listed = ", ".join(f"{s} {b.pct(float(v))}" for s, v in shares.items())
+    b.add("stages", value, b.t("e_stages", n=len(values), shares=listed),
+          {str(s): float(v) for s, v in shares.items()}, len(values))
+
+
+def _clv(b: _Builder, clv: pd.DataFrame | None) -> None:
+    if clv is None or "customer_id" not in b.members:
+        b.notes.append(b.t("n_missing", trait=b.words["clv"], column="clv.parquet"))
+        return
+    by_id = clv.drop_duplicates("customer_id").set_index("customer_id")["clv"]
+    values = b.members["customer_id"].map(by_id).dropna()
+    if len(values) < b.min_customers:
+        b.notes.append(b.t("n_no_clv", trait=b.words["clv"]))
+        return
+    mean, median = float(values.mean()), float(values.median())
+    base = float(b.base["customer_id"].map(by_id).dropna().mean())
+    b.add("clv", b.t("v_clv", mean=b.money(mean), median=b.money(median)),
+          b.t("e_clv", n=len(values), ratio=b.pct(_ratio(mean, base))),
+          {"mean": mean, "median": median}, len(values))
+
+
+# portrait and actions ---------------------------------------------------------------------
+
+def _portrait(b: _Builder, name: str) -> str:
+    """The persona in a few sentences, each driven by a trait that is on the card."""
+    f, t = b.facts, b.t
+    intro = [name]
+    if "age" in f:
+        intro.append(t("p_age", age=b.num(f["age"])))
+    if "occupation" in f:
+        intro.append(f["occupation"])
+    if "city" in f:
+        intro.append(t("p_lives", city=f["city"]))
+    if "household" in f:
+        intro.append(t("p_household", n=b.num(f["household"])))
+    sentences = [t("p_intro", parts=", ".join(intro))]
+    buys = []
+    if "channel2" in f:
+        buys.append(t("p_buys_mixed", channel=b.words[f"ch_{f['channel']}"],
+                      channel2=b.words[f"ch_{f['channel2']}"], share=b.pct(f["channel_share"]),
+                      share2=b.pct(f["channel2_share"])))
+    elif "channel" in f:
+        buys.append(t("p_buys", channel=b.words[f"ch_{f['channel']}"],
+                      share=b.pct(f["channel_share"])))
+    if "frequency" in f:
+        buys.append(t("p_freq", n=b.num(f["frequency"])) if f["frequency"] >= 1.5
+                    else b.words["p_freq_once"])
+    if "aov" in f:
+        buys.append(t("p_spend", aov=b.money(f["aov"])))
+    if buys:
+        text = ", ".join(buys)
+        sentences.append(text[:1].upper() + text[1:] + ".")
+    if f.get("categories"):
+        sentences.append(t("p_categories", cats=", ".join(f["categories"])))
+    if f.get("psychology") in PSYCHOLOGY and f["psychology_share"] > 0.5:
+        sentences.append(t(f"p_{f['psychology']}", share=b.pct(f["psychology_share"])))
+    if f.get("occasion", 0) >= 0.4:
+        sentences.append(t("p_occasion", share=b.pct(f["occasion"])))
+    if f.get("loyalty") == "high":
+        sentences.append(b.words["p_loyal"])
+    elif f.get("loyalty") == "low":
+        sentences.append(b.words["p_disloyal"])
+    if f.get("needs"):
+        sentences.append(t("p_needs", needs=", ".join(f["needs"])))
+    if f.get("social", 0) >= 500 and f.get("social_ratio", 0) >= 1.5:
+        sentences.append(t("p_social", n=b.num(f["social"])))
+    if f.get("service_ratio", 0) >= 1.5:
+        sentences.append(t("p_service", n=b.num(f["service"], 1)))
+    if "stage" in f:
+        sentences.append(t("p_stage", stage=f["stage"], share=b.pct(f["stage_share"])))
+    return " ".join(sentences)
+
+
+def _action(b: _Builder, key: str, why: str, **fields) -> dict:
+    return {"what": b.t(f"a_{key}", **fields), "when": b.t(f"a_{key}_w", **fields),
+            "channel": b.t(f"a_{key}_c", **fields), "why": why}
+
+
+def _actions(b: _Builder) -> list[dict]:
+    """What to send them, when and through which channel, each with the traits behind it."""
+    f, t, out = b.facts, b.t, []
+    channel = f.get("channel")
+    cats = ", ".join(f.get("categories", [])) or "-"
+    main = b.words[f"ch_{channel}"] if channel else b.words["a_test_c"]
+    if "channel2" in f:
+        out.append(_action(b, "mixed", t("a_mixed_why", share=b.pct(f["channel_share"]),
+                                         channel=main, share2=b.pct(f["channel2_share"]),
+                                         channel2=b.words[f"ch_{f['channel2']}"])))
+        main = b.words["a_mixed_c"]
     elif channel == "online":
-        actions.append("Weekly email with new arrivals and offers; checkout reminders online.")
+        ratio = f.get("email_ratio")
+        key = "ads" if ratio is not None and ratio < 1 else "email"
+        why = (t(f"a_{key}_why", share=b.pct(f["channel_share"]), ratio=b.pct(ratio))
+               if ratio is not None else t("a_online_why", share=b.pct(f["channel_share"])))
+        out.append(_action(b, key, why, cat=cats))
+        main = b.words[f"a_{key}_c"]
     elif channel == "store":
-        actions.append("Invitations to in-store events and personal service; keep email rare.")
+        out.append(_action(b, "store", t("a_store_why", share=b.pct(f["channel_share"])),
+                           cat=cats))
     elif channel == "phone":
-        actions.append("A named account contact who calls ahead of their usual reorder.")
-    if facts.get("occasion", 0) >= 0.4:
-        actions.append("Time campaigns for holidays and gifting seasons, a few weeks ahead.")
-    elif facts.get("orders_per_year", 0) >= 10:
-        actions.append("Reward their frequency: a loyalty tier or volume pricing.")
-    if facts.get("followers", 0) >= 500:
-        actions.append("Referral and review programme: they talk about what they buy.")
-    return actions or ["Test a first targeted message and measure the response."]
+        freq = f.get("frequency", 0)
+        days = b.num(365 / freq) if freq else "90"
+        out.append(_action(b, "phone", t("a_phone_why", share=b.pct(f["channel_share"]),
+                                         n=b.num(freq)), days=days))
+    if f.get("occasion", 0) >= 0.4:
+        out.append(_action(b, "holiday", t("a_holiday_why", share=b.pct(f["occasion"])),
+                           channel=main))
+    if f.get("frequency_ratio", 0) >= 1.5 and f.get("frequency", 0) >= 4:
+        out.append(_action(b, "loyalty", t("a_loyalty_why", n=b.num(f["frequency"]),
+                                           ratio=b.pct(f["frequency_ratio"])), channel=main))
+    if "repeat_share" in f and f["repeat_share"] < 0.5:
+        out.append(_action(b, "second", t("a_second_why", share=b.pct(f["repeat_share"])),
+                           channel=main))
+    if f.get("psychology") == "hesitant" and f.get("psychology_share", 0) >= 0.4:
+        out.append(_action(b, "reassure", t("a_reassure_why", share=b.pct(
+            f["psychology_share"])), channel=main))
+    if f.get("psychology") == "researched" and f.get("psychology_share", 0) >= 0.4:
+        out.append(_action(b, "guide", t("a_guide_why", share=b.pct(f["psychology_share"]))))
+    if f.get("social", 0) >= 500 and f.get("social_ratio", 0) >= 1.5:
+        out.append(_action(b, "referral", t("a_referral_why", n=b.num(f["social"]),
+                                            ratio=b.pct(f["social_ratio"]))))
+    if f.get("service_ratio", 0) >= 1.5:
+        out.append(_action(b, "service", t("a_service_why", n=b.num(f["service"], 1),
+                                           ratio=b.pct(f["service_ratio"]))))
+    return out or [_action(b, "test", b.words["a_test_why"])]
 
+
+# the stage ---------------------------------------------------------------------------------
 
 def check_targeting_matches(targeting: pd.DataFrame, segments: pd.DataFrame) -> None:
     """Raise DataError unless every (segment, segment_name) of ``targeting`` is in ``segments``.
@@ -258,10 +963,25 @@ def check_targeting_matches(targeting: pd.DataFrame, segments: pd.DataFrame) -> 
         )
 
 
+def _lifecycle_stages(customers: pd.DataFrame) -> pd.Series | None:
+    """Each customer's lifecycle stage (seglib.lifecycle), or None without purchase history."""
+    try:
+        return pd.Series(np.asarray(lifecycle.assign_stages(customers), dtype=object),
+                         index=customers.index)
+    except (ValueError, KeyError, SeglibError):
+        return None
+
+
 def build_personas(customers: pd.DataFrame, segments: pd.DataFrame, targeting: pd.DataFrame,
                    *, locale: str = "en", seed: int = 0, max_personas: int = 6,
-                   currency: str = "", features: list[str] | None = None) -> list[dict]:
+                   currency: str = "", features: list[str] | None = None,
+                   survey: list[str] | None = None, clv: pd.DataFrame | None = None,
+                   min_customers: int = 10, top_needs: int = 3) -> list[dict]:
     """One persona per selected target segment, best-ranked first.
+
+    Columns that could hold personal data are dropped first (see
+    :func:`without_pii`); lifecycle stages come from
+    :func:`seglib.lifecycle.assign_stages` on the customer table.
 
     Raises
     ------
@@ -269,48 +989,104 @@ def build_personas(customers: pd.DataFrame, segments: pd.DataFrame, targeting: p
         If a selected segment of ``targeting`` (id and name) is not in
         ``segments``: targeting.csv was written for an earlier segmentation.
     """
-    table = customers.merge(segments[["customer_id", "segment"]], on="customer_id")
+    table = without_pii(customers).merge(segments[["customer_id", "segment"]],
+                                         on="customer_id").reset_index(drop=True)
     chosen = targeting[targeting["selected"].astype(bool)].sort_values("rank").head(max_personas)
     check_targeting_matches(chosen, segments)
+    stages = _lifecycle_stages(table.drop(columns="segment"))
     genders = {int(seg): (_mode(table.loc[table["segment"] == seg, "gender"])[0]
                           if "gender" in table else None) for seg in chosen["segment"]}
     names = persona_names(genders, locale, seed)
     personas = []
     for row in chosen.itertuples():
         members = table[table["segment"] == row.segment]
-        persona = build_persona(members, table, names[row.segment], currency, features)
-        persona.update({"segment": int(row.segment), "segment_name": row.segment_name,
-                        "rank": int(row.rank)})
+        persona = build_persona(members, table, names[row.segment], locale=locale,
+                                currency=currency, features=features, survey=survey, clv=clv,
+                                stages=stages, min_customers=min_customers, top_needs=top_needs)
+        persona.update({"segment": int(row.segment), "segment_name": str(row.segment_name),
+                        "rank": int(row.rank), "share": len(members) / len(table)})
         personas.append(persona)
+    summaries = [p["summary"] for p in personas]
+    for p in personas:  # same traits in words: tell the readers which segment is which
+        if summaries.count(p["summary"]) > 1:
+            p["summary"] += f" ({p['segment_name']})"
     return personas
 
 
-def cards_html(personas: list[dict]) -> str:
-    """Printable persona cards; every text from data is HTML-escaped."""
+# cards -----------------------------------------------------------------------------------
+
+_CSS = """
+.persona-card{border:1px solid #c8ccd0;border-radius:10px;padding:14px 18px;margin:14px 0;
+  max-width:880px;background:#fff;color:#1f2328;font-family:system-ui,sans-serif;
+  break-inside:avoid;page-break-inside:avoid}
+.persona-card h3{margin:0;font-size:1.35em}
+.persona-card .segment{color:#57606a;margin:2px 0 8px}
+.persona-card .portrait{font-size:1.05em;line-height:1.45;margin:8px 0 10px}
+.persona-card table{border-collapse:collapse;width:100%;font-size:.92em;
+  table-layout:fixed}
+.persona-card th,.persona-card td{text-align:left;vertical-align:top;padding:3px 8px;
+  border-top:1px solid #eaeef2}
+.persona-card table.traits col.k{width:20%}.persona-card table.traits col.v{width:30%}
+.persona-card table.actions col.k{width:32%}.persona-card table.actions col.v{width:17%}
+.persona-card .evidence{color:#57606a;font-size:.9em}
+.persona-card h4{margin:12px 0 4px}
+.persona-card .notes{color:#57606a;font-size:.85em}
+@media print{body{margin:0}.persona-card{border-color:#888;page-break-after:always;
+  break-after:page;max-width:none}.persona-card:last-child{page-break-after:auto}}
+"""
+
+
+def cards_html(personas: list[dict], locale: str = "en") -> str:
+    """Persona cards as an HTML fragment (a style block and one card each).
+
+    Every text from data is HTML-escaped; nothing runs or loads from outside.
+    """
     e = html.escape
+    w = TEXT.get(locale, TEXT["en"])
     cards = []
     for p in personas:
         rows = "".join(
             f"<tr><th>{e(t['trait'])}</th><td>{e(t['value'])}</td>"
-            f"<td class='evidence'>{e(t['evidence'])}</td></tr>" for t in p["traits"]
-        )
-        actions = "".join(f"<li>{e(a)}</li>" for a in p["actions"])
+            f"<td class='evidence'>{e(t['evidence'])}</td></tr>" for t in p["traits"])
+        actions = "".join(
+            f"<tr><td>{e(a['what'])}</td><td>{e(a['when'])}</td><td>{e(a['channel'])}</td>"
+            f"<td class='evidence'>{e(a['why'])}</td></tr>" for a in p["actions"])
+        notes = "".join(f"<li>{e(n)}</li>" for n in p.get("notes", []))
+        count = f"{p['customers']:,}"
         cards.append(
             "<div class='persona-card'>"
             f"<h3>{e(p['title'])}</h3>"
-            f"<p class='segment'>Segment: {e(p['segment_name'])} · {p['customers']:,} customers</p>"
-            f"<p>{e(p['summary'])}</p><table>{rows}</table>"
-            f"<p><b>What to send them</b></p><ul>{actions}</ul></div>"
-        )
-    style = ("<style>.persona-card{border:1px solid #bbb;border-radius:8px;padding:12px 16px;"
-             "margin:12px 0;max-width:760px;page-break-inside:avoid}.persona-card h3{margin:0}"
-             ".persona-card .segment{color:#555;margin-top:2px}.persona-card th{text-align:left;"
-             "padding-right:12px}.persona-card .evidence{color:#666;font-size:90%}</style>")
-    return style + "".join(cards)
+            f"<p class='segment'>{e(w['segment'])}: {e(p['segment_name'])} · "
+            f"{e(count)} {e(w['customers'])}</p>"
+            f"<p class='portrait'>{e(p['summary'])}</p>"
+            "<table class='traits'><colgroup><col class='k'><col class='v'><col></colgroup>"
+            f"<tr><th>{e(w['trait'])}</th><th>{e(w['value'])}</th>"
+            f"<th>{e(w['evidence'])}</th></tr>{rows}</table>"
+            f"<h4>{e(w['send'])}</h4><table class='actions'><colgroup><col class='k'>"
+            "<col class='v'><col class='v'><col></colgroup>"
+            f"<tr><th>{e(w['what'])}</th><th>{e(w['when'])}</th>"
+            f"<th>{e(w['through'])}</th><th>{e(w['why'])}</th></tr>{actions}</table>"
+            + (f"<h4>{e(w['left_out'])}</h4><ul class='notes'>{notes}</ul>" if notes else "")
+            + "</div>")
+    return f"<style>{_CSS}</style>" + "".join(cards)
 
 
-def write_outputs(personas: list[dict], run_dir: Path) -> dict[str, Path]:
-    """Write ``personas.json``."""
-    path = Path(run_dir) / "personas.json"
-    path.write_text(json.dumps(personas, indent=2, ensure_ascii=False), encoding="utf-8")
-    return {"personas": path}
+def page_html(personas: list[dict], locale: str = "en", client: str = "") -> str:
+    """A self-contained, printable page of persona cards (``personas.html``)."""
+    w = TEXT.get(locale, TEXT["en"])
+    title = html.escape(f"{w['page_title']}: {client}" if client else w["page_title"])
+    return (f"<!DOCTYPE html>\n<html lang='{html.escape(locale)}'>\n<head>\n"
+            f"<meta charset='utf-8'>\n<title>{title}</title>\n</head>\n"
+            f"<body style='margin:24px'>\n<h1 style='font-family:system-ui,sans-serif'>{title}"
+            f"</h1>\n{cards_html(personas, locale)}\n</body>\n</html>\n")
+
+
+def write_outputs(personas: list[dict], run_dir: Path, locale: str = "en",
+                  client: str = "") -> dict[str, Path]:
+    """Write ``personas.json`` and ``personas.html``."""
+    run_dir = Path(run_dir)
+    out = {"personas": run_dir / "personas.json", "cards": run_dir / "personas.html"}
+    out["personas"].write_text(json.dumps(personas, indent=2, ensure_ascii=False),
+                               encoding="utf-8")
+    out["cards"].write_text(page_html(personas, locale, client), encoding="utf-8")
+    return out

@@ -1,27 +1,56 @@
+import functools
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from seglib import persona
+from seglib import lifecycle, persona
 from seglib.errors import DataError
+
+SURVEY = ["brand_loyalty", "price_sensitivity", "values_personal_service", "buys_on_impulse"]
 
 
 @pytest.fixture
 def base():
+    """Two hand-made segments of five: young online influencers (1), store occasion buyers (2)."""
     customers = pd.DataFrame({
         "customer_id": [f"c{i}" for i in range(10)],
         "age": [20, 22, 24, 19, 21, 40, 42, 38, 44, 36],
         "gender": ["female"] * 4 + ["male"] + ["male"] * 3 + ["female"] * 2,
-        "income": [20_000] * 5 + [80_000] * 5,
+        "occupation": ["student"] * 3 + ["designer"] * 2 + ["manager"] * 4 + ["teacher"],
+        "income": [20_000, 22_000, 18_000, 25_000, 21_000, 80_000, 90_000, 85_000, 70_000,
+                   95_000],
+        "city": ["<b>Riverside</b>"] * 5 + ["Hilltop"] * 4 + ["Riverside"],
+        "household_size": [1, 1, 2, 1, 3, 4, 3, 4, 2, 4],
         "online_share": [1.0, 0.9, 1.0, 1.0, 0.8, 0.1, 0.0, 0.2, 0.1, 0.0],
         "store_share": [0.0, 0.1, 0.0, 0.0, 0.2, 0.9, 1.0, 0.8, 0.9, 1.0],
-        "orders_per_year": [12, 11, 13, 12, 10, 4, 3, 5, 4, 4],
+        "phone_share": [0.0] * 10,
+        "n_orders": [12, 11, 13, 12, 10, 4, 1, 5, 1, 4],
+        "recency_days": [5, 10, 3, 8, 20, 200, 100, 150, 400, 30],
+        "tenure_days": [365] * 10,
+        "orders_per_year": [12, 11, 13, 12, 10, 4, 1, 5, 1, 4],
         "avg_order_value": [25, 30, 20, 35, 28, 300, 280, 350, 310, 290],
-        "special_occasion_share": [0.0] * 5 + [0.7] * 5,
+        "repeat_customer": [True] * 5 + [True, False, True, False, True],
+        "special_occasion_share": [0.0, 0.1, 0.0, 0.0, 0.0, 0.7, 0.8, 0.6, 0.7, 0.7],
+        "favourite_category": ["gifts"] * 4 + ["decor"] + ["furniture"] * 3 + ["kitchen"] * 2,
+        "category_share_gifts": [0.8, 0.7, 0.9, 0.6, 0.2, 0.0, 0.1, 0.0, 0.1, 0.0],
+        "category_share_decor": [0.2, 0.3, 0.1, 0.4, 0.8, 0.1, 0.1, 0.2, 0.2, 0.2],
+        "category_share_furniture": [0.0] * 5 + [0.8, 0.7, 0.6, 0.2, 0.3],
+        "category_share_kitchen": [0.0] * 5 + [0.1, 0.1, 0.2, 0.5, 0.5],
         "social_followers": [3000, 2500, 4000, 1200, 5000, 10, 0, 5, 20, 0],
-        "city": ["<b>Riverside</b>"] * 5 + ["Hilltop"] * 5,
+        "web_sessions": [40, 35, 50, 45, 30, 3, 5, 2, 4, np.nan],
+        "web_referral_source": ["social"] * 4 + ["search"] + ["search"] * 4 + [None],
+        "web_email_clicks": [20, 25, 30, 15, 22, 1, 0, 2, 1, np.nan],
+        "buying_psychology": ["instant"] * 4 + ["hesitant"] + ["researched"] * 3 + ["hesitant",
+                                                                                  None],
+        "service_contacts": [0, 1, 0, 0, 1, 3, 4, 2, 5, 3],
+        "service_effort": [np.nan, 2.0, np.nan, np.nan, 3.0, 6.0, 7.0, 5.0, 8.0, 6.0],
+        "brand_loyalty": [2, 1, 2, np.nan, 2, 5, 4, 5, 5, np.nan],
+        "price_sensitivity": [4, 3, 4, np.nan, 4, 2, 2, 1, 2, np.nan],
+        "values_personal_service": [1, 2, 1, np.nan, 2, 5, 5, 4, 5, np.nan],
+        "buys_on_impulse": [5, 5, 4, np.nan, 5, 1, 2, 1, 1, np.nan],
     })
     segments = pd.DataFrame({"customer_id": customers["customer_id"],
                              "segment": [1] * 5 + [2] * 5,
@@ -31,30 +60,193 @@ def base():
     return customers, segments, targeting
 
 
-def test_traits_carry_the_segment_statistics(base):
+@pytest.fixture
+def clv():
+    return pd.DataFrame({"customer_id": [f"c{i}" for i in range(10)],
+                         "clv": [50.0, 60, 70, 80, 90, 900, 100, 1200, 300, 1000]})
+
+
+build = functools.partial(persona.build_personas, min_customers=1, survey=SURVEY)
+
+
+def traits(card):
+    return {t["key"]: t for t in card["traits"]}
+
+
+def test_traits_match_the_segment_statistics(base, clv):
     customers, segments, targeting = base
-    cards = persona.build_personas(customers, segments, targeting, seed=1, currency="USD")
+    cards = build(customers, segments, targeting, seed=1, currency="USD", clv=clv)
     assert [p["segment"] for p in cards] == [2, 1]
-    store = {t["trait"]: t for t in cards[0]["traits"]}
-    assert store["Age"]["value"] == "40"          # median of 40, 42, 38, 44, 36
-    assert store["Buys"]["value"] == "in store"
-    assert store["Buys"]["evidence"].startswith("92%")   # mean store share 0.92
-    assert store["Spend per visit"]["value"] == "300 USD"
-    assert store["Special occasions"]["value"] == "70%"
-    assert store["Gender"]["value"] == "male" and store["Gender"]["evidence"].startswith("60%")
-    young = {t["trait"]: t for t in cards[1]["traits"]}
-    assert young["Buys"]["value"] == "online"
-    assert young["Social reach"]["value"] == "3,000 followers"
-    assert young["How often"]["value"] == "about 12 orders a year"
-    assert cards[0]["summary"] != cards[1]["summary"]
-    assert any("holidays" in a for a in cards[0]["actions"])
-    assert any("Weekly email" in a for a in cards[1]["actions"])
+    store, young = traits(cards[0]), traits(cards[1])
+    members = customers.iloc[5:]
+    assert store["age"]["value"] == "40" and store["age"]["statistic"] == 40.0
+    assert store["gender"]["value"] == "male" and store["gender"]["evidence"].startswith("60% ")
+    assert store["occupation"]["value"] == "manager" and store["occupation"]["statistic"] == 0.8
+    # income: the band is the fifth of all ten customers the segment's median falls in
+    edges = customers["income"].quantile([0, 0.2, 0.4, 0.6, 0.8, 1.0]).to_list()
+    band = sum(edge <= 85_000 for edge in edges[1:5])
+    assert band == 3 and edges[3:5] == [74_000, 86_000]
+    assert store["income"]["statistic"] == members["income"].median() == 85_000
+    assert store["income"]["value"] == "upper-middle (74,000 USD to 86,000 USD)"
+    assert young["income"]["value"] == "lower-middle (20,800 USD to 23,800 USD)"
+    assert store["city"]["value"] == "Hilltop" and store["city"]["evidence"].startswith("80% ")
+    assert store["household"]["value"] == "4 people"
+    channel = store["channel"]
+    assert channel["value"] == "in store"
+    assert channel["statistic"]["store"] == pytest.approx(members["store_share"].mean())
+    assert "in store 92%" in channel["evidence"]      # mean store share 0.92
+    assert store["spend"]["value"] == "300 USD"
+    assert store["occasion"]["value"] == "70%"
+    assert store["frequency"]["value"] == "about 4 orders a year"
+    assert young["frequency"]["value"] == "about 12 orders a year"
+    assert young["social"]["value"] == "3,000 followers"
+    # survey: segment 2 rates personal service and brand loyalty far above the base
+    assert store["loyalty"]["value"] == "high"
+    assert store["loyalty"]["statistic"] == pytest.approx(members["brand_loyalty"].mean())
+    assert young["loyalty"]["value"] == "low"
+    assert store["needs"]["value"] == "personal service"
+    assert store["needs"]["statistic"] == {"values_personal_service": pytest.approx(4.75)}
+    assert young["needs"]["value"] == "impulse buys, low prices"
+    assert store["psychology"]["value"] == "researched"
+    assert store["psychology"]["statistic"] == 0.75    # 3 of the 4 with a value
+    assert young["psychology"]["value"] == "instant"
+    assert young["research"]["value"] == "40 web sessions, mostly via social"
+    assert store["categories"]["value"] == "furniture, kitchen"
+    assert "furniture 52%" in store["categories"]["evidence"]   # mean of 0.8 .. 0.3
+    assert store["service"]["statistic"] == pytest.approx(3.4)
+    assert store["service"]["value"] == "3.4 contacts per customer, effort 6.4 / 10"
+    assert young["email"]["value"] == "high"
+    assert young["email"]["statistic"] == pytest.approx(22.4)
+    # CLV: mean and median of the members' clv.parquet values
+    seg_clv = clv["clv"].iloc[5:]
+    assert store["clv"]["statistic"] == {"mean": seg_clv.mean(), "median": seg_clv.median()}
+    assert store["clv"]["value"] == "mean 700 USD, median 900 USD"
+    # lifecycle: the stage mix from seglib.lifecycle, whatever the stages are called
+    stages = lifecycle.assign_stages(customers).astype(str).iloc[5:]
+    expected = stages.value_counts(normalize=True)
+    assert store["stages"]["statistic"] == pytest.approx(expected.to_dict())
+    assert store["stages"]["customers"] == 5
+
+
+def test_every_trait_carries_evidence_with_a_number(base, clv):
+    customers, segments, targeting = base
+    for card in build(customers, segments, targeting, clv=clv):
+        assert len(card["traits"]) >= 20
+        for trait in card["traits"]:
+            assert trait["value"] and trait["statistic"] is not None, trait
+            assert re.search(r"\d", trait["evidence"]), trait
+            assert trait["customers"] >= 1
+        for action in card["actions"]:
+            assert action["what"] and action["when"] and action["channel"]
+            assert re.search(r"\d", action["why"]), action
+
+
+def test_traits_without_data_are_left_out_with_a_note(base):
+    customers, segments, targeting = base
+    customers = customers.drop(columns=["income"]).assign(age=[np.nan] * 8 + [30, 31])
+    cards = persona.build_personas(customers, segments, targeting, min_customers=3,
+                                   survey=SURVEY)
+    store = traits(cards[0])
+    assert "income" not in store and "age" not in store and "clv" not in store
+    notes = " | ".join(cards[0]["notes"])
+    assert "Income band: left out, the data has no income" in notes
+    assert "Age: left out, only 2 of the 5 members have age (at least 3 needed)" in notes
+    assert "Customer lifetime value: left out" in notes
+    assert cards[0]["title"] == cards[0]["name"]       # no age: no age in the title
+    assert "Left out (no data)" in persona.cards_html(cards)
+
+
+def test_two_segments_read_differently(base):
+    customers, segments, targeting = base
+    store, young = build(customers, segments, targeting)
+    assert store["name"] != young["name"]
+    assert store["summary"] != young["summary"]
+    assert "Buys mostly in store (92% of orders)" in store["summary"]
+    assert "special occasions (70% of orders)" in store["summary"]
+    assert "Buys mostly online (94% of orders)" in young["summary"]
+    assert "Talks to 3,000 followers" in young["summary"]
+    whats = [{a["what"].split(":")[0] for a in p["actions"]} for p in (store, young)]
+    assert whats[0] != whats[1]
+    assert any("holidays" in a["when"] for a in store["actions"])
+    assert any("in-store events" in a["what"] for a in store["actions"])
+    assert any(a["what"].startswith("Weekly email") and a["when"] == "weekly"
+               for a in young["actions"])
+
+
+def test_identical_segments_still_get_distinct_text(base):
+    customers, segments, targeting = base
+    twin = pd.concat([customers.iloc[:5], customers.iloc[:5].assign(
+        customer_id=[f"d{i}" for i in range(5)])], ignore_index=True)
+    segments = segments.assign(customer_id=twin["customer_id"])
+    store, young = build(twin, segments, targeting)
+    assert store["summary"] != young["summary"] and store["name"] != young["name"]
+
+
+def test_planted_personal_data_never_reaches_the_cards(base, tmp_path, clv):
+    customers, segments, targeting = base
+    planted = {
+        "full_name": [f"Jonathan Whitfield{i}" for i in range(10)],
+        "email": [f"j.whitfield{i}@example.com" for i in range(10)],
+        "phone": [f"+44 7700 900{i:03d}" for i in range(10)],
+        "customer": [f"Nguyễn Văn An{i} Trần" for i in range(10)],
+        "remarks": [f"call me at bob{i}@mail.example.org" for i in range(10)],
+        "mobile_no": [84_912_345_670 + i for i in range(10)],
+    }
+    customers = customers.assign(**planted)
+    for locale in ("en", "vi"):
+        cards = build(customers, segments, targeting, locale=locale, clv=clv,
+                      features=list(planted))
+        out = persona.write_outputs(cards, tmp_path, locale=locale)
+        for path in out.values():
+            text = path.read_text(encoding="utf-8")
+            for values in planted.values():
+                for value in map(str, values):
+                    assert value not in text, (path.name, value)
+            assert "Whitfield" not in text and "example" not in text and "Nguyễn" not in text
+
+
+def test_cards_escape_text_from_data(base, tmp_path):
+    customers, segments, targeting = base
+    targeting = targeting.assign(segment_name=["<script>x</script>", "ok"])
+    segments = segments.assign(segment_name=["ok"] * 5 + ["<script>x</script>"] * 5)
+    customers = customers.assign(favourite_category=["<script>"] * 10,
+                                 occupation=["a & <i>b</i>"] * 10)
+    cards = build(customers, segments, targeting)
+    assert traits(cards[0])["categories"]["value"].startswith("<script>")   # raw in the JSON
+    out = persona.write_outputs(cards, tmp_path)
+    for text in (persona.cards_html(cards), out["cards"].read_text(encoding="utf-8")):
+        assert "<script" not in text
+        assert "&lt;script&gt;x&lt;/script&gt;" in text and "&lt;script&gt;, " in text
+        assert "&lt;b&gt;Riverside" in text and "a &amp; &lt;i&gt;b&lt;/i&gt;" in text
+    assert json.loads(out["personas"].read_text())[0]["segment"] == 2
+
+
+def test_cards_page_is_self_contained_and_printable(base, tmp_path):
+    customers, segments, targeting = base
+    out = persona.write_outputs(build(customers, segments, targeting), tmp_path)
+    page = out["cards"].read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<meta charset='utf-8'>" in page
+    assert "@media print" in page and "page-break-after:always" in page
+    assert page.count("class='persona-card'") == 2
+    assert not re.search(r"<script|<link|src=|@import|url\(", page)
+
+
+def test_vietnamese_locale_writes_vietnamese_cards(base):
+    customers, segments, targeting = base
+    store = build(customers, segments, targeting, locale="vi", currency="VND")[0]
+    by_key = traits(store)
+    assert by_key["channel"]["trait"] == "Nơi mua hàng"
+    assert by_key["channel"]["value"] == "tại cửa hàng"
+    assert by_key["income"]["value"] == "khá (74.000 VND đến 86.000 VND)"
+    assert "85.000 VND" in by_key["income"]["evidence"]         # thousands with a dot
+    assert "Chủ yếu mua tại cửa hàng (92% đơn hàng)" in store["summary"]
+    assert store["name"] in persona.FIRST_NAMES["vi"]["male"]
 
 
 def test_names_are_made_up_distinct_and_reproducible(base):
     customers, segments, targeting = base
-    a = persona.build_personas(customers, segments, targeting, seed=5, locale="vi")
-    b = persona.build_personas(customers, segments, targeting, seed=5, locale="vi")
+    a = build(customers, segments, targeting, seed=5, locale="vi")
+    b = build(customers, segments, targeting, seed=5, locale="vi")
     assert [p["name"] for p in a] == [p["name"] for p in b]
     assert len({p["name"] for p in a}) == 2
     # the name matches the segment's main gender: segment 2 is 60% male, segment 1 80% female
@@ -64,35 +256,52 @@ def test_names_are_made_up_distinct_and_reproducible(base):
 
 def test_mixed_channel_segment_is_described_as_mixed(base):
     customers, segments, targeting = base
-    customers = customers.assign(online_share=0.5, store_share=0.45)
-    card = persona.build_personas(customers, segments, targeting)[0]
-    buys = {t["trait"]: t for t in card["traits"]}["Buys"]
-    assert buys["value"] == "online and in store"
-    assert buys["evidence"].startswith("50% and 45%")
+    customers = customers.assign(online_share=0.5, store_share=0.45, phone_share=0.05)
+    card = build(customers, segments, targeting)[0]
+    channel = traits(card)["channel"]
+    assert channel["value"] == "online and in store"
+    assert "online 50%, in store 45%, by phone 5%" in channel["evidence"]
+    assert card["actions"][0]["channel"] == "email and store"
 
 
-def test_cards_escape_text_from_data(base, tmp_path):
+def test_loyalty_falls_back_to_the_repeat_rate_without_a_survey(base):
     customers, segments, targeting = base
-    targeting = targeting.assign(segment_name=["<script>x</script>", "ok"])
-    segments = segments.assign(segment_name=["ok"] * 5 + ["<script>x</script>"] * 5)
-    cards = persona.build_personas(customers, segments, targeting)
-    html = persona.cards_html(cards)
-    assert "<script>x" not in html and "&lt;script&gt;x" in html
-    assert "&lt;b&gt;Riverside" in html
-    persona.write_outputs(cards, tmp_path)
-    assert json.loads((tmp_path / "personas.json").read_text())[0]["segment"] == 2
+    store = traits(persona.build_personas(customers, segments, targeting, min_customers=1)[0])
+    # 3 of 5 bought more than once, against 8 of 10 buyers in the base: low
+    assert store["loyalty"]["statistic"] == 0.6 and store["loyalty"]["value"] == "low"
+    assert store["loyalty"]["evidence"].startswith("60% of the 5 members bought more than once")
 
 
 def test_clustering_features_get_their_own_trait_and_text_columns_are_skipped(base):
     customers, segments, targeting = base
     customers = customers.assign(wine_spend=[10.0] * 5 + [30.0] * 5,
                                  age=["n/a"] * 10)  # text where a number was expected
-    cards = persona.build_personas(customers, segments, targeting,
-                                   features=["wine_spend", "age"])
-    traits = {t["trait"]: t for t in cards[0]["traits"]}
-    assert "Age" not in traits
-    assert traits["Wine spend"]["value"] == "30.00"
-    assert traits["Wine spend"]["evidence"].startswith("segment mean (150% of the customer base")
+    cards = build(customers, segments, targeting, features=["wine_spend", "age"])
+    by_label = {t["trait"]: t for t in cards[0]["traits"]}
+    assert "Age" not in by_label
+    assert by_label["Wine spend"]["value"] == "30.00"
+    assert by_label["Wine spend"]["evidence"].startswith("segment mean (150% of the customer base")
+
+
+def test_feature_traits_have_plain_labels_and_shares_as_percentages(base):
+    customers, segments, targeting = base
+    customers = customers.assign(returns_rate=[0.1] * 5 + [0.25] * 5,
+                                 loyalty_points_total=[100.0] * 10)
+    cards = build(customers, segments, targeting,
+                  features=["recency_days", "returns_rate", "loyalty_points_total"])
+    store = {t["trait"]: t for t in cards[0]["traits"]}
+    young = {t["trait"]: t for t in cards[1]["traits"]}
+    assert store["Days since last order"]["value"] == "176.00"
+    assert store["Returns rate"]["value"] == "25%"
+    assert store["Returns rate"]["evidence"].startswith("segment mean (143% of the customer base")
+    assert young["Loyalty points total"]["value"] == "100.00"   # fallback: name with spaces
+    assert persona.feature_label("service_effort") == "Service effort (1-10)"
+
+
+def test_survey_items_come_from_the_collect_facts():
+    collected = {"columns": {"age": "customers", "brand_loyalty": "survey",
+                             "eco_conscious": "survey", "survey_factor_1": "survey"}}
+    assert persona.survey_items(collected) == ["brand_loyalty", "eco_conscious"]
 
 
 def test_stale_targeting_is_a_data_error_naming_the_segment(base):
@@ -119,22 +328,3 @@ def test_non_selected_stale_rows_are_not_checked(base):
     targeting = pd.concat([targeting, pd.DataFrame({"segment": [9], "segment_name": ["Old"],
                                                     "rank": [3], "selected": [False]})])
     assert len(persona.build_personas(customers, segments, targeting)) == 2
-
-
-def test_feature_traits_have_plain_labels_and_shares_as_percentages(base):
-    customers, segments, targeting = base
-    customers = customers.assign(recency_days=[10.0] * 5 + [40.0] * 5,
-                                 returns_rate=[0.1] * 5 + [0.25] * 5,
-                                 n_orders=[37.87] * 5 + [4.0] * 5,
-                                 loyalty_points_total=[100.0] * 10)
-    cards = persona.build_personas(
-        customers, segments, targeting,
-        features=["recency_days", "returns_rate", "n_orders", "loyalty_points_total"])
-    store = {t["trait"]: t for t in cards[0]["traits"]}
-    young = {t["trait"]: t for t in cards[1]["traits"]}
-    assert store["Days since last order"]["value"] == "40.00"
-    assert store["Returns rate"]["value"] == "25%"
-    assert store["Returns rate"]["evidence"].startswith("segment mean (143% of the customer base")
-    assert young["Orders"]["value"] == "37.87"
-    assert young["Loyalty points total"]["value"] == "100.00"   # fallback: name with spaces
-    assert persona.feature_label("service_effort") == "Service effort (1-10)"
