@@ -963,11 +963,15 @@ def check_targeting_matches(targeting: pd.DataFrame, segments: pd.DataFrame) -> 
         )
 
 
-def _lifecycle_stages(customers: pd.DataFrame) -> pd.Series | None:
-    """Each customer's lifecycle stage (seglib.lifecycle), or None without purchase history."""
+def _lifecycle_stages(customers: pd.DataFrame, rules: dict | None = None) -> pd.Series | None:
+    """Each customer's lifecycle stage (seglib.lifecycle), or None without purchase history.
+
+    ``rules`` are the run's ``lifecycle`` section, so that the personas' stage mix
+    is the one ``lifecycle.csv`` shows.
+    """
     try:
-        return pd.Series(np.asarray(lifecycle.assign_stages(customers), dtype=object),
-                         index=customers.index)
+        return pd.Series(np.asarray(lifecycle.assign_stages(customers, **(rules or {})),
+                                    dtype=object), index=customers.index)
     except (ValueError, KeyError, SeglibError):
         return None
 
@@ -976,7 +980,8 @@ def build_personas(customers: pd.DataFrame, segments: pd.DataFrame, targeting: p
                    *, locale: str = "en", seed: int = 0, max_personas: int = 6,
                    currency: str = "", features: list[str] | None = None,
                    survey: list[str] | None = None, clv: pd.DataFrame | None = None,
-                   min_customers: int = 10, top_needs: int = 3) -> list[dict]:
+                   min_customers: int = 10, top_needs: int = 3,
+                   lifecycle_rules: dict | None = None) -> list[dict]:
     """One persona per selected target segment, best-ranked first.
 
     Columns that could hold personal data are dropped first (see
@@ -993,7 +998,7 @@ def build_personas(customers: pd.DataFrame, segments: pd.DataFrame, targeting: p
                                          on="customer_id").reset_index(drop=True)
     chosen = targeting[targeting["selected"].astype(bool)].sort_values("rank").head(max_personas)
     check_targeting_matches(chosen, segments)
-    stages = _lifecycle_stages(table.drop(columns="segment"))
+    stages = _lifecycle_stages(table.drop(columns="segment"), lifecycle_rules)
     genders = {int(seg): (_mode(table.loc[table["segment"] == seg, "gender"])[0]
                           if "gender" in table else None) for seg in chosen["segment"]}
     names = persona_names(genders, locale, seed)

@@ -48,7 +48,7 @@ COMMON_PARAMETERS = {
     "segment": ("run_dir", "seed"),
     "target": ("run_dir", "seed", "currency"),
     "position": ("run_dir",),
-    "personas": ("run_dir", "seed", "locale", "currency"),
+    "personas": ("run_dir", "seed", "locale", "currency", "lifecycle"),
     "lifecycle": ("run_dir",),
 }
 
@@ -70,7 +70,9 @@ def stage_parameters(config: RunConfig, stage: Stage, run_dir: Path,
     """The parameters papermill injects into one stage's notebook."""
     common = {"run_dir": str(run_dir), "config_path": str(config_snapshot),
               "seed": config.seed, "locale": config.locale,
-              "currency": config.currency}
+              "currency": config.currency,
+              # the personas' lifecycle-stage mix follows the run's lifecycle rules
+              "lifecycle": config_to_dict(config)["lifecycle"]}
     params = {k: common[k] for k in COMMON_PARAMETERS[stage.name]}
     params.update(config_to_dict(config)[stage.section])
     return params

@@ -328,3 +328,12 @@ def test_non_selected_stale_rows_are_not_checked(base):
     targeting = pd.concat([targeting, pd.DataFrame({"segment": [9], "segment_name": ["Old"],
                                                     "rank": [3], "selected": [False]})])
     assert len(persona.build_personas(customers, segments, targeting)) == 2
+
+
+def test_stage_mix_follows_the_runs_lifecycle_rules():
+    customers = pd.DataFrame({"customer_id": ["a", "b"], "n_orders": [3, 3],
+                              "recency_days": [200.0, 20.0], "tenure_days": [900.0, 900.0]})
+    default = persona._lifecycle_stages(customers)
+    strict = persona._lifecycle_stages(customers, {"lapsed_days": 150})
+    assert default.tolist()[0] == "At risk" and strict.tolist()[0] == "Lapsed"
+    assert default.tolist()[1] == strict.tolist()[1]
