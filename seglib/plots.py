@@ -177,20 +177,6 @@ def segment_map(standardised: np.ndarray, labels: np.ndarray, names: dict[int, s
     return fig
 
 
-def profile_heatmap(profiles: pd.DataFrame, features: list[str]) -> plt.Figure:
-    """Segment means against the base (index, 100 = average), one row per segment."""
-    columns = [f"index_{f}" for f in features if f"index_{f}" in profiles]
-    data = profiles.set_index("segment_name")[columns].rename(
-        columns=lambda c: c.removeprefix("index_"))
-    fig, ax = plt.subplots(figsize=(1.1 * len(columns) + 3, 0.6 * len(data) + 1.8))
-    sns.heatmap(data, annot=True, fmt=".0f", cmap="RdBu_r", center=100, vmin=0, vmax=250,
-                cbar_kws={"label": "index (100 = average customer)"}, ax=ax)
-    ax.set_ylabel("")
-    ax.set_title("What sets each segment apart")
-    fig.tight_layout()
-    return fig
-
-
 def attractiveness(scored: pd.DataFrame) -> plt.Figure:
     """Attractiveness score per segment, selected segments highlighted."""
     data = scored.dropna(subset=["attractiveness"]).sort_values("attractiveness")
@@ -287,66 +273,6 @@ def spread_labels(x: np.ndarray, y: np.ndarray, min_gap: float, width: float | N
         if not moved:
             break
     return y
-
-
-def perceptual_map_labels(brands: pd.DataFrame, attributes: pd.DataFrame,
-                          gap_share: float = 0.06) -> pd.DataFrame:
-    """Where the perceptual map writes its labels: attributes at arrow tips, brands above points.
-
-    Labels closer than ``gap_share`` of the axis span are pushed apart
-    vertically (:func:`spread_labels`).
-
-    Returns
-    -------
-    DataFrame
-        ``label``, ``kind`` ("attribute" or "brand"), ``x``, ``y`` in data units,
-        plus the axis limit ``lim`` and arrow ``scale`` in ``attrs``.
-    """
-    span = float(np.abs(brands[["dim1", "dim2"]].to_numpy()).max()) or 1.0
-    scale = span / max(float(np.abs(attributes[["dim1", "dim2"]].to_numpy()).max()), 1e-9)
-    lim = span * 1.35
-    labels = pd.concat([
-        pd.DataFrame({"label": attributes["attribute"].astype(str), "kind": "attribute",
-                      "x": attributes["dim1"] * scale * 1.08,
-                      "y": attributes["dim2"] * scale * 1.08}),
-        pd.DataFrame({"label": brands["brand"].astype(str), "kind": "brand",
-                      "x": brands["dim1"], "y": brands["dim2"] + span * 0.1}),
-    ], ignore_index=True)
-    labels["y"] = spread_labels(labels["x"].to_numpy(), labels["y"].to_numpy(),
-                                min_gap=gap_share * 2 * lim)
-    labels.attrs.update(lim=lim, scale=scale)
-    return labels
-
-
-def perceptual_map(brands: pd.DataFrame, attributes: pd.DataFrame,
-                   explained: tuple[float, float], our_brand: str | None = None) -> plt.Figure:
-    """PCA biplot: brands as points, attributes as arrows; labels pushed apart so none overlap."""
-    fig, ax = plt.subplots(figsize=(8, 6.5))
-    labels = perceptual_map_labels(brands, attributes)
-    scale, lim = labels.attrs["scale"], labels.attrs["lim"]
-    for row in attributes.itertuples():
-        ax.annotate("", xy=(row.dim1 * scale, row.dim2 * scale), xytext=(0, 0),
-                    arrowprops={"arrowstyle": "->", "color": "#55A868", "lw": 1.4})
-    for row in brands.itertuples():
-        ours = row.brand == our_brand
-        ax.scatter(row.dim1, row.dim2, s=140 if ours else 70,
-                   color="#C44E52" if ours else "#4C72B0", zorder=3)
-    for row in labels.itertuples():
-        if row.kind == "attribute":
-            ax.text(row.x, row.y, row.label, color="#2E7D32", ha="center", va="center",
-                    fontsize=9)
-        else:
-            ax.text(row.x, row.y, row.label, ha="center", va="center",
-                    fontweight="bold" if row.label == str(our_brand) else "normal")
-    ax.axhline(0, color="#999", lw=0.8)
-    ax.axvline(0, color="#999", lw=0.8)
-    ax.set_xlim(-lim, lim)
-    ax.set_ylim(-lim, lim)
-    ax.set_xlabel(f"Dimension 1 ({explained[0]:.0%} of differences)")
-    ax.set_ylabel(f"Dimension 2 ({explained[1]:.0%} of differences)")
-    ax.set_title("Perceptual map: brands (points) and attributes (arrows)")
-    fig.tight_layout()
-    return fig
 
 
 def stages_by_segment(table: pd.DataFrame, stages: tuple[str, ...]) -> plt.Figure:

@@ -106,31 +106,6 @@ def test_positioning_csv_keeps_full_precision(tmp_path):
                                   pmap.brands[["dim1", "dim2"]].to_numpy())
 
 
-def test_labels_of_nearly_collinear_attributes_are_pushed_apart():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from seglib import plots
-
-    brands = pd.DataFrame({"brand": ["Ours", "B", "C"], "dim1": [1.0, -1.0, 0.0],
-                           "dim2": [0.0, 0.5, -1.0]})
-    attributes = pd.DataFrame({"attribute": ["quality", "service", "price"],
-                               "dim1": [0.9, 0.9, -0.2], "dim2": [0.30, 0.31, -0.9]})
-    labels = plots.perceptual_map_labels(brands, attributes, gap_share=0.06)
-    threshold = 0.06 * 2 * labels.attrs["lim"]
-    at = labels.set_index("label")
-    # before: 0.01 * scale * 1.08 apart, i.e. on top of each other
-    assert abs(at.loc["quality", "y"] - at.loc["service", "y"]) >= threshold - 1e-9
-    assert at.loc["quality", "x"] == pytest.approx(0.9 * labels.attrs["scale"] * 1.08)
-    # no two labels that overlap horizontally are closer than the threshold
-    xy = labels[["x", "y"]].to_numpy()
-    for i in range(len(xy)):
-        for j in range(i + 1, len(xy)):
-            if abs(xy[i, 0] - xy[j, 0]) < 2 * threshold:
-                assert abs(xy[i, 1] - xy[j, 1]) >= threshold - 1e-9
-    plots.perceptual_map(brands, attributes, (0.6, 0.3), "Ours")   # draws without error
-
-
 def test_spread_labels_splits_the_shortfall_and_leaves_far_labels_alone():
     from seglib import plots
 
