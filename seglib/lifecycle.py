@@ -242,17 +242,39 @@ def customer_history(lines: pd.DataFrame, customer_ids: pd.Series,
 
 
 def customers_at(customers: pd.DataFrame, lines: pd.DataFrame,
-                 as_of: pd.Timestamp | str) -> pd.DataFrame:
+                 as_of: pd.Timestamp | str, params: LifecycleConfig | None = None
+                 ) -> pd.DataFrame:
     """The customer table as it was at ``as_of``: transaction features recomputed from lines.
 
-    The other columns (web activity, advocacy, demographics) have no history and
-    are kept as they are now.
+    Web activity has no dates beyond the first visit: a customer whose first web
+    visit came after ``as_of`` had no activity then (their engagement columns
+    are zeroed); otherwise today's counts stand in. Other columns (advocacy,
+    demographics) are kept as they are now.
     """
     history = customer_history(lines, customers["customer_id"], as_of)
     earlier = customers.drop(columns=[c for c in HISTORY_COLUMNS if c in customers])
     for column in HISTORY_COLUMNS:
         earlier[column] = history[column].to_numpy()
+    if "web_first_visit" in customers:
+        later = pd.to_datetime(customers["web_first_visit"], errors="coerce") > pd.Timestamp(as_of)
+        columns = (params or LifecycleConfig()).engagement_columns
+        for column in [c for c in columns if c in earlier]:
+            earlier[column] = earlier[column].where(~later.to_numpy(), 0)
     return earlier
+
+
+def known_at(customers: pd.DataFrame, cutoff: pd.Timestamp | str) -> pd.Series:
+    """True for customers known by ``cutoff``: signed up, visited the web or bought by then.
+
+    Without any of ``signup_date``, ``web_first_visit``, ``first_purchase`` a
+    customer is taken as known.
+    """
+    columns = [c for c in ("signup_date", "web_first_visit", "first_purchase") if c in customers]
+    if not columns:
+        return pd.Series(True, index=customers.index)
+    dates = pd.concat([pd.to_datetime(customers[c], errors="coerce") for c in columns], axis=1)
+    earliest = dates.min(axis=1)
+    return earliest.isna() | (earliest <= pd.Timestamp(cutoff))
 
 
 # --------------------------------------------------------------------------- the table
@@ -280,8 +302,10 @@ def lifecycle_table(customers: pd.DataFrame, segments: pd.DataFrame | None,
         table["stage"] = assign_stages(customers, **rules).array
         if lines is not None and as_of is not None:
             cutoff = previous_cutoff(as_of, params.transition_days)
-            table["previous_stage"] = assign_stages(customers_at(customers, lines, cutoff),
-                                                    **rules).array
+            before = assign_stages(customers_at(customers, lines, cutoff, params), **rules)
+            # someone who signed up, visited or bought only after the cut-off was not yet
+            # a customer then: no previous stage (counted as "new since the cut-off")
+            table["previous_stage"] = before.where(known_at(customers, cutoff).to_numpy()).array
     if segments is not None:
         table = table.merge(segments[["customer_id", "segment", "segment_name"]],
                             on="customer_id", how="left")
@@ -361,10 +385,31 @@ def transitions(table: pd.DataFrame) -> pd.DataFrame:
     return pairs
 
 
-def movement_counts(table: pd.DataFrame) -> pd.DataFrame:
+#: Customers with a stage now who were not yet customers at the earlier cut-off.
+NEW_SINCE = "new since the cut-off"
+
+
+def plan_view(plan: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The plan for reading: numbers formatted, blanks for stages without customers."""
+    if plan is None:
+        return None
+    shown = plan.copy()
+    shown["share"] = [f"{v:.0%}" for v in shown["share"]]
+    for column in ("mean_revenue", "mean_clv", "clv_at_stake"):
+        if column in shown:
+            shown[column] = ["" if pd.isna(v) or (column == "clv_at_stake" and n == 0)
+                             else f"{v:,.0f}" for v, n in zip(shown[column], shown["customers"],
+                                                              strict=True)]
+    return shown.set_index(["segment_name", "stage"]).drop(columns="segment")
+
+
+def movement_counts(table: pd.DataFrame) -> pd.DataFrame | None:
     """Customers per kind of movement (:data:`MOVEMENTS`), with their share."""
+    if transition_matrix(table) is None:
+        return None
     moves = transitions(table)
     counts = moves.groupby("movement")["customers"].sum().reindex(list(MOVEMENTS), fill_value=0)
+    counts[NEW_SINCE] = int((table["stage"].notna() & table["previous_stage"].isna()).sum())
     total = counts.sum()
     return pd.DataFrame({"customers": counts,
                          "share": (counts / total).round(3) if total else 0.0})

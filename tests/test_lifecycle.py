@@ -208,7 +208,7 @@ def test_transitions_from_hand_made_lines_count_skips_and_steps_back():
     }
     counts = lifecycle.movement_counts(table)["customers"].to_dict()
     assert counts == {"stayed": 2, "next stage": 1, "skipped a stage": 1, "went back": 1,
-                      "won back": 1}
+                      "won back": 1, "new since the cut-off": 0}
     stage_counts = lifecycle.stage_counts(table)
     assert list(stage_counts.index) == list(lifecycle.STAGES)
     assert stage_counts.loc["Post-purchase / repeat", ["customers", "customers_before", "change"]
@@ -321,3 +321,22 @@ def test_plots_draw_the_matrix_and_the_flows():
     flow = lifecycle.flow_chart(table, 90)
     labels = {t.get_text() for t in flow.axes[0].texts}
     assert {"Awareness (1)", "Post-purchase / repeat (2)", "Lapsed (1)"} <= labels
+
+
+def test_customers_who_arrived_after_the_cut_off_have_no_previous_stage():
+    customers = pd.DataFrame({
+        "customer_id": ["old", "new", "web"], "n_orders": [0, 1, 0],
+        "recency_days": [np.nan, 10.0, np.nan], "tenure_days": [np.nan, 10.0, np.nan],
+        "signup_date": pd.to_datetime(["2024-01-01", "2025-06-01", "2024-01-01"]),
+        "web_first_visit": pd.to_datetime([None, None, "2025-06-10"]),
+        "web_sessions": [0, 0, 5]})
+    lines = pd.DataFrame({"customer_id": ["new"], "date": pd.to_datetime(["2025-06-20"]),
+                          "amount": [10.0], "line_status": ["purchase"], "order_id": ["o1"]})
+    table = lifecycle.lifecycle_table(customers, None, lines, "2025-07-01",
+                                      transition_days=90).set_index("customer_id")
+    assert pd.isna(table.loc["new", "previous_stage"])  # signed up after 2025-04-02
+    # known before the cut-off, but first visited the web after it: not engaged then
+    assert table.loc["web", "previous_stage"] == "Awareness"
+    assert table.loc["web", "stage"] == "Engagement & evaluation"
+    counts = lifecycle.movement_counts(table.reset_index())["customers"]
+    assert counts["new since the cut-off"] == 1 and counts["next stage"] == 1
