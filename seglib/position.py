@@ -580,10 +580,12 @@ def statement_parts(ideal: pd.Series, need: pd.Series, views: pd.DataFrame,
       and the competitor is the brand nearest to ours in the segment's view;
       ``positioning.need`` overrides the need;
     - brand is ``positioning.our_brand``;
-    - benefit is the attribute among the segment's top three needs on which,
-      in the segment's own ratings, our brand leads the competitor most; when
-      it leads on none, the benefit is a placeholder: a gap to close, not a claim
-      (with a weak ideal point: our largest lead on any attribute);
+    - benefit is the attribute among the segment's top three needs (any
+      attribute when the ideal point is weak) on which, in the segment's own
+      ratings, our brand is first of all brands by the widest margin ("leads
+      on X"); failing that, the one where it is furthest ahead of the
+      competitor, worded as such ("is rated above <competitor> on X", with its
+      rank); when it is ahead on none, a placeholder: a gap to close, not a claim;
     - category and reason come from ``positioning.category`` and
       ``positioning.reason`` (one string, or a dict per segment number or name).
 
@@ -625,14 +627,26 @@ def statement_parts(ideal: pd.Series, need: pd.Series, views: pd.DataFrame,
     # a weak ideal point says nothing about needs: then the benefit is our largest lead
     # over the rival on any attribute, in the segment's eyes
     compared = list(need.index) if weak else list(wanted.index[:3])
+    field = seen[compared].astype(float)
+    over_field = field.loc[our_brand] - field.drop(index=our_brand).max()
     lead = (seen.loc[our_brand, compared] - seen.loc[competitor, compared]).astype(float)
-    if lead.max() > 0:
-        best = lead.idxmax()
+    respondents = int(ideal["respondents"])
+    if over_field.max() > 0:  # first of all brands on it, in this segment's eyes
+        best = over_field.idxmax()
+        runner = field[best].drop(index=our_brand).idxmax()
         parts["benefit"] = _filled(f"leads on {_label(best)}")
         parts["evidence"] = _filled(
-            f"its {int(ideal['respondents'])} respondents rate {our_brand} "
-            f"{seen.loc[our_brand, best]:.1f} on {_label(best)} against "
-            f"{seen.loc[competitor, best]:.1f} for {competitor}")
+            f"its {respondents} respondents rate {our_brand} {field.loc[our_brand, best]:.1f} "
+            f"on {_label(best)}, the best of {len(field)} brands (next: {runner} "
+            f"{field.loc[runner, best]:.1f}; {competitor} {field.loc[competitor, best]:.1f})")
+    elif lead.max() > 0:  # ahead of the rival only: say so, not "leads"
+        best = lead.idxmax()
+        rank = int((field[best] > field.loc[our_brand, best]).sum()) + 1
+        parts["benefit"] = _filled(f"is rated above {competitor} on {_label(best)}")
+        parts["evidence"] = _filled(
+            f"its {respondents} respondents rate {our_brand} {field.loc[our_brand, best]:.1f} "
+            f"on {_label(best)} against {field.loc[competitor, best]:.1f} for {competitor} "
+            f"(rank {rank} of {len(field)} brands: not a lead over the whole field)")
     else:
         parts["benefit"] = _placeholder(
             "benefit", f"{our_brand} does not lead {competitor} on "

@@ -284,6 +284,16 @@ def test_white_space_is_the_attribute_direction_no_brand_owns():
     assert list(table.index) == ["up", "east"]
 
 
+def expected_benefit(attributes, competitor: str) -> str:
+    """The benefit the statement should claim, computed from the planted profiles."""
+    table = pd.DataFrame(PROFILES, index=ATTRIBUTES).T.loc[:, list(attributes)]
+    over_field = table.loc["Ours"] - table.drop(index="Ours").max()
+    if over_field.max() > 0:
+        return f"leads on {over_field.idxmax()}"
+    lead = table.loc["Ours"] - table.loc[competitor]
+    return f"is rated above {competitor} on {lead.idxmax()}"
+
+
 def test_statement_marks_placeholders_when_the_config_is_absent():
     data = survey(ideals={"C1": PROFILES["Cheap"], "C2": PROFILES["Fast"]})
     result = position.position_brands(data, params(our_brand="Ours"), SEGMENTS, TARGETING)
@@ -298,9 +308,7 @@ def test_statement_marks_placeholders_when_the_config_is_absent():
         f"For Savers who care most about {top[0]} and {top[1]}, Ours is the ")
     assert "unlike Cheap" in row["statement"]
     wanted = z.loc["Cheap"].sort_values(ascending=False).index[:3]
-    lead = pd.Series(PROFILES["Ours"], ATTRIBUTES)[wanted] - pd.Series(PROFILES["Cheap"],
-                                                                        ATTRIBUTES)[wanted]
-    assert f"that leads on {lead.idxmax()}" in row["statement"]
+    assert f"that {expected_benefit(wanted, 'Cheap')}," in row["statement"]
     text = position.statements_markdown(result)
     assert r"**\[category: set positioning\.category\]**" in text
     assert "set `positioning.category`, `positioning.reason`" in text
@@ -343,9 +351,8 @@ def test_a_weak_ideal_point_leaves_the_need_as_a_placeholder():
     others = brands.drop(index="Ours")
     nearest = others.index[np.hypot(*(others - brands.loc["Ours"]).to_numpy().T).argmin()]
     assert f"unlike {nearest}," in row["statement"]
-    # and the benefit our largest lead over that brand on any attribute
-    lead = pd.Series(PROFILES["Ours"], ATTRIBUTES) - pd.Series(PROFILES[nearest], ATTRIBUTES)
-    assert f"that leads on {lead.idxmax()}," in row["statement"]
+    # and the benefit: where Ours is first of all brands, on any attribute
+    assert f"that {expected_benefit(ATTRIBUTES, nearest)}," in row["statement"]
     assert "barely differs" in position.ideals_text(result)
 
 
