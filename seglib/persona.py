@@ -113,6 +113,8 @@ TEXT: dict[str, dict[str, str]] = {
         "n_few": "{trait}: left out, only {k} of the {n} members have {column} "
                  "(at least {min} needed)",
         "n_no_stages": "{trait}: left out, no purchase history to assign stages from",
+        "n_loyalty_rule": "{trait}: left out, every member bought more than once because the "
+                          "segmentation requires it, so the repeat rate says nothing here",
         "n_no_clv": "{trait}: left out, clv.parquet has no value for this segment",
         "n_no_needs": "{trait}: left out, no survey item is rated above the customer base",
         "n_no_survey": "{trait}: left out, no survey items in the data",
@@ -173,7 +175,7 @@ TEXT: dict[str, dict[str, str]] = {
         "a_service_w": "right after each order", "a_service_c": "phone or chat",
         "a_service_why": "{n} support contacts per member, {ratio} of the base",
         "a_test": "Test a first targeted message and measure the response",
-        "a_test_w": "next campaign", "a_test_c": "the channel with data",
+        "a_test_w": "next campaign", "a_test_c": "their usual channel",
         "a_test_why": "the data shows no clear channel or habit",
         # cards
         "segment": "Segment", "customers": "customers", "send": "What to send them",
@@ -244,6 +246,8 @@ TEXT: dict[str, dict[str, str]] = {
         "n_missing": "{trait}: bỏ qua, dữ liệu không có {column}",
         "n_few": "{trait}: bỏ qua, chỉ {k} trong {n} thành viên có {column} (cần ít nhất {min})",
         "n_no_stages": "{trait}: bỏ qua, không có lịch sử mua để xác định giai đoạn",
+        "n_loyalty_rule": "{trait}: bỏ qua, mọi thành viên đều mua hơn một lần theo quy tắc "
+                          "phân khúc, nên tỷ lệ mua lại không nói lên điều gì",
         "n_no_clv": "{trait}: bỏ qua, clv.parquet không có giá trị cho phân khúc này",
         "n_no_needs": "{trait}: bỏ qua, không câu khảo sát nào cao hơn toàn bộ khách hàng",
         "n_no_survey": "{trait}: bỏ qua, dữ liệu không có câu khảo sát",
@@ -508,6 +512,7 @@ class _Builder:
         value, share, filled = _mode(values)
         self.add(key, value, self.t("e_mode", share=self.pct(share), n=filled), share, filled)
         self.facts[key] = value
+        self.facts[f"{key}_share"] = share
         return value
 
 
@@ -735,6 +740,9 @@ def _loyalty(b: _Builder, survey: list[str] | None) -> None:
         b.notes.append(b.t("n_few", trait=b.words["loyalty"], k=len(buyers), n=b.n,
                            column="repeat_customer", min=b.min_customers))
         return
+    if buyers["n_orders"].min() >= 2:  # repeat buyers by the segmentation's own rule
+        b.notes.append(b.t("n_loyalty_rule", trait=b.words["loyalty"]))
+        return
     all_buyers = b.base[b.base["n_orders"].fillna(0) > 0]
     share = float(buyers["repeat_customer"].astype(bool).mean())
     base = float(all_buyers["repeat_customer"].astype(bool).mean())
@@ -834,15 +842,21 @@ def _clv(b: _Builder, clv: pd.DataFrame | None) -> None:
 
 # portrait and actions ---------------------------------------------------------------------
 
+#: A category trait enters the portrait only when at least this share of members has it.
+PORTRAIT_SHARE = 0.4
+
+
 def _portrait(b: _Builder, name: str) -> str:
     """The persona in a few sentences, each driven by a trait that is on the card."""
     f, t = b.facts, b.t
     intro = [name]
     if "age" in f:
         intro.append(t("p_age", age=b.num(f["age"])))
-    if "occupation" in f:
+    # the portrait speaks only of what most members share; the card shows the rest with
+    # its share
+    if "occupation" in f and f.get("occupation_share", 0) >= PORTRAIT_SHARE:
         intro.append(f["occupation"])
-    if "city" in f:
+    if "city" in f and f.get("city_share", 1) >= PORTRAIT_SHARE:
         intro.append(t("p_lives", city=f["city"]))
     if "household" in f:
         intro.append(t("p_household", n=b.num(f["household"])))

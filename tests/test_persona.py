@@ -337,3 +337,13 @@ def test_stage_mix_follows_the_runs_lifecycle_rules():
     strict = persona._lifecycle_stages(customers, {"lapsed_days": 150})
     assert default.tolist()[0] == "At risk" and strict.tolist()[0] == "Lapsed"
     assert default.tolist()[1] == strict.tolist()[1]
+
+
+def test_repeat_rate_is_no_loyalty_evidence_when_the_segment_requires_repeats():
+    base = pd.DataFrame({"customer_id": [f"c{i}" for i in range(40)],
+                         "n_orders": [1] * 20 + [3] * 20, "repeat_customer": [False] * 20 +
+                         [True] * 20, "occupation": ["nurse"] * 6 + ["clerk"] * 34})
+    members = base.iloc[20:]
+    card = persona.build_persona(members, base, "Joe", min_customers=5)
+    assert "loyalty" not in {t["key"] for t in card["traits"]}
+    assert any("repeat rate says nothing" in n for n in card["notes"])
