@@ -335,7 +335,7 @@ SURVEY_LABELS = {
 
 #: Plain-word labels for clustering features; others get their name with spaces.
 FEATURE_LABELS = {
-    "n_orders": "Orders",
+    "n_orders": "Orders per customer",
     "frequency": "Orders",
     "revenue": "Revenue",
     "monetary": "Revenue",
@@ -805,6 +805,13 @@ def _email(b: _Builder) -> None:
                                        n=len(values)), mean, len(values))
 
 
+#: Lifecycle stage names as a card shows them, per locale (the data keep the English ones).
+STAGE_WORDS = {"vi": {"Awareness": "Nhận biết", "Engagement & evaluation": "Tương tác & cân nhắc",
+                      "First purchase": "Mua lần đầu", "Post-purchase / repeat": "Mua lại",
+                      "Loyal & advocate": "Trung thành & giới thiệu",
+                      "At risk": "Có nguy cơ rời bỏ", "Lapsed": "Đã rời bỏ"}}
+
+
 def _stages(b: _Builder, stages: pd.Series | None) -> None:
     if stages is None:
         b.notes.append(b.t("n_no_stages", trait=b.words["stages"]))
@@ -817,9 +824,11 @@ def _stages(b: _Builder, stages: pd.Series | None) -> None:
     counts = values.value_counts().sort_index().sort_values(ascending=False, kind="stable")
     shares = counts / counts.sum()
     top = shares.index[:2]
-    b.facts["stage"], b.facts["stage_share"] = str(top[0]), float(shares.iloc[0])
-    value = ", ".join(f"{s} {b.pct(float(shares[s]))}" for s in top)
-    listed = ", ".join(f"{s} {b.pct(float(v))}" for s, v in shares.items())
+    words = STAGE_WORDS.get(b.locale, {})
+    b.facts["stage"] = words.get(str(top[0]), str(top[0]))
+    b.facts["stage_share"] = float(shares.iloc[0])
+    value = ", ".join(f"{words.get(s, s)} {b.pct(float(shares[s]))}" for s in top)
+    listed = ", ".join(f"{words.get(s, s)} {b.pct(float(v))}" for s, v in shares.items())
     b.add("stages", value, b.t("e_stages", n=len(values), shares=listed),
           {str(s): float(v) for s, v in shares.items()}, len(values))
 

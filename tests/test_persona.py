@@ -347,3 +347,15 @@ def test_repeat_rate_is_no_loyalty_evidence_when_the_segment_requires_repeats():
     card = persona.build_persona(members, base, "Joe", min_customers=5)
     assert "loyalty" not in {t["key"] for t in card["traits"]}
     assert any("repeat rate says nothing" in n for n in card["notes"])
+
+
+def test_vietnamese_cards_name_the_lifecycle_stages_in_vietnamese():
+    base = pd.DataFrame({"customer_id": [f"c{i}" for i in range(30)], "n_orders": [3] * 30,
+                         "recency_days": [20.0] * 20 + [200.0] * 10,
+                         "tenure_days": [900.0] * 30})
+    stages = persona._lifecycle_stages(base)
+    card = persona.build_persona(base, base, "Minh", locale="vi", stages=stages,
+                                 min_customers=5)
+    [trait] = [t for t in card["traits"] if t["key"] == "stages"]
+    assert "Có nguy cơ rời bỏ" in trait["value"] and "At risk" not in trait["value"]
+    assert set(trait["statistic"]) <= set(lifecycle.STAGES)  # the data keep English names
