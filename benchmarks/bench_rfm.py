@@ -48,8 +48,18 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchlib  # benchmarks/ is on sys.path when a script runs
+from benchlib import git_state as _git_state
+from benchlib import peak_gb as _peak_gb
+from benchlib import versions as _versions
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
+
+
+def run_child(python: str, job: str, timeout: float, **options) -> dict:
+    """Run one job of this script in a fresh interpreter (see benchlib.run_child)."""
+    return benchlib.run_child(__file__, python, job, timeout, **options)
 TOOLS = ("seglib_collect", "seglib_rfm", "lifetimes", "pymc_marketing", "duckdb")
 LABELS = {
     "seglib_collect": "seglib customer table (`collect`)",
@@ -73,24 +83,6 @@ SUMMARY_COLUMNS = ["frequency", "recency", "T", "monetary_value"]
 
 
 # --------------------------------------------------------------------------- child side
-
-
-def _peak_gb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # kB on Linux
-
-
-def _versions(names: list[str]) -> dict[str, str]:
-    from importlib import metadata
-
-    found = {}
-    for name in names:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return found
 
 
 def _dump(summary, path: str | None) -> None:
@@ -312,28 +304,6 @@ def child_main(argv: list[str]) -> None:
 # --------------------------------------------------------------------------- parent side
 
 
-def run_child(python: str, task: str, timeout: float, **options) -> dict:
-    """Run one task in a fresh interpreter and return its JSON result (or why it failed)."""
-    command = [python, str(Path(__file__).resolve()), "--child", task]
-    for key, value in options.items():
-        if value is None:
-            continue
-        flag = "--" + key.replace("_", "-")
-        command += [flag, *value] if isinstance(value, list) else [flag, str(value)]
-    try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                              cwd=REPO, check=False)
-    except subprocess.TimeoutExpired:
-        return {"status": "timeout", "detail": f"killed after {timeout:.0f} s"}
-    except OSError as err:
-        return {"status": "error", "detail": f"cannot start {python}: {err}"}
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith("BENCH-RESULT "):
-            return json.loads(line.removeprefix("BENCH-RESULT "))
-    tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-    return {"status": "error", "detail": f"exit code {proc.returncode}: {' | '.join(tail)}"}
-
-
 def seglib_fingerprint() -> str:
     """Short hash of seglib's source files: seglib is installed editable, and may change mid-run."""
     digest = hashlib.sha256()
@@ -342,17 +312,6 @@ def seglib_fingerprint() -> str:
             digest.update(str(path.relative_to(REPO)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
-
-
-def _git_state() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, check=True,
-                              capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "seglib"], cwd=REPO,
-                               check=True, capture_output=True, text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "not a git checkout"
-    return f"commit {head}" + (" with uncommitted changes in seglib/" if dirty else "")
 
 
 def _machine(pythons: dict[str, str]) -> dict:

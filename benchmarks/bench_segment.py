@@ -56,8 +56,23 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchlib  # benchmarks/ is on sys.path when a script runs
+from benchlib import git_state as _git_state
+from benchlib import peak_gb as _peak_gb
+from benchlib import versions as _versions
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
+
+
+def run_child(python: str, job: str, timeout: float, **options) -> dict:
+    """Run one job of this script in a fresh interpreter (see benchlib.run_child)."""
+    return benchlib.run_child(__file__, python, job, timeout, **options)
+
+
+def write_section(path: Path, text: str) -> None:
+    """Put this script's section into results.md, replacing an earlier one, keeping the rest."""
+    benchlib.write_section(path, text, START_MARK, END_MARK)
 CONFIGS = ("default", "kmeans", "numeric")
 LABELS = {
     "default": "default (`auto` = k-prototypes, behavioural + demographic)",
@@ -76,24 +91,6 @@ K_COLUMNS = ["k", "silhouette", "calinski_harabasz", "davies_bouldin", "stabilit
 
 
 # --------------------------------------------------------------------------- child side
-
-
-def _peak_gb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # kB on Linux
-
-
-def _versions(names: list[str]) -> dict[str, str]:
-    from importlib import metadata
-
-    found = {}
-    for name in names:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return found
 
 
 def _load(args: argparse.Namespace):
@@ -270,27 +267,6 @@ def child_main(argv: list[str]) -> None:
 # --------------------------------------------------------------------------- parent side
 
 
-def run_child(python: str, job: str, timeout: float, **options) -> dict:
-    command = [python, str(Path(__file__).resolve()), "--child", job]
-    for key, value in options.items():
-        if value is None or value is False:
-            continue
-        flag = "--" + key.replace("_", "-")
-        command += [flag] if value is True else [flag, str(value)]
-    try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                              cwd=REPO, check=False)
-    except subprocess.TimeoutExpired:
-        return {"status": "timeout", "detail": f"killed after {timeout:.0f} s"}
-    except OSError as err:
-        return {"status": "error", "detail": f"cannot start {python}: {err}"}
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith("BENCH-RESULT "):
-            return json.loads(line.removeprefix("BENCH-RESULT "))
-    tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-    return {"status": "error", "detail": f"exit code {proc.returncode}: {' | '.join(tail)}"}
-
-
 def seglib_fingerprint() -> str:
     """Short hash of seglib's source files: seglib is installed editable, and may change mid-run."""
     digest = hashlib.sha256()
@@ -299,17 +275,6 @@ def seglib_fingerprint() -> str:
             digest.update(str(path.relative_to(REPO)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
-
-
-def _git_state() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, check=True,
-                              capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "seglib"], cwd=REPO,
-                               check=True, capture_output=True, text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "not a git checkout"
-    return f"commit {head}" + (" with uncommitted changes in seglib/" if dirty else "")
 
 
 def _machine(python: str) -> dict:
@@ -509,18 +474,6 @@ def _profile_rows(text: str, top: int) -> str:
             keep.append(line.replace(str(REPO) + "/", "").replace(
                 str(Path(sys.prefix)) + "/", ""))
     return "\n".join(keep[:top + 1])
-
-
-def write_section(path: Path, text: str) -> None:
-    """Put this script's section into results.md, replacing an earlier one, keeping the rest."""
-    old = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if START_MARK in old and END_MARK in old:
-        head, _, rest = old.partition(START_MARK)
-        _, _, tail = rest.partition(END_MARK)
-        new = head + text + tail
-    else:
-        new = old.rstrip("\n") + ("\n\n" if old else "") + text + "\n"
-    path.write_text(new, encoding="utf-8")
 
 
 def parent_main(argv: list[str]) -> None:
