@@ -61,6 +61,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from seglib.config import SOURCES
 from seglib.errors import DataError
 
 __all__ = [
@@ -101,7 +102,9 @@ def row_of(mask: pd.Series | np.ndarray) -> int:
 
 
 def _where(source: str, path: Path) -> str:
-    return f"data.{source} ({path})"
+    # a source of the config's data section is named by its key; another reader's file
+    # (seglib assign) by what it is
+    return f"data.{source} ({path})" if source in SOURCES else f"{source} ({path})"
 
 
 def _nfc(text: pd.Series) -> pd.Series:

@@ -568,3 +568,24 @@ def test_rules_table_has_no_nan_for_segments_without_a_leaf():
     shown = segment.rules_view(result)
     assert "nan" not in shown.to_string().lower()
     assert "raise `segmentation.tree_depth`" in segment.tree_text(result)
+
+
+def test_cli_assign_empty_or_malformed_files_are_exit_2_and_untouched(fitted_run, tmp_path,
+                                                                     capsys):
+    from seglib.cli import main
+
+    run, customers, _ = fitted_run
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    bad = tmp_path / "bad.csv"
+    broken = customers.astype({"n_orders": object})
+    broken.loc[3, "n_orders"] = "many"
+    broken.to_csv(bad, index=False)
+    before = bad.read_bytes()
+    out = tmp_path / "assigned.csv"
+    assert main(["assign", str(run), str(empty), "--out", str(out)]) == 2
+    assert f"the customers to assign ({empty}): the file is empty" in capsys.readouterr().err
+    assert main(["assign", str(run), str(bad), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"({bad}): column 'n_orders'" in err and "first at data row 4: 'many'" in err
+    assert bad.read_bytes() == before and not out.exists()

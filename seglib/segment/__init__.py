@@ -978,7 +978,7 @@ def read_new_customers(path: Path, model: SegmentModel) -> pd.DataFrame:
     from seglib.readers import normalize_ids, parse_numbers, read_table
 
     path = Path(path)
-    table = read_table(path, source="new customers")
+    table = read_table(path, source="the customers to assign")
     by_client = {client: canon for canon, client in getattr(model, "source_names_", {}).items()}
     table = table.rename(columns={c: by_client[c] for c in table.columns
                                   if c in by_client and by_client[c] not in table.columns})
@@ -1003,7 +1003,7 @@ def read_new_customers(path: Path, model: SegmentModel) -> pd.DataFrame:
         if column in model.categorical_:
             out[column] = values.astype("string")
         else:
-            numbers, _ = parse_numbers(values, source="new customers", label=repr(column),
+            numbers, _ = parse_numbers(values, source="the customers to assign", label=repr(column),
                                        path=path)
             out[column] = numbers
     return out
