@@ -280,11 +280,18 @@ def test_rfm_rules_through_the_stage():
     assert names <= {"Champions", "Loyal customers", "Potential loyalists", "New customers",
                      "Promising", "Need attention", "About to sleep", "At risk",
                      "Can't lose them", "Hibernating", "Lost", "Others", "New / unclassified"}
-    best = customers.sort_values(["recency_days", "n_orders"], ascending=[True, False])
-    assert "Champions" in names
+    # the documented map: R 5 and F 4-5 is Champions, R 3-4 and F 4-5 Loyal, R 1 and F 1-2 Lost
+    buyers = customers[customers["n_orders"] > 0]
+    scores = result.model.segmenter_.transform(buyers[result.features])
+    named = buyers["customer_id"].map(labels).map(result.names)
+    top = (scores["r_score"] == 5) & (scores["f_score"] >= 4)
+    loyal = scores["r_score"].between(3, 4) & (scores["f_score"] >= 4)
+    lost = (scores["r_score"] == 1) & (scores["f_score"] <= 2)
+    assert top.any() and loyal.any()
+    assert (named[top] == "Champions").all() and (named[loyal] == "Loyal customers").all()
+    assert (named[lost] == "Lost").all()
     grid = segment.rfm_grid_table(result, customers)
     assert grid["customers"].sum() == (labels != 0).sum()
-    assert len(best)
 
 
 def test_custom_rfm_rules_leave_the_rest_in_others():
