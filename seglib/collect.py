@@ -9,10 +9,8 @@ with the customers' attributes, survey answers, service effort and web activity.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,13 @@ import pandas as pd
 from seglib import rfm
 from seglib.config import CANONICAL_COLUMNS, RunConfig, SourceConfig, file_format
 from seglib.errors import DataError
+from seglib.pii import (
+    PSEUDONYM_ACTION,
+    find_pii_columns,
+    pii_kind,
+    plain_name,
+    pseudonym,
+)
 from seglib.readers import (
     normalize_ids,
     parse_dates,
@@ -48,16 +53,6 @@ _CHANNEL_SYNONYMS = {
     "tai cua hang": "store", "tại quầy": "store", "điện thoại": "phone", "dien thoai": "phone",
     "tổng đài": "phone", "tong dai": "phone",
 }
-#: Column names that hold personal data; removed from the customer table unless kept on purpose.
-PII_PATTERN = re.compile(
-    r"(^|_)(name|full_?name|first_?name|last_?name|surname|e_?mail|phone|mobile|tel|address)"
-    r"\d*($|_)",
-    re.IGNORECASE,
-)
-#: Column names that often hold a person's name (checked against the values, see remove_pii).
-PERSON_COLUMNS = {"customer", "client", "buyer", "recipient", "contact", "khach_hang",
-                  "nguoi_mua", "nguoi_nhan", "nguoi_lien_he"}
-
 #: The data dictionary: what each computed feature means, its unit and its source.
 FEATURES: dict[str, tuple[str, str, str]] = {
     "n_orders": ("number of distinct purchase orders kept after cleaning (refunds and returned "
@@ -231,21 +226,6 @@ def _require(table: pd.DataFrame, column: str, source: str, path: Path) -> None:
             f"data.{source}.columns.{column}. Columns found: "
             f"{', '.join(map(str, table.columns))}"
         )
-
-
-PSEUDONYM_ACTION = "replaced by pseudonyms: h_ + the first 16 hex digits of their SHA-256"
-
-
-def pseudonym(values: pd.Series) -> pd.Series:
-    """``h_`` and the first 16 hex digits of the SHA-256 of the trimmed, lower-case id.
-
-    The client can compute the same pseudonym from their own list (to find a
-    customer again), but the report and exports never show the address itself.
-    """
-    def one(value: str) -> str:
-        return "h_" + hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()[:16]
-
-    return values.map(one, na_action="ignore").astype("string")
 
 
 def customer_ids(values: pd.Series, source: str, ledger: _Ledger,
@@ -850,61 +830,6 @@ def _check_overlap(ordering: pd.Series, known: pd.Series, sources: dict) -> None
         )
 
 
-#: Vietnamese column names for personal data, written without accents (see _plain_name).
-_PII_VI = re.compile(r"(^|_)(ho_?ten|ho_va_ten|ten_khach_hang|ten_kh|dien_thoai|so_dien_thoai|"
-                     r"sdt|dia_chi|thu_dien_tu)($|_)")
-_EMAIL_VALUE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_PHONE_VALUE = re.compile(r"^(\+|0)[\d\s().-]{7,}$")
-#: Columns that are keys or canonical measures, never personal data.
-_NOT_PII = {"customer_id", "order_id", "respondent_id", "contact_id", "date", "amount",
-            "quantity", "unit_price", "channel", "category", "margin", "brand"}
-
-
-def _plain_name(name: object) -> str:
-    """Lower-case ASCII form of a column name: accents dropped, runs of other marks as _."""
-    text = unicodedata.normalize("NFKD", str(name).lower().replace("đ", "d"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-
-
-def is_pii_column(name: object) -> bool:
-    """True for a column name that holds personal data (a name, email, phone or address)."""
-    plain = _plain_name(name)
-    return bool(PII_PATTERN.search(plain) or _PII_VI.search(plain))
-
-
-def pii_kind(values: pd.Series) -> str | None:
-    """``"email"`` or ``"phone"`` when most filled values of a text column look like one."""
-    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
-        return None
-    sample = values.dropna().astype(str).str.strip().head(2000)
-    if sample.empty:
-        return None
-    if sample.str.match(_EMAIL_VALUE).mean() >= 0.5:
-        return "email"
-    digits = sample.str.count(r"\d")
-    if (sample.str.match(_PHONE_VALUE) & (digits >= 9)).mean() >= 0.5:
-        return "phone"
-    return None
-
-
-def _counts(values: pd.Series) -> bool:
-    """True for a column of small numbers (``email_opens``), which no phone number is."""
-    numbers = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
-    filled = values.notna()
-    if not filled.any() or numbers[filled].isna().any():
-        return False
-    return bool((numbers[filled].abs() < 10_000_000).all())
-
-
-def _looks_like_names(values: pd.Series) -> bool:
-    """True when most values are two to five words without digits (``Nguyễn Văn An``)."""
-    sample = values.dropna().astype(str).str.strip().head(2000)
-    if sample.empty or pd.api.types.is_numeric_dtype(values):
-        return False
-    return bool(sample.str.fullmatch(r"[^\W\d_]+(?:[ .'-]+[^\W\d_]+){1,4}").mean() >= 0.8)
-
-
 def remove_pii(table: pd.DataFrame, source: str, ledger: _Ledger, keep: bool,
                flags: bool = False) -> pd.DataFrame:
     """Drop columns of personal data, found by their name or by what they hold.
@@ -912,20 +837,7 @@ def remove_pii(table: pd.DataFrame, source: str, ledger: _Ledger, keep: bool,
     With ``flags``, ``has_email`` / ``has_phone`` record that a contact is on file
     (the customers source), so that reachability survives without the contact itself.
     """
-    found = {}
-    for column in table.columns:
-        if column in _NOT_PII or column in ("has_email", "has_phone"):
-            continue
-        kind = pii_kind(table[column])
-        if kind is None and _plain_name(column) in PERSON_COLUMNS and _looks_like_names(
-                table[column]):
-            kind = "name"
-        if kind is None and is_pii_column(column) and not _counts(table[column]):
-            plain = _plain_name(column)
-            kind = ("email" if "mail" in plain or "thu_dien_tu" in plain else
-                    "phone" if re.search(r"phone|mobile|tel|dien_thoai|sdt", plain) else "other")
-        if kind is not None:
-            found[column] = kind
+    found = find_pii_columns(table)
     if not found:
         return table
     table = table.copy()
@@ -974,7 +886,7 @@ def _dates_where_named(table: pd.DataFrame, source: str, path: Path, ledger: _Le
     """
     table = table.copy()
     for column in table.columns:
-        if (column == "customer_id" or not _DATE_NAME.search(_plain_name(column))
+        if (column == "customer_id" or not _DATE_NAME.search(plain_name(column))
                 or pd.api.types.is_datetime64_any_dtype(table[column])):
             continue
         try:

@@ -58,7 +58,7 @@ CANONICAL_COLUMNS: dict[str, tuple[str, ...] | None] = {
     "brand_ratings": None,
 }
 
-#: Segment criteria the targeting stage computes from the data (see seglib.target).
+#: Segment criteria the targeting stage computes from the data (see seglib.targeting).
 TARGETING_CRITERIA = (
     "size",
     "revenue",
@@ -289,7 +289,7 @@ class SegmentationConfig(_Strict):
 
 
 class CLVConfig(_Strict):
-    """Customer lifetime value of 03_target."""
+    """Customer lifetime value of 03_targeting."""
 
     horizon_months: StrictInt = Field(12, ge=1, le=120)
     yearly_discount: StrictFloat = Field(0.10, ge=0, le=1)
@@ -299,7 +299,7 @@ class CLVConfig(_Strict):
 
 
 class ROIConfig(_Strict):
-    """Campaign and service assumptions of 03_target (money in the run's currency)."""
+    """Campaign and service assumptions of 03_targeting (money in the run's currency)."""
 
     cost_per_contact: dict[Literal["email", "phone", "mail"], StrictFloat] = Field(
         default_factory=lambda: {"email": 0.10, "phone": 2.50, "mail": 1.20})
@@ -318,7 +318,7 @@ class ROIConfig(_Strict):
 
 
 class TargetingConfig(_Strict):
-    """Parameters of 03_target."""
+    """Parameters of 03_targeting."""
 
     manual: dict[str, dict[str, StrictFloat]] = Field(default_factory=dict)
     weights: dict[str, StrictFloat] | None = None  # StrictFloat takes ints, not "2" or true
@@ -395,7 +395,7 @@ class PositioningConfig(_Strict):
 
 
 class PersonasConfig(_Strict):
-    """Parameters of 05_personas."""
+    """Parameters of 06_personas."""
 
     max_personas: StrictInt = Field(6, ge=1, le=20)
     #: a trait is shown only when at least this many of the segment's members have a value
@@ -405,7 +405,7 @@ class PersonasConfig(_Strict):
 
 
 class LifecycleConfig(_Strict):
-    """Parameters of 06_lifecycle: the stage rules and the period of the transitions.
+    """Parameters of 05_lifecycle: the stage rules and the period of the transitions.
 
     Day thresholds are on ``recency_days`` (days since the last purchase); see
     :mod:`seglib.lifecycle` for the rules in order.

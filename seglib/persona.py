@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from seglib import lifecycle
-from seglib.collect import is_pii_column, pii_kind
 from seglib.errors import DataError, SeglibError
+from seglib.pii import is_pii_column, pii_kind
 
 __all__ = ["FIRST_NAMES", "build_personas", "build_persona", "persona_names", "cards_html",
            "page_html", "survey_items", "read_clv", "write_outputs", "feature_label",
@@ -415,7 +415,7 @@ def survey_items(collected: dict) -> list[str]:
 
 
 def read_clv(run_dir: Path) -> pd.DataFrame | None:
-    """``clv.parquet`` of 03_target (customer_id, clv), or None when targeting had no CLV."""
+    """``clv.parquet`` of 03_targeting (customer_id, clv), or None when targeting had no CLV."""
     path = Path(run_dir) / "clv.parquet"
     return pd.read_parquet(path, columns=["customer_id", "clv"]) if path.is_file() else None
 
@@ -981,7 +981,7 @@ def check_targeting_matches(targeting: pd.DataFrame, segments: pd.DataFrame) -> 
             continue
         raise DataError(
             f"targeting.csv does not match the current segments (segment {row.segment} is "
-            f"{row.segment_name!r} in targeting.csv but {found}); re-run 03_target after "
+            f"{row.segment_name!r} in targeting.csv but {found}); re-run 03_targeting after "
             "02_segment"
         )
 

@@ -36,20 +36,20 @@ class Stage:
 STAGES = (
     Stage("collect", "01_collect.ipynb", "collect"),
     Stage("segment", "02_segment.ipynb", "segmentation"),
-    Stage("target", "03_target.ipynb", "targeting"),
+    Stage("targeting", "03_targeting.ipynb", "targeting"),
     Stage("position", "04_position.ipynb", "positioning"),
-    Stage("personas", "05_personas.ipynb", "personas"),
-    Stage("lifecycle", "06_lifecycle.ipynb", "lifecycle"),
+    Stage("lifecycle", "05_lifecycle.ipynb", "lifecycle"),
+    Stage("personas", "06_personas.ipynb", "personas"),
 )
 
 #: Run-level parameters each notebook receives besides its section's keys.
 COMMON_PARAMETERS = {
     "collect": ("run_dir", "config_path"),
     "segment": ("run_dir", "seed"),
-    "target": ("run_dir", "seed", "currency"),
+    "targeting": ("run_dir", "seed", "currency"),
     "position": ("run_dir",),
-    "personas": ("run_dir", "seed", "locale", "currency", "lifecycle"),
     "lifecycle": ("run_dir",),
+    "personas": ("run_dir", "seed", "locale", "currency"),
 }
 
 PACKAGES = ("seglib", "stp-workbook", "pandas", "numpy", "scikit-learn", "seaborn", "matplotlib",

@@ -27,8 +27,8 @@ def test_run_folder_holds_every_output(demo_run):
                  "positioning.csv", "positioning_attributes.csv", "segment_model.joblib",
                  "data_quality.csv"):
         assert (demo_run / name).is_file(), name
-    for i, stage in enumerate(["collect", "segment", "target", "position", "personas",
-                               "lifecycle"], start=1):
+    for i, stage in enumerate(["collect", "segment", "targeting", "position", "lifecycle",
+                               "personas"], start=1):
         assert list((demo_run / "notebooks").glob(f"0{i}_{stage}.ipynb"))
 
 
@@ -184,14 +184,14 @@ def test_transactions_only_run_completes(demo_dir, tmp_path):
 def test_failed_stage_stops_the_run_without_a_report(demo_dir, tmp_path, monkeypatch, capsys):
     notebooks = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", notebooks)
-    book = nbformat.read(notebooks / "03_target.ipynb", as_version=4)
+    book = nbformat.read(notebooks / "03_targeting.ipynb", as_version=4)
     book.cells.append(nbformat.v4.new_code_cell('raise RuntimeError("planted failure")'))
-    nbformat.write(book, notebooks / "03_target.ipynb")
+    nbformat.write(book, notebooks / "03_targeting.ipynb")
     monkeypatch.setenv("SEGLIB_NOTEBOOKS", str(notebooks))
     out = tmp_path / "run"
     assert main(["run", str(demo_dir / "config.yaml"), "--out", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "03_target.ipynb" in err and "RuntimeError: planted failure" in err
+    assert "03_targeting.ipynb" in err and "RuntimeError: planted failure" in err
     assert "Traceback" not in err
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "failed"

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from conftest import write_config
-from seglib import lifecycle
+from seglib import lifecycle, plots
 from seglib.config import LifecycleConfig, load_config, template_text
 from seglib.errors import ConfigError
 
@@ -303,7 +303,7 @@ def test_outputs_and_a_run_without_transactions(tmp_path):
     # customers only: no history, stages left empty, no movement and no plan
     bare = lifecycle.lifecycle_table(customers, segments)
     assert bare["stage"].isna().all() and bare["previous_stage"].isna().all()
-    assert lifecycle.transition_matrix(bare) is None and lifecycle.flow_chart(bare) is None
+    assert lifecycle.transition_matrix(bare) is None and plots.flow_chart(bare) is None
     assert lifecycle.lifecycle_plan(bare, None, customers) is None
     (tmp_path / "bare").mkdir()
     paths = lifecycle.write_outputs(bare, tmp_path / "bare")
@@ -315,10 +315,10 @@ def test_plots_draw_the_matrix_and_the_flows():
     customers, lines = hand_made_lines()
     now = lifecycle.customers_at(customers, lines, AS_OF)
     table = lifecycle.lifecycle_table(now, None, lines, AS_OF)
-    heatmap = lifecycle.transition_heatmap(table)
+    heatmap = plots.transition_heatmap(table)
     texts = [t.get_text() for t in heatmap.axes[0].texts]
     assert sorted(texts) == ["0"] * (6 * 7 - 6) + ["1"] * 6  # six stages had customers before
-    flow = lifecycle.flow_chart(table, 90)
+    flow = plots.flow_chart(table, 90)
     labels = {t.get_text() for t in flow.axes[0].texts}
     assert {"Awareness (1)", "Post-purchase / repeat (2)", "Lapsed (1)"} <= labels
 

@@ -309,7 +309,7 @@ def test_stale_targeting_is_a_data_error_naming_the_segment(base):
     # 02_segment re-run: segment 2 is now called something else
     segments = segments.assign(segment_name=["Young online"] * 5 + ["Bargain hunters"] * 5)
     message = ("targeting.csv does not match the current segments (segment 2 is 'Store occasion' "
-               "in targeting.csv but 'Bargain hunters' in segments); re-run 03_target after "
+               "in targeting.csv but 'Bargain hunters' in segments); re-run 03_targeting after "
                "02_segment")
     with pytest.raises(DataError, match=re.escape(message)):
         persona.build_personas(customers, segments, targeting)

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from sklearn.decomposition import PCA
 
-from seglib import position
+from seglib import plots, position
 from seglib.errors import ConfigError, DataError
 
 
@@ -358,7 +358,7 @@ def test_a_weak_ideal_point_leaves_the_need_as_a_placeholder():
 
 def test_wide_labels_are_pushed_apart_and_narrow_distant_ones_are_not():
     # a long label at x=0 and a short one at x=1.5 overlap (half-widths 2 + 0.5 > 1.5)
-    y = position.spread_wide_labels([0.0, 1.5, 9.0], [0.0, 0.2, 0.0], [4.0, 1.0, 1.0],
+    y = plots.spread_wide_labels([0.0, 1.5, 9.0], [0.0, 0.2, 0.0], [4.0, 1.0, 1.0],
                                     min_gap=1.0)
     np.testing.assert_allclose(y, [-0.4, 0.6, 0.0])
 
@@ -407,8 +407,8 @@ def test_write_outputs_writes_the_segment_maps_and_statements(tmp_path):
     assert targets["statement"].str.startswith("For ").all()
     mds = pd.read_csv(paths["mds"])
     assert list(mds.columns) == ["brand", "dim1", "dim2", "stress"]
-    for figure in (position.draw_map(result), position.draw_mds(result),
-                   position.draw_segment_maps(result)):
+    for figure in (plots.draw_map(result), plots.draw_mds(result),
+                   plots.draw_segment_maps(result)):
         assert figure is not None
     assert position.write_outputs(None, tmp_path) == {}
 

@@ -504,13 +504,13 @@ def test_wholesale_segments(wholesale):
 
 
 def test_online_retail_ii_clv_models_fit_and_targeting_completes(retail2):
-    from seglib import target
+    from seglib import targeting
     from seglib.clv import MODEL_METHOD, OBSERVED_SPEND_METHOD
     from seglib.config import TargetingConfig
 
     seg = _segment(retail2).segments
     lines = retail2.transactions[["customer_id", "date", "amount", "line_status"]]
-    result = target.target_segments(retail2.customers, seg, TargetingConfig(),
+    result = targeting.target_segments(retail2.customers, seg, TargetingConfig(),
                                     transactions=lines, as_of=retail2.as_of, random_state=42)
     assert result.clv.method in (MODEL_METHOD, OBSERVED_SPEND_METHOD)
     params = result.clv.bgnbd.params_

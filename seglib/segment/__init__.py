@@ -974,7 +974,7 @@ def read_new_customers(path: Path, model: SegmentModel) -> pd.DataFrame:
     DataError
         Naming the file and the missing or unreadable column.
     """
-    from seglib.collect import pii_kind, pseudonym
+    from seglib.pii import pii_kind, pseudonym
     from seglib.readers import normalize_ids, parse_numbers, read_table
 
     path = Path(path)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seglib import target
+from seglib import targeting
 from seglib.errors import ConfigError
 
 
@@ -20,22 +20,22 @@ def metrics():
 
 
 def test_scale_1_10():
-    assert list(target.scale_1_10(pd.Series([0, 5, 10]))) == [1, 5.5, 10]
-    assert list(target.scale_1_10(pd.Series([0, 5, 10]), higher_is_better=False)) == [10, 5.5, 1]
-    assert list(target.scale_1_10(pd.Series([3, 3]))) == [5.5, 5.5]
+    assert list(targeting.scale_1_10(pd.Series([0, 5, 10]))) == [1, 5.5, 10]
+    assert list(targeting.scale_1_10(pd.Series([0, 5, 10]), higher_is_better=False)) == [10, 5.5, 1]
+    assert list(targeting.scale_1_10(pd.Series([3, 3]))) == [5.5, 5.5]
 
 
 def test_log_scale_gives_equal_ratios_equal_steps():
-    scaled = target.scale_1_10(pd.Series([1.0, 10, 100, 1000]), log=True)
+    scaled = targeting.scale_1_10(pd.Series([1.0, 10, 100, 1000]), log=True)
     assert list(scaled) == pytest.approx([1, 4, 7, 10])
     # zero or negative values score 1; the rest are scaled among the positives
-    assert list(target.scale_1_10(pd.Series([0.0, -5, 10, 1000]), log=True)) == pytest.approx(
+    assert list(targeting.scale_1_10(pd.Series([0.0, -5, 10, 1000]), log=True)) == pytest.approx(
         [1, 1, 1, 10])
-    assert list(target.scale_1_10(pd.Series([0.0, 7, 7]), log=True)) == [1, 10, 10]
+    assert list(targeting.scale_1_10(pd.Series([0.0, 7, 7]), log=True)) == [1, 10, 10]
 
 
 def test_weighted_score_by_hand():
-    scored = target.attractiveness(metrics(), {"size": 1, "revenue": 3}, top_n=1)
+    scored = targeting.attractiveness(metrics(), {"size": 1, "revenue": 3}, top_n=1)
     by_name = scored.set_index("segment_name")
     log = math.log10
     # size on log10: Big 400 -> 10, Small 50 -> 1, Rich 100 in between
@@ -68,7 +68,7 @@ def outlier_metrics():
 
 def test_an_outlier_segment_does_not_squash_the_others():
     weights = {"revenue": 1, "margin": 1, "recency": 1}
-    by_name = target.attractiveness(outlier_metrics(), weights, top_n=1).set_index("segment_name")
+    by_name = targeting.attractiveness(outlier_metrics(), weights, top_n=1).set_index("segment_name")
     log = math.log10
     mid_revenue = 1 + 9 * log(9_000 / 3_000) / log(86_000 / 3_000)
     mid_margin = 1 + 9 * log(4_500 / 900) / log(17_200 / 900)
@@ -79,7 +79,7 @@ def test_an_outlier_segment_does_not_squash_the_others():
 
 
 def test_unclassified_is_never_selected_or_ranked():
-    scored = target.attractiveness(metrics(), {"size": 1}, top_n=10)
+    scored = targeting.attractiveness(metrics(), {"size": 1}, top_n=10)
     row = scored.set_index("segment").loc[0]
     assert not row["selected"] and pd.isna(row["attractiveness"]) and pd.isna(row["rank"])
     assert scored["selected"].sum() == 3
@@ -87,13 +87,13 @@ def test_unclassified_is_never_selected_or_ranked():
 
 def test_weight_for_criterion_the_data_cannot_give_is_named():
     with pytest.raises(ConfigError, match=r"\['orders_per_customer'\]"):
-        target.attractiveness(metrics(), {"size": 1, "orders_per_customer": 2}, top_n=1)
+        targeting.attractiveness(metrics(), {"size": 1, "orders_per_customer": 2}, top_n=1)
 
 
 def test_default_weights_use_only_what_the_data_gives():
     only_size = metrics()[["segment", "segment_name", "customers"]]
-    assert target.effective_weights(only_size, None) == {"size": 1.0}
-    scored = target.attractiveness(only_size, None, top_n=1)
+    assert targeting.effective_weights(only_size, None) == {"size": 1.0}
+    scored = targeting.attractiveness(only_size, None, top_n=1)
     assert scored.iloc[0]["segment_name"] == "Big"
 
 
@@ -103,7 +103,7 @@ def test_segment_metrics_from_customers():
                               "recency_days": [5, 15, 100, None]})
     segments = pd.DataFrame({"customer_id": list("abcd"), "segment": [1, 1, 2, 0],
                              "segment_name": ["x", "x", "y", "n"]})
-    m = target.segment_metrics(customers, segments).set_index("segment")
+    m = targeting.segment_metrics(customers, segments).set_index("segment")
     assert m.loc[1, "customers"] == 2 and m.loc[1, "revenue"] == 40
     assert m.loc[1, "margin_rate"] == pytest.approx(0.2)
     assert m.loc[1, "revenue_per_customer"] == 20
@@ -113,17 +113,17 @@ def test_segment_metrics_from_customers():
 
 def test_recommendation_names_the_targets():
     weights = {"size": 1, "revenue": 3}
-    text = target.recommendation(target.attractiveness(metrics(), weights, top_n=1), weights)
+    text = targeting.recommendation(targeting.attractiveness(metrics(), weights, top_n=1), weights)
     assert "**Rich**" in text and "Serve Big and Small with lower-cost" in text
 
 
 def test_recommendation_keeps_a_big_revenue_segment_that_is_not_targeted():
     # weighted on recency, Whale (the stalest) is not selected though it holds 86% of revenue
     weights = {"margin": 0.01, "recency": 1}
-    scored = target.attractiveness(outlier_metrics().assign(mean_recency_days=[90.0, 10, 20]),
+    scored = targeting.attractiveness(outlier_metrics().assign(mean_recency_days=[90.0, 10, 20]),
                                    weights, top_n=1)
     assert list(scored.loc[scored["selected"], "segment_name"]) == ["Mid"]
-    text = target.recommendation(scored, weights)
+    text = targeting.recommendation(scored, weights)
     assert ("Keep serving Whale (86% of revenue) well: it is not a priority target under these "
             "weights, but it carries the business.") in text
     assert text.endswith(" Serve Low with lower-cost, automated marketing.")
@@ -131,12 +131,12 @@ def test_recommendation_keeps_a_big_revenue_segment_that_is_not_targeted():
 
 
 def test_summary_table_is_narrow_and_readable():
-    scored = target.attractiveness(
+    scored = targeting.attractiveness(
         outlier_metrics().assign(customers=[1234, 500, 266], share=[0.617, 0.25, 0.133],
                                  revenue_per_customer=[69.69, 18.0, 11.28],
                                  margin_rate=[0.2, 0.5, 0.3]),
         {"revenue": 1}, top_n=1)
-    table = target.summary_table(scored)
+    table = targeting.summary_table(scored)
     assert len(table.columns) <= 7
     assert list(table.columns) == ["Customers", "Share of revenue", "Revenue per customer",
                                    "Margin rate", "Score (1-10)", "Rank", "Target"]
@@ -149,16 +149,16 @@ def test_summary_table_is_narrow_and_readable():
 
 def test_summary_table_skips_what_the_data_cannot_give():
     only_size = metrics()[["segment", "segment_name", "customers"]]
-    table = target.summary_table(target.attractiveness(only_size, None, top_n=1))
+    table = targeting.summary_table(targeting.attractiveness(only_size, None, top_n=1))
     assert list(table.columns) == ["Customers", "Score (1-10)", "Rank", "Target"]
     assert table.loc["New / unclassified"].to_dict() == {
         "Customers": "500", "Score (1-10)": "", "Rank": "", "Target": ""}
 
 
 def test_score_table_headers_are_words():
-    scored = target.attractiveness(
+    scored = targeting.attractiveness(
         outlier_metrics().assign(revenue_per_customer=[86.0, 9, 3]), {"revenue": 1}, top_n=1)
-    table = target.score_table(scored, {"revenue": 1})
+    table = targeting.score_table(scored, {"revenue": 1})
     assert list(table.index) == ["size", "revenue", "margin", "revenue per customer",
                                  "recency"]
     assert table.loc["revenue", "Whale"] == 10.0
@@ -166,9 +166,9 @@ def test_score_table_headers_are_words():
 
 
 def test_targeting_csv_keeps_full_precision(tmp_path):
-    scored = target.attractiveness(outlier_metrics().assign(revenue=[21_361_879.86, 9e3, 3e3]),
+    scored = targeting.attractiveness(outlier_metrics().assign(revenue=[21_361_879.86, 9e3, 3e3]),
                                    {"revenue": 1}, top_n=1)
-    path = target.write_outputs(scored, tmp_path)["targeting"]
+    path = targeting.write_outputs(scored, tmp_path)["targeting"]
     back = pd.read_csv(path).set_index("segment_name")
     assert back.loc["Whale", "revenue"] == 21_361_879.86
     assert back.loc["Mid", "revenue_score"] == scored.set_index("segment_name").loc[
@@ -186,7 +186,7 @@ def test_growth_last_period_against_the_one_before():
         "amount": [10.0, 30.0, 20.0, 5.0, 5.0, 99.0],
         "line_status": ["purchase"] * 5 + ["returned"]})
     segments = pd.DataFrame({"customer_id": list("abcd"), "segment": [1, 1, 2, 2]})
-    g = target.growth(lines, segments, "2025-07-01", period_days=90).set_index("segment")
+    g = targeting.growth(lines, segments, "2025-07-01", period_days=90).set_index("segment")
     # segment 1: before (Jan-Apr 2) a and b bought 30; last 90 days a bought 30
     assert g.loc[1, "customers_before"] == 2 and g.loc[1, "customers_last"] == 1
     assert g.loc[1, "growth_customers"] == pytest.approx(-0.5)
@@ -196,15 +196,15 @@ def test_growth_last_period_against_the_one_before():
 
 
 def test_manual_criteria_by_id_or_name_and_their_weights():
-    table = target.add_manual(metrics(), {"fit": {"1": 9, "Rich": 2}})
+    table = targeting.add_manual(metrics(), {"fit": {"1": 9, "Rich": 2}})
     assert table.set_index("segment_name")["manual_fit"].to_dict() == pytest.approx(
         {"New / unclassified": float("nan"), "Big": 9, "Rich": 2, "Small": float("nan")},
         nan_ok=True)
-    scored = target.attractiveness(table, {"fit": 1}, top_n=1).set_index("segment_name")
+    scored = targeting.attractiveness(table, {"fit": 1}, top_n=1).set_index("segment_name")
     assert scored.loc["Big", "attractiveness"] == 9 and scored.loc["Big", "selected"]
     assert scored.loc["Small", "attractiveness"] == 5.5  # not scored: neutral
     with pytest.raises(ConfigError, match=r"targeting.manual.fit: 'Nobody' is neither"):
-        target.add_manual(metrics(), {"fit": {"Nobody": 3}})
+        targeting.add_manual(metrics(), {"fit": {"Nobody": 3}})
 
 
 def clv_customers(n=3000, seed=1):
@@ -266,7 +266,7 @@ def test_customer_clv_falls_back_to_historical_when_data_are_thin():
     values = customer_clv(pd.concat([customers, twin], ignore_index=True),
                           min_repeat_customers=10_000).table.set_index("customer_id")["clv"]
     assert values["fresh"] > 3 * values["lapsed"]
-    assert "Historical CLV" in target.clv_text(result)
+    assert "Historical CLV" in targeting.clv_text(result)
 
 
 def test_stage_targets_the_high_value_segments_and_writes_clv(tmp_path):
@@ -281,20 +281,20 @@ def test_stage_targets_the_high_value_segments_and_writes_clv(tmp_path):
                              "segment": (rich.astype(int) + 1).where(customers.index % 7 > 0, 3)})
     names = {1: "Light", 2: "Heavy", 3: "Random"}
     segments["segment_name"] = segments["segment"].map(names)
-    result = target.target_segments(customers, segments, TargetingConfig(top_n=1),
+    result = targeting.target_segments(customers, segments, TargetingConfig(top_n=1),
                                     random_state=0)
     scored = result.scored.set_index("segment_name")
     assert scored["selected"].to_dict() == {"Heavy": True, "Light": False, "Random": False}
     assert scored.loc["Heavy", "clv_mean"] > scored.loc["Light", "clv_mean"]
     assert scored.loc["Heavy", "p_top_n"] == 1.0 and not scored.loc["Heavy", "flip"]
     assert {"box", "strategy", "roi", "strength"} <= set(scored.columns)
-    out = target.write_outputs(result, tmp_path, segments)
+    out = targeting.write_outputs(result, tmp_path, segments)
     clv = pd.read_parquet(out["clv"])
     assert list(clv.columns) == ["customer_id", "p_alive", "expected_purchases",
                                  "expected_spend", "clv", "clv_method", "segment",
                                  "segment_name"]
     assert len(clv) == len(customers)
-    text = target.recommendation(result.scored, result.weights, "USD")
+    text = targeting.recommendation(result.scored, result.weights, "USD")
     assert "**Heavy**" in text and "mean CLV" in text
 
 
@@ -306,14 +306,14 @@ def test_segment_metrics_cost_to_serve_reach_and_response_by_hand():
         "web_email_clicks": [0, 3, np.nan, 1]})
     segments = pd.DataFrame({"customer_id": list("abcd"), "segment": [1, 1, 2, 2],
                              "segment_name": ["A", "A", "B", "B"]})
-    m = target.segment_metrics(customers, segments).set_index("segment")
+    m = targeting.segment_metrics(customers, segments).set_index("segment")
     assert m.loc[1, "service_effort"] == pytest.approx((2 * 5 + 0) / 2)
     assert m.loc[2, "service_effort"] == pytest.approx((0 + 1 * 8) / 2)
     assert m.loc[1, "reachable_share"] == 0.5 and m.loc[2, "reachable_share"] == 1.0
     assert m.loc[2, "reach_phone"] == 0.5
     assert m.loc[1, "response_rate"] == 0.5 and m.loc[2, "response_rate"] == 0.5
     assert "clicked an email" in m.loc[1, "response_source"]
-    scored = target.attractiveness(m.reset_index(), {"cost_to_serve": 1}, top_n=1)
+    scored = targeting.attractiveness(m.reset_index(), {"cost_to_serve": 1}, top_n=1)
     # less service effort is better: segment 2 (4 per customer) beats segment 1 (5)
     assert scored.loc[scored["selected"], "segment"].tolist() == [2]
 
@@ -324,21 +324,21 @@ def test_recommendation_warns_about_losses_ties_harvest_boxes_and_all_targets():
         "attractiveness": [7.0, 5.0, 5.0], "rank": [1, 2, 3], "selected": [True, True, False],
         "roi": [2.5, -0.4, 1.0], "strategy": ["invest / grow", "harvest / divest", "x"],
         "strength": [8.0, 2.0, 5.0]})
-    text = target.recommendation(scored, {"size": 1}, "USD")
+    text = targeting.recommendation(scored, {"size": 1}, "USD")
     assert "a campaign returns 3.5 USD per 1 USD spent" in text
     assert "a campaign to B loses money (it returns 0.60 USD per 1 USD spent)" in text
     assert "B is tied with a segment left out (score 5.0)" in text
     assert "The nine-box puts B in harvest / divest" in text
     everyone = scored.assign(selected=True)
-    assert "every segment is a target" in target.recommendation(everyone, {"size": 1})
+    assert "every segment is a target" in targeting.recommendation(everyone, {"size": 1})
 
 
 def test_weights_text_names_segments_without_a_manual_score():
-    table = target.add_manual(metrics(), {"fit": {"1": 9}})
-    scored = target.attractiveness(table, {"fit": 1, "size": 1}, top_n=1)
-    result = target.Targeting(scored=scored, weights={"fit": 1, "size": 1}, clv=None,
+    table = targeting.add_manual(metrics(), {"fit": {"1": 9}})
+    scored = targeting.attractiveness(table, {"fit": 1, "size": 1}, top_n=1)
+    result = targeting.Targeting(scored=scored, weights={"fit": 1, "size": 1}, clv=None,
                               sensitivity=None, box=pd.DataFrame(), strength_source="",
                               roi=None, service=None, keep_vs_win=None)
-    text = target.weights_text(result)
+    text = targeting.weights_text(result)
     assert "fit 50%" in text and "size 50%" in text
     assert "No `fit` score for Rich, Small: counted as a neutral 5.5." in text

@@ -493,12 +493,12 @@ def write_outputs(result: Targeting | pd.DataFrame, run_dir: Path,
 
 
 def read_targeting(run_dir: Path) -> pd.DataFrame:
-    """Read the targeting table that 03_target wrote."""
+    """Read the targeting table that 03_targeting wrote."""
     from seglib.errors import DataError
 
     path = Path(run_dir) / "targeting.csv"
     if not path.is_file():
-        raise DataError(f"{path} not found: run 03_target first (or `seglib run` the config)")
+        raise DataError(f"{path} not found: run 03_targeting first (or `seglib run` the config)")
     return pd.read_csv(path)
 
 
@@ -537,7 +537,7 @@ def target_segments(customers: pd.DataFrame, segments: pd.DataFrame, params, *,
     ``params`` is the validated ``targeting`` section
     (:class:`seglib.config.TargetingConfig`).
     """
-    from seglib.target import portfolio
+    from seglib.targeting import portfolio
 
     clv_result = None
     if "clv_T" in customers.columns:  # a customers-only run has no purchase history
@@ -669,7 +669,7 @@ def clv_by_segment(result: Targeting, segments: pd.DataFrame) -> pd.DataFrame | 
 
 def sensitivity_summary(result: Targeting) -> str:
     """Which choices are robust to the weights and which flip, in words."""
-    from seglib.target import portfolio
+    from seglib.targeting import portfolio
 
     if result.sensitivity is None:
         return ("*Not computed: `sensitivity_draws` is 0, or there are no more segments than "
@@ -690,20 +690,6 @@ def box_table(result: Targeting) -> pd.DataFrame:
 def box_text(result: Targeting) -> str:
     """Where the business's strength comes from."""
     return f"Business strength in each segment comes from {md(result.strength_source)}."
-
-
-def plot_box(result: Targeting):
-    """The nine-box figure, bubbles sized by revenue."""
-    from seglib.target import portfolio
-
-    names = dict(zip(result.scored["segment"], result.scored["segment_name"], strict=True))
-    has_revenue = "revenue" in result.scored
-    revenue = (result.scored.set_index("segment")["revenue"] if has_revenue
-               else pd.Series(1.0, index=result.box.index))
-    fig = portfolio.plot_nine_box(result.box, names, revenue.loc[result.box.index])
-    if not has_revenue:
-        fig.axes[0].set_title("GE-McKinsey nine-box (no revenue data: bubbles of equal size)")
-    return fig
 
 
 def roi_table(result: Targeting) -> pd.DataFrame | None:
@@ -731,7 +717,7 @@ def roi_table(result: Targeting) -> pd.DataFrame | None:
 
 def money_text(result: Targeting, currency: str = "") -> str:
     """The service-hour answer and the keep-versus-win comparison, in words."""
-    from seglib.target import portfolio
+    from seglib.targeting import portfolio
 
     parts = []
     names = dict(zip(result.scored["segment"], result.scored["segment_name"], strict=True))

@@ -9,7 +9,7 @@ DataFrame out):
   segments for each, and count how often each segment makes the top N. A
   choice that holds in most draws is robust; one that flips under small
   changes of the weights deserves a discussion before it goes into the plan.
-* **GE-McKinsey nine-box** (:func:`nine_box`, :func:`plot_nine_box`). Segment
+* **GE-McKinsey nine-box** (:func:`nine_box`; drawn by :func:`seglib.plots.plot_nine_box`). Segment
   attractiveness (the targeting score) against the business's strength in the
   segment, each cut into low / medium / high, gives nine boxes in three zones:
   invest / grow, selectively manage, harvest / divest.
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -39,7 +38,7 @@ from seglib.text import md
 
 __all__ = [
     "ACQUISITION_MULTIPLIER", "CHANNELS", "NINE_BOX_STRATEGY", "ROBUST_SHARE",
-    "campaign_roi", "criterion_scores", "nine_box", "plot_nine_box",
+    "campaign_roi", "criterion_scores", "nine_box",
     "retention_vs_acquisition", "sensitivity_text", "service_hour_text",
     "service_hour_value", "strength_proxy", "weight_sensitivity",
 ]
@@ -66,9 +65,6 @@ NINE_BOX_STRATEGY: dict[tuple[str, str], str] = {
     ("medium", "low"): "harvest / divest",
 }
 
-#: Light zone colours of the nine-box: green, amber, red.
-ZONE_COLOURS = {"invest / grow": "#55A868", "selectively manage": "#F0A35E",
-                "harvest / divest": "#C44E52"}
 
 #: Bubble area (square points) of the segment with the most revenue, and the smallest bubble.
 _BUBBLE_AREA, _BUBBLE_AREA_MIN = 1800.0, 20.0
@@ -88,10 +84,10 @@ _PROVIDED_BY = {
                    "has_email)",
     "reach_phone": "the customers file's phone flag (collect: share of customers with "
                    "has_phone)",
-    "customers": "the segment metrics (seglib.target.segment_metrics)",
+    "customers": "the segment metrics (seglib.targeting.segment_metrics)",
     "repeat_rate": "the transactions (collect: share of customers with repeat_customer)",
     "retention": "the transactions (share of customers active in the last period)",
-    "orders_per_customer": "the transactions (seglib.target.segment_metrics, from n_orders)",
+    "orders_per_customer": "the transactions (seglib.targeting.segment_metrics, from n_orders)",
 }
 
 
@@ -168,7 +164,7 @@ def criterion_scores(scored: pd.DataFrame) -> pd.DataFrame:
     columns = [c for c in table.columns if str(c).endswith("_score")]
     if not columns:
         raise DataError("the targeting table has no `<criterion>_score` columns: "
-                        "score the segments first (seglib.target.attractiveness)")
+                        "score the segments first (seglib.targeting.attractiveness)")
     scores = table.loc[table.index != UNCLASSIFIED, columns]
     return scores.rename(columns=lambda c: str(c).removesuffix("_score"))
 
@@ -436,78 +432,6 @@ def strength_proxy(segments: pd.DataFrame) -> pd.Series:
     scaled = pd.DataFrame({c: _scale_1_10(table.loc[eligible, c]) for c in present})
     strength = scaled.mean(axis=1).reindex(table.index)
     return strength.rename("strength")
-
-
-def plot_nine_box(box: pd.DataFrame, names: Mapping[int, str], revenue: pd.Series) -> plt.Figure:
-    """The nine-box matrix: zones shaded, one bubble per segment sized by revenue.
-
-    Bubble area is proportional to the segment's revenue (the largest gets
-    1,800 square points; a bubble is never smaller than 20, so a segment with
-    little or no revenue still shows as a dot). Labels sit right of the
-    bubbles (left of them near the right edge) and are pushed apart vertically
-    where they would overlap.
-
-    Parameters
-    ----------
-    box : DataFrame
-        From :func:`nine_box`.
-    names : mapping
-        Segment id -> segment name.
-    revenue : Series
-        Revenue per segment id.
-
-    Returns
-    -------
-    Figure
-        One axes; ``ax.collections[0]`` holds the bubbles, ``ax.texts`` the labels.
-    """
-    from matplotlib.patches import Patch, Rectangle
-
-    from seglib.plots import spread_labels
-
-    money = revenue.reindex(box.index).astype("float64").clip(lower=0).fillna(0.0)
-    largest = money.max()
-    share = money / largest if largest > 0 else money * 0
-    sizes = (_BUBBLE_AREA * share).clip(lower=_BUBBLE_AREA_MIN)
-    order = np.argsort(-sizes.to_numpy(), kind="stable")  # small bubbles drawn on top
-    data = box.iloc[order]
-
-    fig, ax = plt.subplots(figsize=(7.5, 7))
-    low, high = 0.5, 10.5
-    cuts = [low, 10 / 3, 20 / 3, high]
-    levels = ["low", "medium", "high"]
-    for i, strength_level in enumerate(levels):
-        for j, attractiveness_level in enumerate(levels):
-            zone = NINE_BOX_STRATEGY[(attractiveness_level, strength_level)]
-            ax.add_patch(Rectangle((cuts[i], cuts[j]), cuts[i + 1] - cuts[i],
-                                   cuts[j + 1] - cuts[j], facecolor=ZONE_COLOURS[zone],
-                                   alpha=0.16, edgecolor="white", linewidth=2, zorder=0))
-    ax.scatter(data["strength"], data["attractiveness"], s=sizes.iloc[order],
-               color="#4C72B0", alpha=0.75, edgecolor="white", linewidth=1, zorder=2)
-
-    radius = np.sqrt(sizes.iloc[order].to_numpy()) / 2 / 40  # points -> about data units
-    strength = data["strength"].to_numpy()
-    left = strength > 7.5  # near the right edge the label goes left of the bubble
-    label_x = np.where(left, strength - radius - 0.15, strength + radius + 0.15)
-    label_y = spread_labels(label_x, data["attractiveness"].to_numpy(), min_gap=0.35,
-                            width=2.5)
-    for seg, x, y, on_left in zip(data.index, label_x, label_y, left, strict=True):
-        text = _name(names, seg).replace("$", r"\$")  # no mathtext from client names
-        ax.text(x, y, text, va="center", ha="right" if on_left else "left", fontsize=9,
-                zorder=3)
-
-    ax.set_xlim(low, high)
-    ax.set_ylim(low, high)
-    ax.set_xticks(range(1, 11))
-    ax.set_yticks(range(1, 11))
-    ax.grid(False)
-    ax.set_xlabel("Business strength in the segment")
-    ax.set_ylabel("Segment attractiveness")
-    ax.set_title("GE-McKinsey nine-box (bubble area = revenue)")
-    ax.legend(handles=[Patch(facecolor=c, alpha=0.35, label=z) for z, c in ZONE_COLOURS.items()],
-              loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3, frameon=False)
-    fig.tight_layout()
-    return fig
 
 
 # --------------------------------------------------------------------------- ROI

@@ -3,8 +3,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from seglib import plots
 from seglib.errors import ConfigError, DataError
-from seglib.target import portfolio
+from seglib.targeting import portfolio
 
 # ---------------------------------------------------------------- weight sensitivity
 
@@ -167,7 +168,7 @@ def test_plot_nine_box_draws_one_bubble_per_segment():
     box = portfolio.nine_box(pd.Series([8.0, 8.1, 2.0], index=[1, 2, 3]),
                              pd.Series([5.0, 5.0, 9.0], index=[1, 2, 3]))
     revenue = pd.Series([400.0, 100.0, 0.0, 999.0], index=[1, 2, 3, 0])
-    fig = portfolio.plot_nine_box(box, {1: "Loyal", 2: "Big $pender", 3: "Dormant"}, revenue)
+    fig = plots.plot_nine_box(box, {1: "Loyal", 2: "Big $pender", 3: "Dormant"}, revenue)
     try:
         assert isinstance(fig, plt.Figure)
         ax = fig.axes[0]

@@ -1,0 +1,117 @@
+"""Personal data: how columns and values that identify a person are recognised and hidden.
+
+Shared by every stage that reads or writes client data. A column is personal when
+its name says so (``email``, ``phone``, ``address``, Vietnamese ``dia_chi``...) or
+when its values look like email addresses, phone numbers or people's names; an id
+that is an email or phone becomes a :func:`pseudonym`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+import pandas as pd
+
+#: Column names that hold personal data; removed from the customer table unless kept on purpose.
+PII_PATTERN = re.compile(
+    r"(^|_)(name|full_?name|first_?name|last_?name|surname|e_?mail|phone|mobile|tel|address)"
+    r"\d*($|_)",
+    re.IGNORECASE,
+)
+#: Column names that often hold a person's name (checked against the values, see remove_pii).
+PERSON_COLUMNS = {"customer", "client", "buyer", "recipient", "contact", "khach_hang",
+                  "nguoi_mua", "nguoi_nhan", "nguoi_lien_he"}
+#: Vietnamese column names for personal data, written without accents (see plain_name).
+_PII_VI = re.compile(r"(^|_)(ho_?ten|ho_va_ten|ten_khach_hang|ten_kh|dien_thoai|so_dien_thoai|"
+                     r"sdt|dia_chi|thu_dien_tu)($|_)")
+_EMAIL_VALUE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_PHONE_VALUE = re.compile(r"^(\+|0)[\d\s().-]{7,}$")
+#: Columns that are keys or canonical measures, never personal data.
+NOT_PII = {"customer_id", "order_id", "respondent_id", "contact_id", "date", "amount",
+            "quantity", "unit_price", "channel", "category", "margin", "brand"}
+
+
+def plain_name(name: object) -> str:
+    """Lower-case ASCII form of a column name: accents dropped, runs of other marks as _."""
+    text = unicodedata.normalize("NFKD", str(name).lower().replace("đ", "d"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def is_pii_column(name: object) -> bool:
+    """True for a column name that holds personal data (a name, email, phone or address)."""
+    plain = plain_name(name)
+    return bool(PII_PATTERN.search(plain) or _PII_VI.search(plain))
+
+
+def pii_kind(values: pd.Series) -> str | None:
+    """``"email"`` or ``"phone"`` when most filled values of a text column look like one."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return None
+    sample = values.dropna().astype(str).str.strip().head(2000)
+    if sample.empty:
+        return None
+    if sample.str.match(_EMAIL_VALUE).mean() >= 0.5:
+        return "email"
+    digits = sample.str.count(r"\d")
+    if (sample.str.match(_PHONE_VALUE) & (digits >= 9)).mean() >= 0.5:
+        return "phone"
+    return None
+
+
+def small_counts(values: pd.Series) -> bool:
+    """True for a column of small numbers (``email_opens``), which no phone number is."""
+    numbers = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
+    filled = values.notna()
+    if not filled.any() or numbers[filled].isna().any():
+        return False
+    return bool((numbers[filled].abs() < 10_000_000).all())
+
+
+def looks_like_names(values: pd.Series) -> bool:
+    """True when most values are two to five words without digits (``Nguyễn Văn An``)."""
+    sample = values.dropna().astype(str).str.strip().head(2000)
+    if sample.empty or pd.api.types.is_numeric_dtype(values):
+        return False
+    return bool(sample.str.fullmatch(r"[^\W\d_]+(?:[ .'-]+[^\W\d_]+){1,4}").mean() >= 0.8)
+
+
+PSEUDONYM_ACTION = "replaced by pseudonyms: h_ + the first 16 hex digits of their SHA-256"
+
+
+def pseudonym(values: pd.Series) -> pd.Series:
+    """``h_`` and the first 16 hex digits of the SHA-256 of the trimmed, lower-case id.
+
+    The client can compute the same pseudonym from their own list (to find a
+    customer again), but the report and exports never show the address itself.
+    """
+    def one(value: str) -> str:
+        return "h_" + hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()[:16]
+
+    return values.map(one, na_action="ignore").astype("string")
+
+
+def find_pii_columns(table: pd.DataFrame) -> dict[str, str]:
+    """Columns of personal data and their kind (``email``, ``phone``, ``name``, ``other``).
+
+    Found by what a column holds (most values look like emails or phones, or a
+    column named like a person holds people's names) or by its name (a column
+    of small counts such as ``email_opens`` is not personal data).
+    """
+    found = {}
+    for column in table.columns:
+        if column in NOT_PII or column in ("has_email", "has_phone"):
+            continue
+        kind = pii_kind(table[column])
+        if kind is None and plain_name(column) in PERSON_COLUMNS and looks_like_names(
+                table[column]):
+            kind = "name"
+        if kind is None and is_pii_column(column) and not small_counts(table[column]):
+            plain = plain_name(column)
+            kind = ("email" if "mail" in plain or "thu_dien_tu" in plain else
+                    "phone" if re.search(r"phone|mobile|tel|dien_thoai|sdt", plain) else "other")
+        if kind is not None:
+            found[column] = kind
+    return found

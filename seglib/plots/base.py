@@ -1,0 +1,72 @@
+"""What every figure shares: the house style, stage colours, labels kept apart, safe text."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+STAGE_COLOURS = {"Awareness": "#C7C7C7", "Engagement & evaluation": "#9ECAE1",
+                 "First purchase": "#4C9ED9", "Post-purchase / repeat": "#74C476",
+                 "Loyal & advocate": "#238B45", "At risk": "#F0A35E", "Lapsed": "#C44E52"}
+
+
+def notebook_style() -> None:
+    """House style for the notebooks: a white grid theme, full-width table cells."""
+    plt.style.use("seaborn-v0_8-whitegrid")
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_columns", 40)
+    pd.set_option("display.precision", 3)
+    pd.set_option("display.max_rows", 300)  # the data dictionary is read in full
+
+
+def plain_text(text: object) -> str:
+    """Text from the data, safe for matplotlib (no mathtext from a "$")."""
+    return str(text).replace("$", r"\$")
+
+
+def spread_labels(x: np.ndarray, y: np.ndarray, min_gap: float, width: float | None = None,
+                  passes: int = 20) -> np.ndarray:
+    """Move label positions apart vertically until no two overlap; return the new y.
+
+    Two labels overlap when they are less than ``width`` apart horizontally
+    (default ``2 * min_gap``: a label is wider than tall) and less than
+    ``min_gap`` apart vertically. Each overlapping pair is pushed apart
+    vertically, half the shortfall each, the upper one up (the earlier one on a
+    tie), for at most ``passes`` sweeps. Deterministic; x never moves.
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Label centres in data units.
+    min_gap : float
+        Smallest vertical distance between two labels that overlap horizontally.
+    width : float, optional
+        Horizontal distance below which two labels can overlap.
+    passes : int
+        Most sweeps over all pairs.
+
+    Returns
+    -------
+    ndarray
+        The label centres' new y (a copy).
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.array(y, dtype=float)
+    width = 2 * min_gap if width is None else width
+    tolerance = 1e-9 * max(min_gap, 1.0)
+    for _ in range(passes):
+        moved = False
+        for i in range(len(y)):
+            for j in range(i + 1, len(y)):
+                gap = abs(y[i] - y[j])
+                if abs(x[i] - x[j]) >= width or gap >= min_gap - tolerance:
+                    continue
+                push = (min_gap - gap) / 2
+                upper, lower = (i, j) if y[i] >= y[j] else (j, i)
+                y[upper] += push
+                y[lower] -= push
+                moved = True
+        if not moved:
+            break
+    return y
