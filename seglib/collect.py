@@ -9,7 +9,6 @@ with the customers' attributes, survey answers, service effort and web activity.
 from __future__ import annotations
 
 import fnmatch
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from seglib.readers import (
     read_table,
     row_of,
 )
+from seglib.run_folder import RunFolder, TransactionWriter
 
 CHANNELS = ("online", "store", "phone")
 _CHANNEL_SYNONYMS = {
@@ -1501,42 +1501,28 @@ def quality_summary(collected: Collected) -> pd.DataFrame:
     return pd.DataFrame({"missing": [f"{v:.0%}" for v in missing]}, index=missing.index)
 
 
-def write_outputs(collected: Collected, run_dir: Path) -> dict[str, Path]:
-    """Write the stage's files into the run folder and return them by name."""
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    out = {"customers": run_dir / "customers.parquet", "ledger": run_dir / "data_quality.csv",
-           "collect": run_dir / "collect.json"}
-    collected.customers.to_parquet(out["customers"], index=False)
-    collected.ledger.to_csv(out["ledger"], index=False)
-    if collected.lines is not None:
-        out["transactions"] = run_dir / "transactions.parquet"
-        collected.lines.con.execute(
-            f"COPY (SELECT * FROM tx ORDER BY row_no) TO {_sql_text(str(out['transactions']))} "
-            f"(FORMAT parquet)")
-    out["dictionary"] = run_dir / "data_dictionary.csv"
-    data_dictionary(collected.customers, collected.origin, collected.factors,
-                    collected.categories).to_csv(
-        out["dictionary"])
-    if collected.factors is not None:
-        out["factors"] = run_dir / "survey_factors.csv"
-        collected.factors.to_csv(out["factors"], index_label="item")
-    if collected.brand_ratings is not None:
-        out["brand_ratings"] = run_dir / "brand_ratings.parquet"
-        collected.brand_ratings.to_parquet(out["brand_ratings"], index=False)
+def write_outputs(collected: Collected, run: RunFolder | Path) -> dict[str, Path]:
+    """Write the stage's files into the run folder and return them by name.
+
+    ``transactions.parquet`` is written by DuckDB straight from its table of lines
+    (ids as text, in the order read): the lines never pass through pandas.
+    """
+    run = run if isinstance(run, RunFolder) else RunFolder(run)
     meta = {"as_of": None if collected.as_of is None else str(collected.as_of.date()),
             "sources": collected.sources, "customers": len(collected.customers),
             "reads": collected.reads, "columns": collected.origin,
             "source_names": collected.source_names}
-    out["collect"].write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    return out
-
-
-def read_collected(run_dir: Path) -> tuple[pd.DataFrame, dict]:
-    """Read the customer table and the collection facts that later stages build on."""
-    run_dir = Path(run_dir)
-    path = run_dir / "customers.parquet"
-    if not path.is_file():
-        raise DataError(f"{path} not found: run 01_collect first (or `seglib run` the config)")
-    meta = json.loads((run_dir / "collect.json").read_text(encoding="utf-8"))
-    return pd.read_parquet(path), meta
+    lines = None
+    if collected.lines is not None:
+        con = collected.lines.con
+        columns = {row[0] for row in con.execute("DESCRIBE tx").fetchall()}
+        text = [c for c in ("customer_id", "order_id") if c in columns]
+        lines = TransactionWriter(con, "SELECT * REPLACE ({}) FROM tx".format(
+            ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in text)))
+    factors = (None if collected.factors is None
+               else collected.factors.rename_axis("item").reset_index())
+    return run.write_collected(
+        customers=collected.customers, ledger=collected.ledger,
+        dictionary=data_dictionary(collected.customers, collected.origin, collected.factors,
+                                   collected.categories).reset_index(),
+        meta=meta, brand_ratings=collected.brand_ratings, factors=factors, transactions=lines)

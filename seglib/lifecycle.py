@@ -1,4 +1,4 @@
-"""Stage 6, the customer lifecycle: where each customer is now, where they came from, what to do.
+"""Stage 5, the customer lifecycle: where each customer is now, where they came from, what to do.
 
 Stages (:data:`STAGES`, in journey order) and their rules. The rules are
 tried in this order and the first that matches wins, so a loyal customer who
@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from seglib.config import LifecycleConfig, stage_config
+from seglib.run_folder import RunFolder
 
 STAGES = ("Awareness", "Engagement & evaluation", "First purchase", "Post-purchase / repeat",
           "Loyal & advocate", "At risk", "Lapsed")
@@ -182,14 +183,8 @@ def assign_stages(customers: pd.DataFrame, **rules) -> pd.Series:
 # --------------------------------------------------------------------------- history
 
 
-def read_lines(run_dir: Path) -> pd.DataFrame | None:
-    """The cleaned transaction lines of 01_collect (None without transactions)."""
-    path = Path(run_dir) / "transactions.parquet"
-    if not path.is_file():
-        return None
-    lines = pd.read_parquet(path)
-    keep = ["customer_id", "order_id", "row_no", "date", "amount", "line_status"]
-    return lines[[c for c in keep if c in lines]]
+#: The columns of the transaction lines the earlier stages are recomputed from.
+LINE_COLUMNS = ["customer_id", "order_id", "row_no", "date", "amount", "line_status"]
 
 
 def customer_history(lines: pd.DataFrame, customer_ids: pd.Series,
@@ -414,18 +409,6 @@ def movement_counts(table: pd.DataFrame) -> pd.DataFrame | None:
 # --------------------------------------------------------------------------- the plan
 
 
-def read_targeting(run_dir: Path) -> pd.DataFrame | None:
-    """03_targeting's targeting.csv (None when it is absent)."""
-    path = Path(run_dir) / "targeting.csv"
-    return pd.read_csv(path) if path.is_file() else None
-
-
-def read_clv(run_dir: Path) -> pd.DataFrame | None:
-    """``customer_id, clv`` from 03_targeting's clv.parquet (None when it is absent)."""
-    path = Path(run_dir) / "clv.parquet"
-    return pd.read_parquet(path, columns=["customer_id", "clv"]) if path.is_file() else None
-
-
 def main_channels(customers: pd.DataFrame, segments: pd.DataFrame) -> pd.Series:
     """Each segment's main purchase channel, from the mean channel shares of its customers."""
     shares = [c for c in CHANNELS if c in customers]
@@ -490,25 +473,19 @@ def lifecycle_plan(table: pd.DataFrame, targeting: pd.DataFrame | None,
 # --------------------------------------------------------------------------- outputs
 
 
-def write_outputs(table: pd.DataFrame, run_dir: Path,
+def write_outputs(table: pd.DataFrame, run: RunFolder | Path,
                   plan: pd.DataFrame | None = None) -> dict[str, Path]:
     """Write ``lifecycle.csv``, ``lifecycle_transitions.csv`` and ``lifecycle_plan.csv``.
 
     ``lifecycle.csv`` has ``customer_id, stage, previous_stage, segment,
     segment_name``; the transitions file ``from, to, customers, movement``; the
-    plan file is written when there is a plan.
+    plan file is written when there is a plan. ``run`` must be the
+    :class:`RunFolder` the segments were read through.
     """
-    run_dir = Path(run_dir)
+    run = run if isinstance(run, RunFolder) else RunFolder(run)
     columns = [c for c in ("customer_id", "stage", "previous_stage", "segment", "segment_name")
                if c in table]
-    out = table[columns].copy()
-    for column in ("stage", "previous_stage"):
-        out[column] = out[column].astype(object).where(out[column].notna(), None)
-    paths = {"lifecycle": run_dir / "lifecycle.csv",
-             "transitions": run_dir / "lifecycle_transitions.csv"}
-    out.to_csv(paths["lifecycle"], index=False)
-    transitions(table).to_csv(paths["transitions"], index=False)
-    if plan is not None:
-        paths["plan"] = run_dir / "lifecycle_plan.csv"
-        plan.to_csv(paths["plan"], index=False)
-    return paths
+    written = run.write_lifecycle(table[columns], transitions(table), plan)
+    keys = {"lifecycle.csv": "lifecycle", "lifecycle_transitions.csv": "transitions",
+            "lifecycle_plan.csv": "plan"}
+    return {keys[name]: path for name, path in written.items()}

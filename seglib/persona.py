@@ -1,4 +1,4 @@
-"""Stage 5, personas: give each target segment a human face.
+"""Stage 6, personas: give each target segment a human face.
 
 A persona is built from its segment's members only. Every trait carries the
 statistic behind it (``statistic``, ``evidence`` and ``customers``, the members
@@ -17,18 +17,17 @@ Comparisons are with the whole customer table (the "customer base").
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from seglib import lifecycle
-from seglib.errors import DataError, SeglibError
+from seglib.errors import DataError
 from seglib.pii import is_pii_column, pii_kind
+from seglib.run_folder import RunFolder
 
 __all__ = ["FIRST_NAMES", "build_personas", "build_persona", "persona_names", "cards_html",
-           "page_html", "survey_items", "read_clv", "write_outputs", "feature_label",
+           "page_html", "survey_items", "write_outputs", "feature_label",
            "check_targeting_matches"]
 
 #: Made-up first names per locale and gender ("other" draws from both).
@@ -412,12 +411,6 @@ def survey_items(collected: dict) -> list[str]:
     origin = collected.get("columns") or {}
     return [c for c, source in origin.items()
             if source == "survey" and not c.startswith("survey_factor")]
-
-
-def read_clv(run_dir: Path) -> pd.DataFrame | None:
-    """``clv.parquet`` of 03_targeting (customer_id, clv), or None when targeting had no CLV."""
-    path = Path(run_dir) / "clv.parquet"
-    return pd.read_parquet(path, columns=["customer_id", "clv"]) if path.is_file() else None
 
 
 def persona_names(genders: dict[int, str | None], locale: str, seed: int) -> dict[int, str]:
@@ -986,17 +979,16 @@ def check_targeting_matches(targeting: pd.DataFrame, segments: pd.DataFrame) -> 
         )
 
 
-def _lifecycle_stages(customers: pd.DataFrame, rules: dict | None = None) -> pd.Series | None:
-    """Each customer's lifecycle stage (seglib.lifecycle), or None without purchase history.
+def stage_of_members(table: pd.DataFrame, stages: pd.DataFrame | None) -> pd.Series | None:
+    """Each customer's lifecycle stage from ``lifecycle.csv``, aligned with ``table``.
 
-    ``rules`` are the run's ``lifecycle`` section, so that the personas' stage mix
-    is the one ``lifecycle.csv`` shows.
+    None when there are no stages (no lifecycle table, or a run without purchase
+    history, where every stage is blank).
     """
-    try:
-        return pd.Series(np.asarray(lifecycle.assign_stages(customers, **(rules or {})),
-                                    dtype=object), index=customers.index)
-    except (ValueError, KeyError, SeglibError):
+    if stages is None or "stage" not in stages or stages["stage"].isna().all():
         return None
+    by_id = stages.drop_duplicates("customer_id").set_index("customer_id")["stage"]
+    return pd.Series(table["customer_id"].map(by_id).to_numpy(dtype=object), index=table.index)
 
 
 def build_personas(customers: pd.DataFrame, segments: pd.DataFrame, targeting: pd.DataFrame,
@@ -1004,12 +996,12 @@ def build_personas(customers: pd.DataFrame, segments: pd.DataFrame, targeting: p
                    currency: str = "", features: list[str] | None = None,
                    survey: list[str] | None = None, clv: pd.DataFrame | None = None,
                    min_customers: int = 10, top_needs: int = 3,
-                   lifecycle_rules: dict | None = None) -> list[dict]:
+                   stages: pd.DataFrame | None = None) -> list[dict]:
     """One persona per selected target segment, best-ranked first.
 
     Columns that could hold personal data are dropped first (see
-    :func:`without_pii`); lifecycle stages come from
-    :func:`seglib.lifecycle.assign_stages` on the customer table.
+    :func:`without_pii`); lifecycle stages are those of 05_lifecycle
+    (``lifecycle.csv``: ``customer_id, stage``).
 
     Raises
     ------
@@ -1021,7 +1013,7 @@ def build_personas(customers: pd.DataFrame, segments: pd.DataFrame, targeting: p
                                          on="customer_id").reset_index(drop=True)
     chosen = targeting[targeting["selected"].astype(bool)].sort_values("rank").head(max_personas)
     check_targeting_matches(chosen, segments)
-    stages = _lifecycle_stages(table.drop(columns="segment"), lifecycle_rules)
+    stages = stage_of_members(table, stages)
     genders = {int(seg): (_mode(table.loc[table["segment"] == seg, "gender"])[0]
                           if "gender" in table else None) for seg in chosen["segment"]}
     names = persona_names(genders, locale, seed)
@@ -1109,12 +1101,9 @@ def page_html(personas: list[dict], locale: str = "en", client: str = "") -> str
             f"</h1>\n{cards_html(personas, locale)}\n</body>\n</html>\n")
 
 
-def write_outputs(personas: list[dict], run_dir: Path, locale: str = "en",
+def write_outputs(personas: list[dict], run: RunFolder | Path, locale: str = "en",
                   client: str = "") -> dict[str, Path]:
-    """Write ``personas.json`` and ``personas.html``."""
-    run_dir = Path(run_dir)
-    out = {"personas": run_dir / "personas.json", "cards": run_dir / "personas.html"}
-    out["personas"].write_text(json.dumps(personas, indent=2, ensure_ascii=False),
-                               encoding="utf-8")
-    out["cards"].write_text(page_html(personas, locale, client), encoding="utf-8")
-    return out
+    """Write ``personas.json`` and ``personas.html`` (``run``: where targeting was read)."""
+    run = run if isinstance(run, RunFolder) else RunFolder(run)
+    written = run.write_personas(personas, page_html(personas, locale, client))
+    return {"personas": written["personas.json"], "cards": written["personas.html"]}

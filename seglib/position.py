@@ -25,6 +25,7 @@ import pandas as pd
 from sklearn.manifold import MDS
 
 from seglib.errors import ConfigError, DataError
+from seglib.run_folder import RunFolder
 from seglib.text import md
 
 ID_COLUMNS = ("respondent_id", "customer_id", "brand")
@@ -798,21 +799,11 @@ def _unused_keys(params, targets: pd.DataFrame) -> list[str]:
     return notes
 
 
-def read_ratings(run_dir: Path) -> pd.DataFrame | None:
-    """The brand ratings that 01_collect wrote, or None when the client gave none."""
-    path = Path(run_dir) / "brand_ratings.parquet"
-    return pd.read_parquet(path) if path.is_file() else None
-
-
-def read_inputs(run_dir: Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None,
-                                         pd.DataFrame | None]:
-    """Brand ratings, segments and targeting from the run folder (None where absent)."""
-    run_dir = Path(run_dir)
-    segments = (pd.read_parquet(run_dir / "segments.parquet")
-                if (run_dir / "segments.parquet").is_file() else None)
-    targeting = (pd.read_csv(run_dir / "targeting.csv")
-                 if (run_dir / "targeting.csv").is_file() else None)
-    return read_ratings(run_dir), segments, targeting
+def read_inputs(run: RunFolder | Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None,
+                                            pd.DataFrame | None]:
+    """Brand ratings (None when the client gave none), segments and targeting."""
+    run = run if isinstance(run, RunFolder) else RunFolder(run)
+    return run.read_brand_ratings(), run.read_segments(), run.read_targeting()
 
 
 def status_text(ratings: pd.DataFrame | None) -> str:
@@ -905,7 +896,8 @@ def statements_markdown(result: Positioning | None) -> str:
     return "\n".join(lines)
 
 
-def write_outputs(result: Positioning | PerceptualMap | None, run_dir: Path) -> dict[str, Path]:
+def write_outputs(result: Positioning | PerceptualMap | None,
+                  run: RunFolder | Path) -> dict[str, Path]:
     """Write the stage's files (full precision); nothing without a map (None).
 
     ``positioning.csv`` (brand, dim1, dim2) and ``positioning_attributes.csv``
@@ -914,33 +906,32 @@ def write_outputs(result: Positioning | PerceptualMap | None, run_dir: Path) -> 
     ``positioning_white_space.csv`` and, with target segments,
     ``positioning_segments.csv`` (each target's view of the brands) and
     ``positioning_targets.csv`` (ideal point, nearest competitor, statement).
+    Files of an earlier run of the stage that this one does not make are removed.
     """
-    if result is None:
-        return {}
-    run_dir = Path(run_dir)
-    pmap = result if isinstance(result, PerceptualMap) else result.pmap
-    out = {"positioning": run_dir / "positioning.csv",
-           "attributes": run_dir / "positioning_attributes.csv"}
-    pmap.brands.to_csv(out["positioning"], index=False)
-    pmap.attributes.to_csv(out["attributes"], index=False)
-    if isinstance(result, PerceptualMap):
-        return out
-    out["mds"] = run_dir / "positioning_mds.csv"
-    result.mds.brands.assign(stress=result.mds.stress).to_csv(out["mds"], index=False)
-    out["white_space"] = run_dir / "positioning_white_space.csv"
-    result.white_space.to_csv(out["white_space"], index=False)
-    if not result.ideals.empty:
-        out["segments"] = run_dir / "positioning_segments.csv"
-        result.views.to_csv(out["segments"], index=False)
-        out["targets"] = run_dir / "positioning_targets.csv"
-        needs = result.needs.set_index("segment").drop(columns=["segment_name", "respondents",
-                                                                 "source"])
-        top = needs.apply(lambda r: ", ".join(r.sort_values(ascending=False).index[:3]), axis=1)
-        targets = result.ideals.assign(top_needs=result.ideals["segment"].map(top))
-        targets = targets.merge(result.statements.drop(columns=["segment_name", "parts"]),
-                                on="segment", how="left")
-        targets.to_csv(out["targets"], index=False)
-    return out
+    run = run if isinstance(run, RunFolder) else RunFolder(run)
+    frames: dict[str, pd.DataFrame] = {}
+    if result is not None:
+        pmap = result if isinstance(result, PerceptualMap) else result.pmap
+        frames["positioning.csv"] = pmap.brands
+        frames["positioning_attributes.csv"] = pmap.attributes
+    if isinstance(result, Positioning):
+        frames["positioning_mds.csv"] = result.mds.brands.assign(stress=result.mds.stress)
+        frames["positioning_white_space.csv"] = result.white_space
+        if not result.ideals.empty:
+            frames["positioning_segments.csv"] = result.views
+            needs = result.needs.set_index("segment").drop(
+                columns=["segment_name", "respondents", "source"])
+            top = needs.apply(lambda r: ", ".join(r.sort_values(ascending=False).index[:3]),
+                              axis=1)
+            targets = result.ideals.assign(top_needs=result.ideals["segment"].map(top))
+            frames["positioning_targets.csv"] = targets.merge(
+                result.statements.drop(columns=["segment_name", "parts"]), on="segment",
+                how="left")
+    written = run.write_positioning(frames)
+    keys = {"positioning.csv": "positioning", "positioning_attributes.csv": "attributes",
+            "positioning_mds.csv": "mds", "positioning_white_space.csv": "white_space",
+            "positioning_segments.csv": "segments", "positioning_targets.csv": "targets"}
+    return {keys[name]: path for name, path in written.items()}
 
 
 # --------------------------------------------------------------------------- figures

@@ -66,3 +66,60 @@ data:
     columns: {customer_id: cust, order_id: order, date: when, amount: value}
 """)
     return tmp_path
+
+
+def collected_run(folder: Path, customers: pd.DataFrame):
+    """A run folder holding only a collection stage's files, the customers read back."""
+    from seglib.run_folder import RunFolder
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    RunFolder(folder).write_collected(
+        customers=customers,
+        ledger=pd.DataFrame({"source": [], "rule": [], "rows": pd.Series([], dtype="int64"),
+                             "revenue": [], "action": [], "examples": []}),
+        dictionary=pd.DataFrame({"column": ["customer_id"], "meaning": ["id"], "unit": ["id"],
+                                 "source": ["all"], "filled": [1.0]}),
+        meta={})
+    run = RunFolder(folder)
+    run.read_customers()
+    return run
+
+
+def run_with_segments(folder: Path, segments: pd.DataFrame,
+                      customers: pd.DataFrame | None = None):
+    """A run folder holding ``segments`` (and a customer table), read back as a stage does.
+
+    The returned :class:`~seglib.run_folder.RunFolder` has read the customers and the
+    segments, so what a test writes through it is stamped with that segmentation.
+    """
+    from seglib.run_folder import RunFolder
+
+    writer = collected_run(folder, segments[["customer_id"]] if customers is None else customers)
+    sizes = segments.groupby(["segment", "segment_name"]).size().rename("customers")
+    profiles = sizes.reset_index().assign(share=lambda t: t["customers"] / t["customers"].sum())
+    writer.write_segmentation(segments=segments, profiles=profiles, model=None)
+    run = RunFolder(folder)
+    run.read_customers()
+    run.read_segments()
+    return run
+
+
+def run_with_targeting(folder: Path, segments: pd.DataFrame, targeting: pd.DataFrame,
+                       customers: pd.DataFrame | None = None):
+    """:func:`run_with_segments` plus a targeting table, read back as 06_personas does."""
+    from seglib.run_folder import RunFolder
+
+    run = run_with_segments(folder, segments, customers)
+    sizes = segments["segment"].value_counts()
+    full = targeting.assign(**{
+        "customers": targeting.get("customers", targeting["segment"].map(sizes).fillna(0)
+                                   .astype("int64")),
+        "attractiveness": targeting.get("attractiveness", 5.0),
+        "rank": targeting.get("rank", range(1, len(targeting) + 1)),
+    })
+    run.write_targeting(full)
+    reader = RunFolder(folder)
+    reader.read_segments()
+    reader.read_targeting()
+    return reader

@@ -7,6 +7,7 @@ from conftest import file_hash, write_config
 from seglib import collect
 from seglib.config import load_config
 from seglib.errors import DataError
+from seglib.run_folder import RunFolder
 
 
 def run_collect(folder: Path):
@@ -201,15 +202,15 @@ def test_write_and_read_back(tiny_sources, tmp_path):
     result = run_collect(tiny_sources)
     run_dir = tmp_path / "run"
     collect.write_outputs(result, run_dir)
-    customers, meta = collect.read_collected(run_dir)
+    customers, meta = RunFolder(run_dir).read_collected()
     assert meta["as_of"] == "2025-01-31"
     pd.testing.assert_frame_equal(customers, result.customers)
     assert (run_dir / "data_quality.csv").is_file()
 
 
 def test_read_collected_without_stage_one_says_what_to_run(tmp_path):
-    with pytest.raises(DataError, match="run 01_collect first"):
-        collect.read_collected(tmp_path)
+    with pytest.raises(DataError, match="run notebooks/01_collect.ipynb first"):
+        RunFolder(tmp_path).read_collected()
 
 
 def _orders_config(folder, extra=""):

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import write_config
+from conftest import run_with_segments, write_config
 from seglib import lifecycle, plots
 from seglib.config import LifecycleConfig, load_config, template_text
 from seglib.errors import ConfigError
@@ -292,7 +292,7 @@ def test_outputs_and_a_run_without_transactions(tmp_path):
                              "segment": [1, 1, 1, 1, 0, 0], "segment_name": ["A"] * 4 + ["New"] * 2})
     table = lifecycle.lifecycle_table(now, segments, lines, AS_OF)
     plan = lifecycle.lifecycle_plan(table, None, now)
-    paths = lifecycle.write_outputs(table, tmp_path, plan)
+    paths = lifecycle.write_outputs(table, run_with_segments(tmp_path, segments), plan)
     written = pd.read_csv(paths["lifecycle"])
     assert list(written.columns) == ["customer_id", "stage", "previous_stage", "segment",
                                      "segment_name"]
@@ -305,8 +305,7 @@ def test_outputs_and_a_run_without_transactions(tmp_path):
     assert bare["stage"].isna().all() and bare["previous_stage"].isna().all()
     assert lifecycle.transition_matrix(bare) is None and plots.flow_chart(bare) is None
     assert lifecycle.lifecycle_plan(bare, None, customers) is None
-    (tmp_path / "bare").mkdir()
-    paths = lifecycle.write_outputs(bare, tmp_path / "bare")
+    paths = lifecycle.write_outputs(bare, run_with_segments(tmp_path / "bare", segments))
     assert pd.read_csv(paths["lifecycle"])["stage"].isna().all()
     assert pd.read_csv(paths["transitions"]).empty
 

@@ -1,4 +1,3 @@
-import functools
 import json
 import re
 
@@ -6,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import run_with_targeting
 from seglib import lifecycle, persona
 from seglib.errors import DataError
 
@@ -66,7 +66,16 @@ def clv():
                          "clv": [50.0, 60, 70, 80, 90, 900, 100, 1200, 300, 1000]})
 
 
-build = functools.partial(persona.build_personas, min_customers=1, survey=SURVEY)
+def stages_of(customers):
+    """lifecycle.csv's customer_id and stage, from the lifecycle rules (as 05_lifecycle)."""
+    return pd.DataFrame({"customer_id": customers["customer_id"],
+                         "stage": lifecycle.assign_stages(customers).astype(str)})
+
+
+def build(customers, segments, targeting, **options):
+    options.setdefault("stages", stages_of(customers))
+    return persona.build_personas(customers, segments, targeting, min_customers=1, survey=SURVEY,
+                                  **options)
 
 
 def traits(card):
@@ -196,7 +205,8 @@ def test_planted_personal_data_never_reaches_the_cards(base, tmp_path, clv):
     for locale in ("en", "vi"):
         cards = build(customers, segments, targeting, locale=locale, clv=clv,
                       features=list(planted))
-        out = persona.write_outputs(cards, tmp_path, locale=locale)
+        out = persona.write_outputs(cards, run_with_targeting(tmp_path / locale, segments,
+                                                              targeting), locale=locale)
         for path in out.values():
             text = path.read_text(encoding="utf-8")
             for values in planted.values():
@@ -213,7 +223,7 @@ def test_cards_escape_text_from_data(base, tmp_path):
                                  occupation=["a & <i>b</i>"] * 10)
     cards = build(customers, segments, targeting)
     assert traits(cards[0])["categories"]["value"].startswith("<script>")   # raw in the JSON
-    out = persona.write_outputs(cards, tmp_path)
+    out = persona.write_outputs(cards, run_with_targeting(tmp_path, segments, targeting))
     for text in (persona.cards_html(cards), out["cards"].read_text(encoding="utf-8")):
         assert "<script" not in text
         assert "&lt;script&gt;x&lt;/script&gt;" in text and "&lt;script&gt;, " in text
@@ -223,7 +233,8 @@ def test_cards_escape_text_from_data(base, tmp_path):
 
 def test_cards_page_is_self_contained_and_printable(base, tmp_path):
     customers, segments, targeting = base
-    out = persona.write_outputs(build(customers, segments, targeting), tmp_path)
+    out = persona.write_outputs(build(customers, segments, targeting),
+                                run_with_targeting(tmp_path, segments, targeting))
     page = out["cards"].read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<meta charset='utf-8'>" in page
     assert "@media print" in page and "page-break-after:always" in page
@@ -330,13 +341,19 @@ def test_non_selected_stale_rows_are_not_checked(base):
     assert len(persona.build_personas(customers, segments, targeting)) == 2
 
 
-def test_stage_mix_follows_the_runs_lifecycle_rules():
-    customers = pd.DataFrame({"customer_id": ["a", "b"], "n_orders": [3, 3],
-                              "recency_days": [200.0, 20.0], "tenure_days": [900.0, 900.0]})
-    default = persona._lifecycle_stages(customers)
-    strict = persona._lifecycle_stages(customers, {"lapsed_days": 150})
-    assert default.tolist()[0] == "At risk" and strict.tolist()[0] == "Lapsed"
-    assert default.tolist()[1] == strict.tolist()[1]
+def test_stage_mix_is_the_one_lifecycle_csv_shows(base):
+    customers, segments, targeting = base
+    # lifecycle.csv in another order than the customer table, with stages the rules would
+    # not give: the cards show what 05_lifecycle wrote, matched by customer id
+    written = pd.DataFrame({"customer_id": customers["customer_id"][::-1].to_numpy(),
+                            "stage": ["Lapsed"] * 3 + ["Loyal & advocate"] * 7})
+    cards = build(customers, segments, targeting, stages=written)
+    store = traits(cards[0])["stages"]          # c5..c9: c7, c8, c9 are Lapsed
+    assert store["statistic"] == {"Lapsed": 0.6, "Loyal & advocate": 0.4}
+    blank = written.assign(stage=pd.Series([None] * 10, dtype="string"))
+    assert persona.stage_of_members(customers, blank) is None
+    card = build(customers, segments, targeting, stages=blank)[0]
+    assert "stages" not in traits(card)
 
 
 def test_repeat_rate_is_no_loyalty_evidence_when_the_segment_requires_repeats():
@@ -353,7 +370,7 @@ def test_vietnamese_cards_name_the_lifecycle_stages_in_vietnamese():
     base = pd.DataFrame({"customer_id": [f"c{i}" for i in range(30)], "n_orders": [3] * 30,
                          "recency_days": [20.0] * 20 + [200.0] * 10,
                          "tenure_days": [900.0] * 30})
-    stages = persona._lifecycle_stages(base)
+    stages = persona.stage_of_members(base, stages_of(base))
     card = persona.build_persona(base, base, "Minh", locale="vi", stages=stages,
                                  min_customers=5)
     [trait] = [t for t in card["traits"] if t["key"] == "stages"]

@@ -4,6 +4,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
+from conftest import collected_run
 from seglib import segment
 from seglib.config import SegmentationConfig
 from seglib.errors import DataError, ModelError
@@ -380,7 +381,7 @@ def test_summary_escapes_feature_names_from_the_data():
 def test_outputs_and_the_saved_model_assign_the_same_segments(tmp_path):
     customers, _ = planted_customers()
     result = segment.segment_customers(customers, features=FEATURES, random_state=0)
-    out = segment.write_outputs(result, tmp_path)
+    out = segment.write_outputs(result, collected_run(tmp_path, customers))
     for key in ("segments_csv", "segments", "profiles", "model", "k_scores", "rules"):
         assert out[key].is_file(), key
     model = segment.read_model(tmp_path)
@@ -402,8 +403,7 @@ def fitted_run(tmp_path):
                                        source_names={"age": "Tuổi", "city": "Thành phố"},
                                        random_state=0)
     run = tmp_path / "run"
-    run.mkdir()
-    segment.write_outputs(result, run)
+    segment.write_outputs(result, collected_run(run, customers))
     return run, customers, result
 
 
@@ -558,13 +558,23 @@ def test_age_groups_count_only_groups_with_customers():
 
 
 def test_a_model_from_another_version_is_a_clear_input_error(tmp_path):
-    import joblib
+    from seglib.run_folder import RunFolder
 
-    joblib.dump({"not": "a model"}, tmp_path / "segment_model.joblib")
+    segments = pd.DataFrame({"customer_id": ["a"], "segment": [1], "segment_name": ["A"]})
+    profiles = pd.DataFrame({"segment": [1], "segment_name": ["A"], "customers": [1],
+                             "share": [1.0]})
+    collected_run(tmp_path, segments[["customer_id"]]).write_segmentation(
+        segments=segments, profiles=profiles, model={"not": "a model"})
     with pytest.raises(DataError, match="another version of seglib"):
         segment.read_model(tmp_path)
-    (tmp_path / "segment_model.joblib").write_bytes(b"garbage")
-    with pytest.raises(DataError, match="run the segmentation again"):
+    collected_run(tmp_path, segments[["customer_id"]]).write_segmentation(
+        segments=segments, profiles=profiles, model=None)
+    (tmp_path / "segment_model.joblib").write_bytes(b"garbage")  # changed after it was saved
+    with pytest.raises(DataError, match="not the model notebooks/02_segment.ipynb saved"):
+        segment.read_model(tmp_path)
+    RunFolder(tmp_path)._record(["segment_model.joblib"])  # garbage, but with its stamp
+    with pytest.raises(DataError, match="cannot be read by this version.*re-run "
+                                        "notebooks/02_segment.ipynb"):
         segment.read_model(tmp_path)
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import run_with_segments
 from seglib import targeting
 from seglib.errors import ConfigError
 
@@ -168,7 +169,9 @@ def test_score_table_headers_are_words():
 def test_targeting_csv_keeps_full_precision(tmp_path):
     scored = targeting.attractiveness(outlier_metrics().assign(revenue=[21_361_879.86, 9e3, 3e3]),
                                    {"revenue": 1}, top_n=1)
-    path = targeting.write_outputs(scored, tmp_path)["targeting"]
+    segments = pd.DataFrame({"customer_id": ["a", "b", "c"], "segment": scored["segment"],
+                             "segment_name": scored["segment_name"]})
+    path = targeting.write_outputs(scored, run_with_segments(tmp_path, segments))["targeting"]
     back = pd.read_csv(path).set_index("segment_name")
     assert back.loc["Whale", "revenue"] == 21_361_879.86
     assert back.loc["Mid", "revenue_score"] == scored.set_index("segment_name").loc[
@@ -288,7 +291,7 @@ def test_stage_targets_the_high_value_segments_and_writes_clv(tmp_path):
     assert scored.loc["Heavy", "clv_mean"] > scored.loc["Light", "clv_mean"]
     assert scored.loc["Heavy", "p_top_n"] == 1.0 and not scored.loc["Heavy", "flip"]
     assert {"box", "strategy", "roi", "strength"} <= set(scored.columns)
-    out = targeting.write_outputs(result, tmp_path, segments)
+    out = targeting.write_outputs(result, run_with_segments(tmp_path, segments), segments)
     clv = pd.read_parquet(out["clv"])
     assert list(clv.columns) == ["customer_id", "p_alive", "expected_purchases",
                                  "expected_spend", "clv", "clv_method", "segment",

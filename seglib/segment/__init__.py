@@ -29,13 +29,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils.validation import check_is_fitted
 
 from seglib.errors import DataError, ModelError
+from seglib.run_folder import RunFolder
 from seglib.segment import explain, selection
 from seglib.segment.features import (
     BASES,
@@ -55,7 +55,7 @@ from seglib.segment.rules import AgeGroupSegmenter, RFMSegmenter, rfm_grid
 from seglib.text import md
 
 __all__ = ["BASES", "CLUSTER_METHODS", "RULE_METHODS", "SegmentModel", "Segmentation",
-           "UNCLASSIFIED", "UNCLASSIFIED_NAME", "assign", "read_model", "read_segments",
+           "UNCLASSIFIED", "UNCLASSIFIED_NAME", "assign", "read_model",
            "segment_customers", "write_outputs"]
 
 #: Format of the saved model; bump it when SegmentModel's fitted attributes change.
@@ -897,59 +897,29 @@ def rfm_grid_table(result: Segmentation, customers: pd.DataFrame) -> pd.DataFram
 # --------------------------------------------------------------------------- files
 
 
-def write_outputs(result: Segmentation, run_dir: Path) -> dict[str, Path]:
+def write_outputs(result: Segmentation, run: RunFolder | Path) -> dict[str, Path]:
     """Write segments (CSV for the CRM, Parquet for later stages), profiles, tables, model."""
-    run_dir = Path(run_dir)
-    out = {"segments_csv": run_dir / "segments.csv",
-           "segments": run_dir / "segments.parquet",
-           "profiles": run_dir / "segment_profiles.csv",
-           "model": run_dir / "segment_model.joblib"}
-    ordered = result.segments.sort_values("customer_id", kind="stable")
-    ordered.to_csv(out["segments_csv"], index=False)
-    ordered.to_parquet(out["segments"], index=False)
-    result.profiles.to_csv(out["profiles"], index=False)
-    if result.k_table is not None:
-        out["k_scores"] = run_dir / "k_selection.csv"
-        result.k_table.to_csv(out["k_scores"], index=False)
+    run = run if isinstance(run, RunFolder) else RunFolder(run)
+    rules = top = None
     if result.tree is not None:
-        out["rules"] = run_dir / "segment_rules.csv"
         rules = result.tree.rules.copy()
         rules.insert(1, "segment_name", rules["segment"].map(result.names))
-        rules.to_csv(out["rules"], index=False)
     if result.top is not None:
-        out["top_features"] = run_dir / "segment_top_features.csv"
-        result.top.assign(segment_name=result.top["segment"].map(result.names)).to_csv(
-            out["top_features"], index=False)
-    joblib.dump(result.model, out["model"])
-    return out
+        top = result.top.assign(segment_name=result.top["segment"].map(result.names))
+    written = run.write_segmentation(segments=result.segments, profiles=result.profiles,
+                                     model=result.model, k_table=result.k_table, rules=rules,
+                                     top_features=top)
+    keys = {"segments.csv": "segments_csv", "segments.parquet": "segments",
+            "segment_profiles.csv": "profiles", "segment_model.joblib": "model",
+            "k_selection.csv": "k_scores", "segment_rules.csv": "rules",
+            "segment_top_features.csv": "top_features"}
+    return {keys[name]: path for name, path in written.items()}
 
 
-def read_model(run_dir: Path) -> SegmentModel:
-    """Read the fitted segment model that 02_segment saved."""
-    path = Path(run_dir) / "segment_model.joblib"
-    if not path.is_file():
-        raise DataError(f"{path} not found: run 02_segment first (or `seglib run` the config)")
-    try:
-        model = joblib.load(path)
-    except Exception as err:  # pickles of another seglib version, a truncated file
-        raise DataError(
-            f"{path} cannot be read by this version of seglib ({type(err).__name__}: {err}); "
-            "it was probably saved by another version: run the segmentation again "
-            "(`seglib run` the config)") from err
-    if not isinstance(model, SegmentModel) or getattr(model, "version_", None) != MODEL_VERSION:
-        raise DataError(
-            f"{path} was saved by another version of seglib (model format "
-            f"{getattr(model, 'version_', 'unknown')}, this one reads {MODEL_VERSION}); run the "
-            "segmentation again (`seglib run` the config)")
-    return model
-
-
-def read_segments(run_dir: Path) -> pd.DataFrame:
-    """Read the segment assignments that 02_segment wrote."""
-    path = Path(run_dir) / "segments.parquet"
-    if not path.is_file():
-        raise DataError(f"{path} not found: run 02_segment first (or `seglib run` the config)")
-    return pd.read_parquet(path)
+def read_model(run: RunFolder | Path) -> SegmentModel:
+    """Read the fitted segment model that 02_segment saved (its stamp checked first)."""
+    run = run if isinstance(run, RunFolder) else RunFolder(run)
+    return run.read_model(SegmentModel, MODEL_VERSION)
 
 
 def assign(model: SegmentModel, customers: pd.DataFrame) -> pd.DataFrame:

@@ -27,6 +27,7 @@ import pandas as pd
 from seglib.clv import HISTORICAL_METHOD, CLVResult, customer_clv
 from seglib.config import DEFAULT_WEIGHTS, TARGETING_CRITERIA
 from seglib.errors import ConfigError
+from seglib.run_folder import RunFolder
 from seglib.segment import UNCLASSIFIED
 from seglib.text import md
 
@@ -475,31 +476,24 @@ def _and(items: list[str], sep: str = ", ") -> str:
     return sep.join(items[:-1]) + " and " + items[-1]
 
 
-def write_outputs(result: Targeting | pd.DataFrame, run_dir: Path,
+def write_outputs(result: Targeting | pd.DataFrame, run: RunFolder | Path,
                   segments: pd.DataFrame | None = None) -> dict[str, Path]:
-    """Write ``targeting.csv`` (one row per segment) and ``clv.parquet`` (one per customer)."""
-    run_dir = Path(run_dir)
+    """Write ``targeting.csv`` (one row per segment) and ``clv.parquet`` (one per customer).
+
+    ``run`` must be the :class:`RunFolder` the segments were read through: the files
+    are stamped with that segmentation.
+    """
+    run = run if isinstance(run, RunFolder) else RunFolder(run)
     scored = result if isinstance(result, pd.DataFrame) else result.scored
-    out = {"targeting": run_dir / "targeting.csv"}
-    scored.to_csv(out["targeting"], index=False)
+    clv = None
     if isinstance(result, Targeting) and result.clv is not None:
-        table = result.clv.table
+        clv = result.clv.table
         if segments is not None:
-            table = table.merge(segments[["customer_id", "segment", "segment_name"]],
-                                on="customer_id", how="left")
-        out["clv"] = run_dir / "clv.parquet"
-        table.sort_values("customer_id", kind="stable").to_parquet(out["clv"], index=False)
-    return out
-
-
-def read_targeting(run_dir: Path) -> pd.DataFrame:
-    """Read the targeting table that 03_targeting wrote."""
-    from seglib.errors import DataError
-
-    path = Path(run_dir) / "targeting.csv"
-    if not path.is_file():
-        raise DataError(f"{path} not found: run 03_targeting first (or `seglib run` the config)")
-    return pd.read_csv(path)
+            clv = clv.merge(segments[["customer_id", "segment", "segment_name"]],
+                            on="customer_id", how="left")
+    written = run.write_targeting(scored, clv)
+    return {"targeting": written["targeting.csv"],
+            **({"clv": written["clv.parquet"]} if "clv.parquet" in written else {})}
 
 
 # --------------------------------------------------------------------------- the stage
@@ -521,12 +515,8 @@ class Targeting:
     settings: dict = field(default_factory=dict)
 
 
-def read_lines(run_dir: Path) -> pd.DataFrame | None:
-    """The cleaned transaction lines of the collection stage (None without transactions)."""
-    path = Path(run_dir) / "transactions.parquet"
-    if not path.is_file():
-        return None
-    return pd.read_parquet(path, columns=["customer_id", "date", "amount", "line_status"])
+#: The columns of the transaction lines the growth criteria need.
+LINE_COLUMNS = ["customer_id", "date", "amount", "line_status"]
 
 
 def target_segments(customers: pd.DataFrame, segments: pd.DataFrame, params, *,
