@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -426,7 +427,7 @@ def _native_select(con: duckdb.DuckDBPyConnection, src: SourceConfig,
     def ident(key: str) -> str:
         name = col(key)
         if types[canon[key]] == "VARCHAR":  # as normalize_ids: 17850.0 is 17850
-            text = f"nullif(regexp_replace(trim({name}), '\\.0$', ''), '')"
+            text = f"nullif(regexp_replace(nfc_normalize(trim({name})), '\\.0$', ''), '')"
             if key == "customer_id" and not keep_pii:
                 sample = con.execute(f"SELECT {name} FROM {source} LIMIT 2000").df()[canon[key]]
                 kind = pii_kind(sample)
@@ -592,16 +593,21 @@ def _sql_ident(name: str) -> str:
 
 
 def _check_lines(con: duckdb.DuckDBPyConnection, path: Path, labels: dict[str, str]) -> None:
-    """Blank or infinite values in the columns every line needs: a DataError naming the row."""
+    """Blank or infinite values in the columns every line needs: a DataError naming the row.
+
+    One pass over the lines counts every check and its first row.
+    """
     checks = [("date", "date IS NULL", "no date"),
               ("amount", "amount IS NULL", "no amount"),
               ("amount", "isinf(amount) OR isnan(amount)", "an infinite amount")]
     columns = {row[0] for row in con.execute("DESCRIBE tx_in").fetchall()}
     if "order_id" in columns:
         checks.append(("order_id", "order_id IS NULL", "no order id"))
-    for column, condition, what in checks:
-        count, first = con.execute(
-            f"SELECT count(*), min(row_no) FROM tx_in WHERE {condition}").fetchall()[0]
+    parts = ", ".join(f"count(*) FILTER (WHERE {condition}), min(row_no) FILTER (WHERE "
+                      f"{condition})" for _, condition, _ in checks)
+    found = con.execute(f"SELECT {parts} FROM tx_in").fetchall()[0]
+    for k, (column, _, what) in enumerate(checks):
+        count, first = found[2 * k], found[2 * k + 1]
         if count:
             raise DataError(
                 f"data.transactions ({path}): column {labels.get(column, repr(column))}: "
@@ -661,22 +667,70 @@ def _ledger_unknown_channels(con: duckdb.DuckDBPyConnection, ledger: _Ledger,
                    action="counted in no channel share; map them in collect.channels")
 
 
-def _check_order_owners(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> None:
-    shared = con.execute("""
-        SELECT order_id, count(*) OVER () AS n FROM tx_in WHERE customer_id IS NOT NULL
-        GROUP BY order_id HAVING count(DISTINCT customer_id) > 1 ORDER BY min(row_no) LIMIT 1
-    """).fetchall()
-    shared = shared[0] if shared else None
+def _orders_in_file_order(con: duckdb.DuckDBPyConnection) -> bool | None:
+    """What the lines' order says about the order ids, without grouping them.
+
+    Exports are often sorted by order number. When the order ids only increase
+    from one line to the next, every order is one line (True); when they never
+    decrease and the lines of one order share their customer, the orders are
+    whole runs of lines with one customer each (False). Anything else (None) needs
+    the grouping of :func:`_check_order_owners`. One pass over two columns.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lines = con.sql("SELECT row_no, order_id, customer_id FROM tx_in").to_arrow_table()
+    if lines.num_rows < 2:
+        return True
+    row_no, order, customer = (lines[name] for name in ("row_no", "order_id", "customer_id"))
+    n = lines.num_rows
+    try:
+        if not pc.all(pc.greater(row_no.slice(1), row_no.slice(0, n - 1))).as_py():
+            return None
+        later, earlier = order.slice(1), order.slice(0, n - 1)
+        if pc.all(pc.greater(later, earlier)).as_py():
+            return True
+        if not pc.all(pc.greater_equal(later, earlier)).as_py():
+            return None
+        same = pc.equal(later, earlier)
+        owners = pc.equal(customer.slice(1), customer.slice(0, n - 1))
+        if customer.null_count:  # a blank customer inside an order: let the grouping decide
+            return None
+        return False if pc.all(pc.or_(pc.invert(same), owners)).as_py() else None
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):  # ids of a type without order
+        return None
+
+
+def _check_order_owners(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> bool:
+    """Stop when an order id belongs to two customers; True when every order is one line.
+
+    When the file's order settles it (see :func:`_orders_in_file_order`) nothing
+    is grouped. Otherwise one pass over the lines grouped by order id gives both:
+    an order with two customers is an error naming its rows, and when no order has
+    a second line the lines are the orders (no exact duplicate is possible).
+    """
+    settled = _orders_in_file_order(con)
+    if settled is not None:
+        return settled
+    multi, shared = con.execute("""
+        SELECT count(*) FILTER (WHERE lines > 1), count(*) FILTER (WHERE lo <> hi) FROM (
+            SELECT order_id, count(*) AS lines, min(customer_id) AS lo, max(customer_id) AS hi
+            FROM tx_in GROUP BY order_id)
+    """).fetchall()[0]
     if shared:
-        order, count = shared
+        order, = con.execute("""
+            SELECT order_id FROM tx_in WHERE customer_id IS NOT NULL GROUP BY order_id
+            HAVING min(customer_id) <> max(customer_id) ORDER BY min(row_no) LIMIT 1
+        """).fetchall()[0]
         rows = [r[0] for r in con.execute(
             "SELECT row_no FROM tx_in WHERE order_id = ? ORDER BY row_no LIMIT 4",
             [order]).fetchall()]
         raise DataError(
-            f"data.transactions ({path}): column {label}: {count} order id(s) belong to more "
+            f"data.transactions ({path}): column {label}: {shared} order id(s) belong to more "
             f"than one customer, e.g. {order!r} at data rows {', '.join(map(str, rows))}; an "
             f"order has one customer"
         )
+    return multi == 0
 
 
 @dataclass
@@ -688,10 +742,13 @@ class Transactions:
     as_of: pd.Timestamp
     rules: rfm.Rules
     read: dict
+    #: held while the lines are written to the run folder (DuckDB is used by one thread)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def frame(self) -> pd.DataFrame:
         """All lines with their status, as a pandas DataFrame (small runs and tests)."""
-        return self.con.execute("SELECT * FROM tx ORDER BY row_no").df()
+        with self.lock:
+            return self.con.execute("SELECT * FROM tx ORDER BY row_no").df()
 
 
 def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
@@ -722,7 +779,7 @@ def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
         con.register("tx_frame", frame)
         con.execute("CREATE TEMP TABLE tx_in AS SELECT * FROM tx_frame ORDER BY row_no")
         con.unregister("tx_frame")
-    _check_lines(con, path, labels)
+        _check_lines(con, path, labels)
     columns = {row[0] for row in con.execute("DESCRIBE tx_in").fetchall()}
     n_rows, = con.execute("SELECT count(*) FROM tx_in").fetchall()[0]
     if "channel" in columns:
@@ -731,11 +788,12 @@ def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
     if n_rows == 0:
         raise DataError(f"data.transactions ({path}): the file has a header but no data rows")
     row_order_ids = "order_id" not in columns
+    single_line_orders = False
     if row_order_ids:
         ledger.add("transactions", "no order id column: each row counted as one order", n_rows,
                    action="order_id = row number")
     else:
-        _check_order_owners(con, path, labels.get("order_id", "'order_id'"))
+        single_line_orders = _check_order_owners(con, path, labels.get("order_id", "'order_id'"))
     as_of = (pd.Timestamp(config.collect.as_of) if config.collect.as_of
              else default_as_of(con, path, labels.get("date", "'date'")))
     rules = rfm.Rules(as_of=as_of if config.collect.as_of else None,
@@ -743,7 +801,8 @@ def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
                       cancelled_orders=config.collect.cancelled_orders,
                       outlier_iqr=config.collect.outlier_iqr,
                       cap_outliers=config.collect.outliers == "cap",
-                      row_order_ids=row_order_ids, has_test_ids=bool(test_ids))
+                      row_order_ids=row_order_ids, single_line_orders=single_line_orders,
+                      has_test_ids=bool(test_ids))
     if test_ids:
         con.register("test_frame", pd.DataFrame({"customer_id": pd.Series(test_ids,
                                                                            dtype="string")}))
@@ -810,10 +869,13 @@ def customer_rfm(transactions: Transactions) -> pd.DataFrame:
     if any(c.startswith("category_share_") for c in table.columns):
         transactions.read["categories"] = rfm.category_columns(rfm.top_categories(
             transactions.con))
-    table["customer_id"] = normalize_ids(table["customer_id"])
+    # the SQL gives the ids as normalised text (see _native_select), sorted
+    table["customer_id"] = table["customer_id"].astype("string")
     for column in ("first_purchase", "last_purchase"):
         table[column] = table[column].astype("datetime64[ns]")
-    return table.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    if not table["customer_id"].is_monotonic_increasing:
+        table = table.sort_values("customer_id", kind="stable")
+    return table.reset_index(drop=True)
 
 
 def _check_overlap(ordering: pd.Series, known: pd.Series, sources: dict) -> None:
@@ -1367,7 +1429,9 @@ def collect(config: RunConfig) -> Collected:
         ratings = _load("brand_ratings", src, reads, ledger)
         brand_ratings = prepare_brand_ratings(ratings, src.path, ledger,
                                               config.collect.keep_pii)
-    table = _plain_dtypes(table.sort_values("customer_id", kind="stable").reset_index(drop=True))
+    if not table["customer_id"].is_monotonic_increasing:
+        table = table.sort_values("customer_id", kind="stable")
+    table = _plain_dtypes(table.reset_index(drop=True))
     return Collected(customers=table, lines=transactions, brand_ratings=brand_ratings,
                      ledger=ledger.frame(), as_of=as_of, sources=list(sources), reads=reads,
                      origin={c: origin.get(c, "all") for c in table.columns}, factors=factors,
@@ -1378,14 +1442,17 @@ def collect(config: RunConfig) -> Collected:
 
 
 def _plain_dtypes(table: pd.DataFrame) -> pd.DataFrame:
-    """Nullable numeric columns (Int64, Float64) as NumPy floats, so models and plots take them."""
-    table = table.copy()
+    """Nullable numeric columns (Int64, Float64) as NumPy floats, so models and plots take them.
+
+    Returns a new frame; columns that need no change are not copied.
+    """
+    converted = {}
     for column in table.columns:
         dtype = table[column].dtype
         if isinstance(dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_numeric_dtype(
                 dtype) and not pd.api.types.is_bool_dtype(dtype):
-            table[column] = table[column].astype("float64")
-    return table
+            converted[column] = table[column].astype("float64")
+    return table.assign(**converted) if converted else table.copy(deep=False)
 
 
 def ledger_view(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -1455,7 +1522,7 @@ def summary_text(collected: Collected) -> str:
             f"**{len(collected.customers):,}**.")
     if collected.as_of is not None:
         text += f" End of observation: **{collected.as_of.date()}**."
-    if collected.transactions is None:
+    if collected.lines is None:
         text += (" **No transactions in this run**: recency, frequency and monetary value "
                  "cannot be computed, so the workbook segments on the customers' attributes.")
     return text
@@ -1501,11 +1568,15 @@ def quality_summary(collected: Collected) -> pd.DataFrame:
     return pd.DataFrame({"missing": [f"{v:.0%}" for v in missing]}, index=missing.index)
 
 
-def write_outputs(collected: Collected, run: RunFolder | Path) -> dict[str, Path]:
+def write_outputs(collected: Collected, run: RunFolder | Path, *,
+                  background: bool = False) -> dict[str, Path]:
     """Write the stage's files into the run folder and return them by name.
 
     ``transactions.parquet`` is written by DuckDB straight from its table of lines
-    (ids as text, in the order read): the lines never pass through pandas.
+    in the order read (customer ids as text; order ids as the source typed them):
+    the lines never pass through pandas. With ``background`` they are written while
+    the notebook goes on; ``run.finish()`` waits for them (see
+    :meth:`RunFolder.write_collected`).
     """
     run = run if isinstance(run, RunFolder) else RunFolder(run)
     meta = {"as_of": None if collected.as_of is None else str(collected.as_of.date()),
@@ -1514,15 +1585,14 @@ def write_outputs(collected: Collected, run: RunFolder | Path) -> dict[str, Path
             "source_names": collected.source_names}
     lines = None
     if collected.lines is not None:
-        con = collected.lines.con
-        columns = {row[0] for row in con.execute("DESCRIBE tx").fetchall()}
-        text = [c for c in ("customer_id", "order_id") if c in columns]
-        lines = TransactionWriter(con, "SELECT * REPLACE ({}) FROM tx".format(
-            ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in text)))
+        lines = TransactionWriter(collected.lines.con, "SELECT * REPLACE "
+                                  "(CAST(customer_id AS VARCHAR) AS customer_id) FROM tx",
+                                  lock=collected.lines.lock)
     factors = (None if collected.factors is None
                else collected.factors.rename_axis("item").reset_index())
     return run.write_collected(
         customers=collected.customers, ledger=collected.ledger,
         dictionary=data_dictionary(collected.customers, collected.origin, collected.factors,
                                    collected.categories).reset_index(),
-        meta=meta, brand_ratings=collected.brand_ratings, factors=factors, transactions=lines)
+        meta=meta, brand_ratings=collected.brand_ratings, factors=factors, transactions=lines,
+        background=background)

@@ -63,7 +63,14 @@ class Rules:
     outlier_iqr: float = 3.0
     cap_outliers: bool = False
     row_order_ids: bool = False
+    #: order ids given, each on one line: the lines are the orders (and none can repeat)
+    single_line_orders: bool = False
     has_test_ids: bool = False
+
+    @property
+    def lines_are_orders(self) -> bool:
+        """True when every line is an order of its own (no grouping of lines into orders)."""
+        return self.row_order_ids or self.single_line_orders
 
 
 def glob_to_like(pattern: str) -> str:
@@ -112,9 +119,10 @@ def status_sql(columns: list[str], rules: Rules) -> str:
         cancelled.append(f"order_id ILIKE {_quote(glob_to_like(rules.cancelled_orders))} "
                          f"ESCAPE '\\'")
     returned = "coalesce(returned, FALSE)" if "returned" in has else "FALSE"
+    duplicate = ("" if rules.single_line_orders else
+                 "WHEN row_no IN (SELECT row_no FROM dup_rows) THEN 'duplicate'\n        ")
     return f"""CASE
-        WHEN row_no IN (SELECT row_no FROM dup_rows) THEN 'duplicate'
-        WHEN {future} THEN 'future'
+        {duplicate}WHEN {future} THEN 'future'
         WHEN {' OR '.join(tests)} THEN 'test_account'
         WHEN {price} THEN 'zero_price'
         WHEN customer_id IS NULL THEN 'no_customer'
@@ -125,14 +133,24 @@ def status_sql(columns: list[str], rules: Rules) -> str:
 
 
 def flag_lines(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
-    """Create table ``tx``: every line of ``tx_in`` with its ``status``.
+    """Create view ``tx``: every line of ``tx_in`` with its ``status``.
+
+    The status is computed where the lines are read (a view, not a second copy of
+    ten million lines): its rules are comparisons, and the duplicates a small table.
 
     Lines are exact duplicates when every column but ``row_no`` is equal (and,
     when order ids are only row numbers, ``order_id`` is left out as well); the
     first copy is kept. Candidates are found by a hash of the line, then
     compared column by column, so that a million distinct lines cost one pass.
+    When every order id is on one line, no two lines can be equal: no pass at all.
     """
     columns = [row[0] for row in con.execute("DESCRIBE tx_in").fetchall()]
+    if rules.single_line_orders:
+        con.execute("CREATE OR REPLACE TEMP TABLE dup_rows AS SELECT row_no FROM tx_in "
+                    "WHERE FALSE")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW tx AS SELECT *, "
+                    f"{status_sql(columns, rules)} AS line_status FROM tx_in")
+        return
     compared = ", ".join(_ident(c) for c in columns if c != "row_no"
                          and not (c == "order_id" and rules.row_order_ids))
     con.execute(f"""
@@ -149,23 +167,35 @@ def flag_lines(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
         WHERE copy > 1
     """)
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE tx AS
+        CREATE OR REPLACE TEMP VIEW tx AS
         SELECT *, {status_sql(columns, rules)} AS line_status FROM tx_in
     """)
 
 
 def status_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Lines, value and up to three example ids per status (in :data:`STATUS_RULES` order)."""
+    """Lines, value and up to three example ids per status (in :data:`STATUS_RULES` order).
+
+    The examples are the first lines of each status in the file's order; those of
+    the kept purchases (most lines) come from the first purchase lines, so that
+    ten million purchases are not ranked to show three.
+    """
     columns = {row[0] for row in con.execute("DESCRIBE tx").fetchall()}
     example = ("coalesce(CAST(order_id AS VARCHAR), CAST(customer_id AS VARCHAR))"
                if "order_id" in columns
                else "'row ' || CAST(row_no AS VARCHAR)")
     table = con.execute(f"""
         SELECT line_status AS status, count(*) AS rows,
-               CAST(sum(CAST(amount AS {MONEY})) AS DOUBLE) AS revenue,
-               min_by({example}, row_no, 3) AS examples
+               CAST(sum(CAST(amount AS {MONEY})) AS DOUBLE) AS revenue
         FROM tx GROUP BY line_status
     """).df()
+    examples = dict(con.execute(f"""
+        SELECT line_status, min_by({example}, row_no, 3) FROM tx
+        WHERE line_status <> 'purchase' GROUP BY line_status
+    """).fetchall())
+    examples["purchase"] = [row[0] for row in con.execute(
+        f"SELECT {example} FROM (SELECT * FROM tx WHERE line_status = 'purchase' LIMIT 3) "
+        f"ORDER BY row_no").fetchall()]
+    table["examples"] = table["status"].map(lambda status: list(examples.get(status, [])))
     order = {status: i for i, (status, _, _) in enumerate(STATUS_RULES)}
     return table.sort_values("status", key=lambda s: s.map(order)).reset_index(drop=True)
 
@@ -173,6 +203,10 @@ def status_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 #: The smallest spread of log order values the outlier rule assumes (a factor of 2): with
 #: most orders at one price, the IQR is 0 and every dearer order would look extreme.
 MIN_LOG_SPREAD = math.log(2)
+
+
+#: Above this many orders, the quartiles of the outlier rule come from a fixed sample.
+QUANTILE_SAMPLE = 1_000_000
 
 
 def outlier_cap(con: duckdb.DuckDBPyConnection, iqr: float) -> float | None:
@@ -185,10 +219,19 @@ def outlier_cap(con: duckdb.DuckDBPyConnection, iqr: float) -> float | None:
     price does not call its second product an outlier. With ``iqr = 3`` an order
     is an outlier when it is more than 8 times the upper quartile even for such
     shops. The bound is rounded up to the money precision (a millionth).
+
+    Above :data:`QUANTILE_SAMPLE` orders the quartiles are those of a fixed
+    one-in-k sample of the orders, chosen by a hash of the order (the same sample
+    on every run): a million orders pin a quartile to well within a percent.
     """
-    q1, q3 = con.execute("""
+    orders, = con.execute("SELECT count(*) FROM orders WHERE raw_value > 0").fetchall()[0]
+    sample = ""
+    if orders > QUANTILE_SAMPLE:
+        k = math.ceil(orders / QUANTILE_SAMPLE)
+        sample = f" AND hash(customer_id, order_id) % {k} = 0"
+    q1, q3 = con.execute(f"""
         SELECT quantile_cont(ln(raw_value), 0.25), quantile_cont(ln(raw_value), 0.75)
-        FROM orders WHERE raw_value > 0
+        FROM orders WHERE raw_value > 0{sample}
     """).fetchall()[0]
     if q1 is None:
         return None
@@ -225,13 +268,15 @@ CLV_SQL = """
 def orders_sql(columns: list[str], rules: Rules) -> str:
     """The SQL of table ``orders``: kept purchases, one row per order.
 
-    When the client gave no order ids every line is an order of its own, and
-    the lines are taken as they are (no grouping of ten million single lines).
+    When the client gave no order ids, or every order id is on one line, every
+    line is an order of its own, and the lines are taken as they are (no grouping
+    of ten million single lines).
     """
     has = set(columns)
     value = f"CAST(amount AS {MONEY})"
-    if rules.row_order_ids:
-        cols = ["customer_id", "row_no AS order_id", "date", f"{value} AS raw_value"]
+    if rules.lines_are_orders:
+        order = "row_no" if rules.row_order_ids else "order_id"
+        cols = ["customer_id", f"{order} AS order_id", "date", f"{value} AS raw_value"]
         cols += [f"CAST(margin AS {MONEY}) AS margin"] if "margin" in has else []
         cols += ["channel"] if "channel" in has else []
         cols += (["coalesce(special_occasion, FALSE) AS special_occasion"]
@@ -332,10 +377,10 @@ def customer_sql(columns: list[str], categories: list[str], rules: Rules) -> str
         FROM tx WHERE line_status = 'refund' GROUP BY customer_id
     ){category}{returned},
     everyone AS (
-        SELECT DISTINCT customer_id FROM tx
-        WHERE line_status IN ('purchase', 'refund', 'returned')
+        SELECT customer_id FROM per UNION SELECT customer_id FROM refunds
+        {'UNION SELECT customer_id FROM returned' if returned else ''}
     )
-    SELECT everyone.customer_id,
+    SELECT CAST(everyone.customer_id AS VARCHAR) AS customer_id,
            coalesce(per.n_orders, 0) AS n_orders,
            coalesce(per.gross_revenue, 0)
                - least(coalesce(refunds.refunds, 0), coalesce(per.gross_revenue, 0)) AS revenue,
@@ -351,7 +396,7 @@ def customer_sql(columns: list[str], categories: list[str], rules: Rules) -> str
            clv.frequency + 1 AS purchase_days,
            CASE WHEN clv.frequency > 0 THEN clv.recency / clv.frequency END
                AS mean_days_between_purchases,
-           per.n_orders > 1 AS repeat_customer,
+           coalesce(per.n_orders, 0) > 1 AS repeat_customer,
            {margin_cols}
            {', '.join(f'per.{c}' for c in per_cols)}{',' if per_cols else ''}
            {returned_cols}
@@ -368,7 +413,7 @@ def customer_sql(columns: list[str], categories: list[str], rules: Rules) -> str
     {'LEFT JOIN cats USING (customer_id) LEFT JOIN cat_shares USING (customer_id)'
      if category else ''}
     {'LEFT JOIN returned USING (customer_id)' if returned else ''}
-    ORDER BY everyone.customer_id
+    ORDER BY 1
     """
 
 
@@ -412,12 +457,16 @@ def customer_table(con: duckdb.DuckDBPyConnection, rules: Rules,
     """One row per customer from the flagged lines ``tx``, and the outlier bound used."""
     columns = [row[0] for row in con.execute("DESCRIBE tx").fetchall()]
     categories = top_categories(con) if "category" in columns else []
-    con.execute(f"CREATE OR REPLACE TEMP TABLE orders AS {orders_sql(columns, rules)}")
+    # lines that are orders already are read in place; grouped orders are kept once
+    kind = "VIEW" if rules.lines_are_orders else "TABLE"
+    con.execute(f"DROP VIEW IF EXISTS orders; DROP TABLE IF EXISTS orders; "
+                f"CREATE TEMP {kind} orders AS {orders_sql(columns, rules)}")
     cap = outlier_cap(con, rules.outlier_iqr)
     sql = customer_sql(columns, categories, rules)
     params = {"as_of": as_of.to_pydatetime(), "as_of_day": as_of.normalize().to_pydatetime(),
               "cap": cap}
-    table = con.execute(sql, params).df()
+    # through Arrow: text ids arrive as pandas strings without a Python object per id
+    table = con.sql(sql, params=params).to_arrow_table().to_pandas()
     return table, cap
 
 

@@ -134,17 +134,35 @@ def _stage_failure(stage: Stage, err: Exception) -> StageError:
 
 
 @contextmanager
-def _inline_plots():
-    """Make the notebook kernels draw inline (a user's MPLBACKEND=Agg would lose every plot)."""
-    saved = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+def _kernel_environment(peak_file: Path):
+    """The environment a stage kernel starts with.
+
+    Plots drawn inline (a user's MPLBACKEND=Agg would lose every plot), and the file
+    where the kernel leaves its peak memory when it exits (see ``seglib._peak``).
+    """
+    values = {"MPLBACKEND": "module://matplotlib_inline.backend_inline",
+              "SEGLIB_PEAK_FILE": str(peak_file)}
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if saved is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
-            os.environ["MPLBACKEND"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _stage_peak_gb(peak_file: Path) -> float | None:
+    """The peak memory a stage kernel reported, in GB (None if it reported none)."""
+    try:
+        peak = int(peak_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    finally:
+        peak_file.unlink(missing_ok=True)
+    return round(peak / 1024**3, 3)
 
 
 def run(config: RunConfig, out_dir: Path | None = None, *,
@@ -193,8 +211,9 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
         manifest.data["stages"].append(entry)
         manifest.save()
         start = time.perf_counter()
+        peak_file = run_dir / "notebooks" / f".{stage.name}.peak"
         try:
-            with _inline_plots():
+            with _kernel_environment(peak_file):
                 pm.execute_notebook(
                     str(source / stage.notebook), str(target),
                     parameters=stage_parameters(config, stage, run_dir, snapshot),
@@ -206,14 +225,25 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
         except Exception as err:  # papermill raises its own types; name the stage
             failure = err if isinstance(err, SeglibError) else _stage_failure(stage, err)
             entry.update(status="failed", seconds=round(time.perf_counter() - start, 2),
-                         error=str(failure))
+                         peak_gb=_stage_peak_gb(peak_file), error=str(failure))
             manifest.data.update(status="failed",
                                  finished=datetime.now().isoformat(timespec="seconds"),
                                  error=str(failure))
             manifest.save()
             echo(f"[{i}/{total}] {stage.name:<10} FAILED after {entry['seconds']:.1f} s")
             raise failure from err
-        entry.update(status="ok", seconds=round(time.perf_counter() - start, 2))
+        entry.update(status="ok", seconds=round(time.perf_counter() - start, 2),
+                     peak_gb=_stage_peak_gb(peak_file))
+        unfinished = sorted(p.name for p in run_dir.glob(".*.partial"))
+        if unfinished:  # a notebook edited so that it stops before its files are complete
+            message = (f"stage '{stage.name}' ended with files not written to the end "
+                       f"({', '.join(unfinished)}): run notebooks/{stage.notebook} to its "
+                       f"last cell")
+            entry.update(status="failed", error=message)
+            manifest.data.update(status="failed", error=message,
+                                 finished=datetime.now().isoformat(timespec="seconds"))
+            manifest.save()
+            raise StageError(message)
         manifest.save()
         executed.append(target)
         echo(f"[{i}/{total}] {stage.name:<10} {entry['seconds']:6.1f} s")
