@@ -2,11 +2,12 @@
 
 Run by hand (see benchmarks/README.md)::
 
-    .venv/bin/python benchmarks/bench_chain.py --log /work/benchdata/tx_10m_orders.parquet \\
+    .venv/bin/python benchmarks/bench_chain.py --log /work/benchdata/tx_10m.parquet \\
         --repeat 3
 
 ``--log`` is a Parquet transaction log (the shared generator's ``customer_id``,
-``invoice_date``, ``amount`` plus an ``order_id``; see the README for how to add it).
+``invoice_date``, ``amount``); without an ``order_id`` column, a copy with the row number as
+order id is written to the scratch folder first and every tool reads that copy.
 Each repeat runs, each in a fresh process and interleaved so that a busy neighbour
 slows every tool alike:
 
@@ -87,6 +88,27 @@ def log_config(log: Path, folder: Path) -> Path:
         f"    path: {json.dumps(str(log.resolve()))}\n"
         "    columns: {date: invoice_date}\n", encoding="utf-8")
     return path
+
+
+def with_order_ids(log: Path, work: Path, python: str) -> Path:
+    """The log itself when it has an ``order_id`` column, else a copy in ``work`` with one.
+
+    The shared generator writes no order id; the copy adds the row number (int64, in file
+    order), as benchmarks/README.md describes. Every tool then reads the same file.
+    """
+    code = ("import sys, numpy as np, pyarrow as pa, pyarrow.parquet as pq\n"
+            "src, dst = sys.argv[1], sys.argv[2]\n"
+            "names = pq.ParquetFile(src).schema_arrow.names\n"
+            "if 'order_id' in names: print(src); sys.exit()\n"
+            "t = pq.read_table(src)\n"
+            "t = t.append_column('order_id', pa.array(np.arange(1, t.num_rows + 1)))\n"
+            "pq.write_table(t, dst); print(dst)\n")
+    target = work / f"{log.stem}_orders.parquet"
+    if target.is_file() and target.stat().st_mtime >= log.stat().st_mtime:
+        return target
+    out = subprocess.run([python, "-c", code, str(log), str(target)], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    return Path(out)
 
 
 def as_of_of(log: Path, python: str, timeout: float) -> str:
@@ -198,6 +220,7 @@ def main(argv: list[str] | None = None) -> None:
                         f" GB, Python {platform.python_version()}"}
     log_runs, peer_runs, demos = [], {p: [] for p in peers}, {}
     if args.log:
+        args.log = with_order_ids(args.log, work, args.seglib_python)
         config = log_config(args.log, work)
         facts["as_of"] = as_of_of(args.log, args.seglib_python, args.timeout)
         counted = benchlib.run_child(RFM_SCRIPT, args.seglib_python, "as_of", args.timeout,

@@ -53,16 +53,25 @@ COMMON_PARAMETERS = {
 }
 
 PACKAGES = ("seglib", "stp-workbook", "pandas", "numpy", "scikit-learn", "seaborn", "matplotlib",
-            "papermill", "pyarrow", "pydantic", "nbconvert")
+            "papermill", "pyarrow", "pydantic", "duckdb")
 
 
 def notebooks_dir() -> Path:
-    """The folder of the stage notebooks (``notebooks/`` beside the package)."""
+    """The folder of the stage notebooks.
+
+    ``SEGLIB_NOTEBOOKS`` when set; else the copy inside an installed package
+    (``seglib/notebooks``, package data of the wheel); else ``notebooks/`` of the checkout
+    the package is imported from (an editable install, or a notebook in JupyterLab).
+    """
     override = os.environ.get("SEGLIB_NOTEBOOKS")
-    folder = Path(override) if override else Path(__file__).resolve().parent.parent / "notebooks"
-    if not folder.is_dir():
-        raise SeglibError(f"stage notebooks not found in {folder}; set SEGLIB_NOTEBOOKS")
-    return folder
+    package = Path(__file__).resolve().parent
+    candidates = [Path(override)] if override else [package / "notebooks",
+                                                    package.parent / "notebooks"]
+    for folder in candidates:
+        if all((folder / stage.notebook).is_file() for stage in STAGES):
+            return folder
+    raise SeglibError(f"the stage notebooks are not in {' or '.join(map(str, candidates))}: "
+                      "reinstall stp-workbook, or set SEGLIB_NOTEBOOKS to their folder")
 
 
 def stage_parameters(config: RunConfig, stage: Stage, run_dir: Path,
@@ -137,11 +146,14 @@ def _stage_failure(stage: Stage, err: Exception) -> StageError:
 def _kernel_environment(peak_file: Path):
     """The environment a stage kernel starts with.
 
-    Plots drawn inline (a user's MPLBACKEND=Agg would lose every plot), and the file
-    where the kernel leaves its peak memory when it exits (see ``seglib._peak``).
+    Plots drawn inline (a user's MPLBACKEND=Agg would lose every plot), the file
+    where the kernel leaves its peak memory when it exits (see ``seglib._peak``), and
+    no debugger chatter on the terminal.
     """
     values = {"MPLBACKEND": "module://matplotlib_inline.backend_inline",
-              "SEGLIB_PEAK_FILE": str(peak_file)}
+              "SEGLIB_PEAK_FILE": str(peak_file),
+              # older ipykernels print four lines of debugger warnings per kernel
+              "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:

@@ -33,6 +33,16 @@ def demo_dir(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def demo_run(demo_dir, tmp_path_factory) -> Path:
+    """``seglib run`` on the demo at 1,000 customers (once per session)."""
+    from seglib.cli import main
+
+    out = tmp_path_factory.mktemp("runs") / "first"
+    assert main(["run", str(demo_dir / "config.yaml"), "--out", str(out)]) == 0
+    return out
+
+
 def write_config(folder: Path, text: str) -> Path:
     path = folder / "config.yaml"
     path.write_text(text, encoding="utf-8")

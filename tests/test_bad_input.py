@@ -1,13 +1,16 @@
-"""Malformed client inputs, each run through the CLI: one clear message and exit code 2.
+"""Malformed client inputs: one clear message and exit code 2.
 
-Every case builds its files in a temporary folder and runs
-``seglib run config.yaml --out run``. Whatever is wrong, the run must
+Every case builds its files in a temporary folder. Whatever is wrong, reading it must
 
 * exit with code 2 (bad input or config), not 1 and not a crash;
 * say so in one short message (no traceback) that names the file, and the client's
   column (or the config key) and the 1-based data row where they apply;
-* leave the input files byte for byte as they were;
-* write no ``report.html``.
+* leave the input files byte for byte as they were.
+
+Each case runs in-process through what the collection notebook runs (``load_config``
+then ``collect.collect``), with the CLI's error handling; a kernel start per case would
+cost 6 s. The cases in ``END_TO_END`` also run through ``seglib run config.yaml --out run``
+(marked ``slow``): the same exit code, the message naming the notebook, no ``report.html``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pytest
 
 from conftest import file_hash, write_config
 from seglib.cli import main
+from seglib.errors import SeglibError
 
 HEADER = ["Cust No", "Order No", "Order Date", "Total"]
 #: A valid order table; each case breaks one thing in it.
@@ -290,18 +294,21 @@ def _row_pattern(row: str | int) -> str:
     return rf"\brows? {row}\b" if isinstance(row, int) else row
 
 
-@pytest.mark.parametrize("case", list(_params()))
-def test_bad_input_gives_exit_2_and_one_clear_message(case: Case, tmp_path, capsys):
-    folder = tmp_path / "client"
-    folder.mkdir()
-    config = write_config(folder, case.build(folder))
-    inputs = [p for p in folder.iterdir() if p.is_file()]
-    before = {p: file_hash(p) for p in inputs}
-    out = tmp_path / "run"
+def _collect_in_process(config: Path) -> tuple[int, str]:
+    """What the collection notebook runs, with the CLI's handling: (exit code, stderr)."""
+    from seglib import collect
+    from seglib.config import load_config
 
-    code = main(["run", str(config), "--out", str(out)])
+    try:
+        collect.collect(load_config(config))
+    except SeglibError as err:
+        return err.exit_code, f"error: {err}"
+    except Exception as err:  # noqa: BLE001 - what the CLI reports as a bug
+        return 1, f"error: unexpected {type(err).__name__}: {err}"
+    return 0, ""
 
-    err = capsys.readouterr().err
+
+def _check_message(case: Case, code: int, err: str) -> None:
     message = err.strip()
     assert code == 2, f"exit {code}: {message}"
     assert "Traceback" not in err
@@ -316,8 +323,44 @@ def test_bad_input_gives_exit_2_and_one_clear_message(case: Case, tmp_path, caps
         assert re.search(_row_pattern(case.row), message), f"row {case.row} not named: {message}"
     for word in case.also:
         assert word.lower() in message.lower(), f"{word!r} not in: {message}"
-    assert {p: file_hash(p) for p in inputs} == before, "an input file was modified"
-    assert not list(out.rglob("report.html")) if out.exists() else True
+
+
+def _client_folder(case: Case, tmp_path: Path) -> tuple[Path, dict[Path, str]]:
+    folder = tmp_path / "client"
+    folder.mkdir()
+    config = write_config(folder, case.build(folder))
+    return config, {p: file_hash(p) for p in folder.iterdir() if p.is_file()}
+
+
+@pytest.mark.parametrize("case", list(_params()))
+def test_bad_input_gives_exit_2_and_one_clear_message(case: Case, tmp_path):
+    config, before = _client_folder(case, tmp_path)
+
+    code, err = _collect_in_process(config)
+
+    _check_message(case, code, err)
+    assert {p: file_hash(p) for p in before} == before, "an input file was modified"
+
+
+#: One case of each kind also runs through the CLI and the runner (a kernel each).
+END_TO_END = ("missing file", "excel named .csv", "text in age",
+              "customer ids that do not match (007 vs 7)", "unparseable date",
+              "order id shared by two customers", "config: unknown key")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", END_TO_END)
+def test_bad_input_through_seglib_run_exits_2_without_a_report(name, tmp_path, capsys):
+    case = CASES[name]
+    config, before = _client_folder(case, tmp_path)
+    out = tmp_path / "run"
+
+    code = main(["run", str(config), "--out", str(out)])
+
+    err = capsys.readouterr().err
+    _check_message(case, code, err)
+    assert {p: file_hash(p) for p in before} == before, "an input file was modified"
+    assert not (out.exists() and list(out.rglob("report.html")))
 
 
 def test_there_are_at_least_30_cases():

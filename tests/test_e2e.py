@@ -13,12 +13,7 @@ from sklearn.metrics import adjusted_rand_score
 from conftest import ROOT, file_hash, write_config
 from seglib.cli import main
 
-
-@pytest.fixture(scope="session")
-def demo_run(demo_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs") / "first"
-    assert main(["run", str(demo_dir / "config.yaml"), "--out", str(out)]) == 0
-    return out
+pytestmark = pytest.mark.slow
 
 
 def test_run_folder_holds_every_output(demo_run):
