@@ -1,0 +1,221 @@
+"""The client's language: one message catalogue, and numbers, money and dates by Babel.
+
+Every client-facing string of the report, the executive summary and the deck lives in
+:data:`CATALOGUE`, one entry per key and locale, never inline in the code that uses it.
+``t(key, locale, **values)`` fills its ``{placeholders}``; a key missing in a locale is a
+bug, and ``tests/test_i18n.py`` fails when one is, or when the placeholders of a key
+differ between locales.
+
+Numbers, money, percentages and dates use Babel's locale data (CLDR), so Vietnamese
+reads ``1.234.567 ₫``, ``12,5%`` and ``31/01/2025`` and English ``$1,234,567``, ``12.5%``
+and ``Jan 31, 2025``. Money above 1,000 has no cents. Values that come from the data
+(categories, brands, occupations) are shown as the client wrote them, never translated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import string
+from collections.abc import Mapping
+
+import pandas as pd
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+
+LOCALES = ("en", "vi")
+
+#: Babel's locale per workbook locale (the country fixes date and number habits).
+_BABEL = {"en": "en_US", "vi": "vi_VN"}
+
+#: Date patterns: Vietnamese clients write 31/01/2025; English readers get "Jan 31, 2025".
+_DATE_FORMAT = {"en": "medium", "vi": "dd/MM/yyyy"}
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    # ---- the cover and the contents
+    "report.title": {"en": "Customer segmentation, targeting and positioning",
+                     "vi": "Phân khúc, chọn thị trường mục tiêu và định vị khách hàng"},
+    "report.prepared_for": {"en": "Prepared for {client}", "vi": "Báo cáo cho {client}"},
+    "report.date": {"en": "Data up to {as_of} · report of {created}",
+                    "vi": "Dữ liệu đến ngày {as_of} · báo cáo lập ngày {created}"},
+    "report.contents": {"en": "Contents", "vi": "Mục lục"},
+    "report.page": {"en": "Page", "vi": "Trang"},
+    # ---- the executive summary
+    "summary.title": {"en": "Executive summary", "vi": "Tóm tắt cho ban lãnh đạo"},
+    "summary.customers": {
+        "en": "{customers} customers with {revenue} of revenue fall into {segments} segments.",
+        "vi": "{customers} khách hàng với doanh thu {revenue} chia thành {segments} phân khúc."},
+    "summary.segments_heading": {"en": "Who the customers are", "vi": "Khách hàng là ai"},
+    "summary.segment_line": {
+        "en": "{name}: {customers} customers ({share} of customers), {revenue_share} of revenue.",
+        "vi": "{name}: {customers} khách hàng ({share} số khách), {revenue_share} doanh thu."},
+    "summary.unclassified_line": {
+        "en": "{customers} customers ({share}) have too little history to place in a segment yet.",
+        "vi": "{customers} khách hàng ({share}) chưa đủ lịch sử mua hàng để xếp vào phân khúc."},
+    "summary.targets_heading": {"en": "Whom to target, and why",
+                                "vi": "Chọn phân khúc mục tiêu nào, vì sao"},
+    "summary.target_line": {
+        "en": "{name} (rank {rank}, attractiveness {score} of 10): expected customer value "
+              "{clv} per customer, {revenue_share} of revenue today.",
+        "vi": "{name} (hạng {rank}, độ hấp dẫn {score}/10): giá trị kỳ vọng {clv} mỗi khách "
+              "hàng, hiện chiếm {revenue_share} doanh thu."},
+    "summary.target_roi": {
+        "en": " A campaign is expected to return {roi} per unit of cost.",
+        "vi": " Một chiến dịch dự kiến thu về {roi} cho mỗi đồng chi phí."},
+    "summary.positioning_heading": {"en": "How to position", "vi": "Định vị thế nào"},
+    "summary.position_line": {
+        "en": "{name}: lead on {lead}; the closest competitor in their eyes is {competitor}.",
+        "vi": "{name}: dẫn đầu về {lead}; đối thủ gần nhất trong mắt họ là {competitor}."},
+    "summary.position_open": {
+        "en": "{name}: no brand owns their ideal yet; an open position to claim.",
+        "vi": "{name}: chưa thương hiệu nào chiếm vị trí lý tưởng của họ; đây là khoảng trống."},
+    "summary.position_none": {
+        "en": "No brand ratings were supplied, so the positioning could not be measured.",
+        "vi": "Không có dữ liệu đánh giá thương hiệu nên chưa đo được vị trí."},
+    "summary.personas_heading": {"en": "The personas", "vi": "Chân dung khách hàng"},
+    "summary.persona_line": {"en": "{persona}, for {name}: {title}.",
+                             "vi": "{persona}, đại diện {name}: {title}."},
+    "summary.lifecycle_heading": {"en": "Lifecycle priorities",
+                                  "vi": "Ưu tiên theo vòng đời khách hàng"},
+    "summary.lifecycle_line": {
+        "en": "{name}: {customers} customers ({share}) are {stage}; {action}.",
+        "vi": "{name}: {customers} khách hàng ({share}) đang ở giai đoạn {stage}; {action}."},
+    "summary.caveats_heading": {"en": "What to keep in mind", "vi": "Những điểm cần lưu ý"},
+    "summary.caveat_fragile": {
+        "en": "The choice of {name} is fragile: it stays among the targets in {p} of "
+              "plausible weightings.",
+        "vi": "Việc chọn {name} chưa vững: phân khúc này chỉ nằm trong nhóm mục tiêu ở {p} "
+              "số phương án trọng số hợp lý."},
+    "summary.caveat_small": {
+        "en": "{name} has {customers} customers: its averages rest on few people.",
+        "vi": "{name} chỉ có {customers} khách hàng: các số trung bình dựa trên ít người."},
+    "summary.caveat_thin_survey": {
+        "en": "Positioning for {name} rests on {respondents} survey respondents.",
+        "vi": "Định vị cho {name} dựa trên {respondents} người trả lời khảo sát."},
+    "summary.caveat_unclassified": {
+        "en": "{share} of customers are not yet in a segment (too little history).",
+        "vi": "{share} khách hàng chưa thuộc phân khúc nào (lịch sử mua hàng quá ít)."},
+    "summary.caveat_none": {"en": "No choice in this run rests on thin or fragile evidence.",
+                            "vi": "Không lựa chọn nào trong lần chạy này dựa trên bằng chứng "
+                                  "mỏng hay chưa vững."},
+    # ---- lifecycle stages, as the lifecycle stage names them
+    "stage.Awareness": {"en": "aware of us", "vi": "mới biết đến thương hiệu"},
+    "stage.Engagement & evaluation": {"en": "engaging and evaluating",
+                                      "vi": "đang tìm hiểu, cân nhắc"},
+    "stage.First purchase": {"en": "after a first purchase", "vi": "vừa mua lần đầu"},
+    "stage.Post-purchase / repeat": {"en": "buying again", "vi": "đang mua lại"},
+    "stage.Loyal & advocate": {"en": "loyal advocates", "vi": "trung thành, giới thiệu"},
+    "stage.At risk": {"en": "at risk of leaving", "vi": "có nguy cơ rời bỏ"},
+    "stage.Lapsed": {"en": "lapsed", "vi": "đã rời bỏ"},
+}
+
+
+def t(key: str, locale: str, **values: object) -> str:
+    """The catalogue text of ``key`` in ``locale``, its placeholders filled.
+
+    Raises
+    ------
+    KeyError
+        If the key, or its text in that locale, is missing (a bug: the test of the
+        catalogue keeps every key in every locale).
+    """
+    text = CATALOGUE[key][locale]
+    return text.format(**values) if values else text
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{names}`` a catalogue text expects."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def has(key: str) -> bool:
+    """True when the catalogue holds ``key``."""
+    return key in CATALOGUE
+
+
+def _babel(locale: str) -> str:
+    if locale not in _BABEL:
+        raise ValueError(f"locale must be one of {', '.join(LOCALES)}; got {locale!r}")
+    return _BABEL[locale]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or \
+        value is pd.NA or value is pd.NaT
+
+
+def number(value: float | int | None, locale: str, digits: int = 0) -> str:
+    """``1.234.567`` (vi) or ``1,234,567`` (en); a blank value is an en dash."""
+    if _missing(value):
+        return "–"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return babel_numbers.format_decimal(value, format=pattern, locale=_babel(locale))
+
+
+def percent(share: float | None, locale: str, digits: int | None = None) -> str:
+    """A share (0.125) as ``12,5%`` (vi) or ``12.5%`` (en).
+
+    Without ``digits``: no decimals from 10% up, one below (0.9%), and ``<0.1%`` for
+    a share too small to show but above zero.
+    """
+    if _missing(share):
+        return "–"
+    if digits is None:
+        if 0 < abs(share) < 0.0005:
+            return "<" + percent(0.001, locale, 1)
+        digits = 0 if abs(share) >= 0.095 or share == 0 else 1
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return babel_numbers.format_percent(share, format=pattern, locale=_babel(locale))
+
+
+def money(value: float | None, currency: str, locale: str) -> str:
+    """``1.234.567 ₫``, ``$1,234,567``, ``$12.50``: the currency's symbol, no cents from 1,000.
+
+    Without a currency (the config gave none) the number alone.
+    """
+    if _missing(value):
+        return "–"
+    if not currency:
+        return number(value, locale, digits=0 if abs(value) >= 1000 else 2)
+    cents = abs(value) < 1000 and babel_numbers.get_currency_precision(currency) > 0
+    return babel_numbers.format_currency(
+        value, currency, locale=_babel(locale), currency_digits=cents,
+        format=None if cents else _no_decimals(locale))
+
+
+def _no_decimals(locale: str) -> str:
+    """The locale's currency pattern without its decimals (``¤#,##0`` / ``#,##0 ¤``)."""
+    pattern = babel_numbers.Locale.parse(_babel(locale)).currency_formats["standard"].pattern
+    pattern = pattern.split(";", 1)[0]
+    return re.sub(r"\.0+", "", pattern)
+
+
+def date(value: dt.date | dt.datetime | pd.Timestamp | str | None, locale: str) -> str:
+    """``31/01/2025`` (vi) or ``Jan 31, 2025`` (en)."""
+    if _missing(value):
+        return "–"
+    day = pd.Timestamp(value).date()
+    return babel_dates.format_date(day, format=_DATE_FORMAT[locale], locale=_babel(locale))
+
+
+def stage(name: str, locale: str) -> str:
+    """A lifecycle stage as the summary says it (``At risk`` -> "at risk of leaving")."""
+    key = f"stage.{name}"
+    return t(key, locale) if has(key) else name
+
+
+def catalogue_problems(catalogue: Mapping[str, Mapping[str, str]] = CATALOGUE) -> list[str]:
+    """Keys lacking a locale, or whose placeholders differ between locales."""
+    found = []
+    for key, texts in catalogue.items():
+        missing = [loc for loc in LOCALES if not texts.get(loc)]
+        if missing:
+            found.append(f"{key}: no text for {', '.join(missing)}")
+            continue
+        expected = placeholders(texts[LOCALES[0]])
+        for loc in LOCALES[1:]:
+            if placeholders(texts[loc]) != expected:
+                found.append(f"{key}: {loc} has {sorted(placeholders(texts[loc]))}, "
+                             f"{LOCALES[0]} has {sorted(expected)}")
+    return found
