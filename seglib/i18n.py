@@ -46,6 +46,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "summary.customers": {
         "en": "{customers} customers with {revenue} of revenue fall into {segments} segments.",
         "vi": "{customers} khách hàng với doanh thu {revenue} chia thành {segments} phân khúc."},
+    "report.about": {"en": "About this run", "vi": "Thông tin lần chạy"},
+    "report.meta.client": {"en": "Client", "vi": "Khách hàng"},
+    "report.meta.run": {"en": "Run", "vi": "Lần chạy"},
+    "report.meta.created": {"en": "Created", "vi": "Thời điểm lập"},
+    "report.meta.seed": {"en": "Random seed", "vi": "Hạt giống ngẫu nhiên"},
+    "report.meta.version": {"en": "stp-workbook version", "vi": "Phiên bản stp-workbook"},
     "summary.segments_heading": {"en": "Who the customers are", "vi": "Khách hàng là ai"},
     "summary.segment_line": {
         "en": "{name}: {customers} customers ({share} of customers), {revenue_share} of revenue.",
@@ -60,13 +66,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "{clv} per customer, {revenue_share} of revenue today.",
         "vi": "{name} (hạng {rank}, độ hấp dẫn {score}/10): giá trị kỳ vọng {clv} mỗi khách "
               "hàng, hiện chiếm {revenue_share} doanh thu."},
-    "summary.target_roi": {
-        "en": " A campaign is expected to return {roi} per unit of cost.",
-        "vi": " Một chiến dịch dự kiến thu về {roi} cho mỗi đồng chi phí."},
+    "summary.target_campaign": {
+        "en": " A campaign to them is expected to bring {value} for a cost of {cost}.",
+        "vi": " Một chiến dịch tới nhóm này dự kiến mang về {value} với chi phí {cost}."},
     "summary.positioning_heading": {"en": "How to position", "vi": "Định vị thế nào"},
     "summary.position_line": {
-        "en": "{name}: lead on {lead}; the closest competitor in their eyes is {competitor}.",
-        "vi": "{name}: dẫn đầu về {lead}; đối thủ gần nhất trong mắt họ là {competitor}."},
+        "en": "{name}: they care most about {needs}; the competitor closest to what they want "
+              "is {competitor}.",
+        "vi": "{name}: họ coi trọng nhất {needs}; đối thủ gần nhất với mong muốn của họ là "
+              "{competitor}."},
     "summary.position_open": {
         "en": "{name}: no brand owns their ideal yet; an open position to claim.",
         "vi": "{name}: chưa thương hiệu nào chiếm vị trí lý tưởng của họ; đây là khoảng trống."},
@@ -74,13 +82,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "No brand ratings were supplied, so the positioning could not be measured.",
         "vi": "Không có dữ liệu đánh giá thương hiệu nên chưa đo được vị trí."},
     "summary.personas_heading": {"en": "The personas", "vi": "Chân dung khách hàng"},
-    "summary.persona_line": {"en": "{persona}, for {name}: {title}.",
-                             "vi": "{persona}, đại diện {name}: {title}."},
+    "summary.persona_line": {"en": "{persona} stands for {name} ({customers} customers).",
+                             "vi": "{persona} đại diện cho {name} ({customers} khách hàng)."},
     "summary.lifecycle_heading": {"en": "Lifecycle priorities",
                                   "vi": "Ưu tiên theo vòng đời khách hàng"},
     "summary.lifecycle_line": {
-        "en": "{name}: {customers} customers ({share}) are {stage}; {action}.",
-        "vi": "{name}: {customers} khách hàng ({share}) đang ở giai đoạn {stage}; {action}."},
+        "en": "{name}: {customers} customers ({share}) are {stage}, the most value at stake; "
+              "goal: {goal}.",
+        "vi": "{name}: {customers} khách hàng ({share}) {stage}, nhóm có giá trị lớn nhất cần "
+              "giữ; mục tiêu: {goal}."},
     "summary.caveats_heading": {"en": "What to keep in mind", "vi": "Những điểm cần lưu ý"},
     "summary.caveat_fragile": {
         "en": "The choice of {name} is fragile: it stays among the targets in {p} of "
@@ -99,13 +109,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "summary.caveat_none": {"en": "No choice in this run rests on thin or fragile evidence.",
                             "vi": "Không lựa chọn nào trong lần chạy này dựa trên bằng chứng "
                                   "mỏng hay chưa vững."},
+    # ---- lifecycle goals (the playbook of seglib.lifecycle), per stage
+    "goal.Awareness": {"en": "get noticed, invite a first visit",
+                       "vi": "được chú ý, mời ghé thăm lần đầu"},
+    "goal.Engagement & evaluation": {"en": "help them choose", "vi": "giúp họ lựa chọn"},
+    "goal.First purchase": {"en": "turn a trial into a habit",
+                            "vi": "biến lần mua thử thành thói quen"},
+    "goal.Post-purchase / repeat": {"en": "build the relationship", "vi": "xây dựng quan hệ"},
+    "goal.Loyal & advocate": {"en": "keep them and multiply them",
+                              "vi": "giữ chân và nhân rộng họ"},
+    "goal.At risk": {"en": "win them back before they lapse",
+                     "vi": "kéo họ trở lại trước khi rời bỏ"},
+    "goal.Lapsed": {"en": "reactivate or let go", "vi": "kích hoạt lại hoặc dừng chăm sóc"},
     # ---- lifecycle stages, as the lifecycle stage names them
-    "stage.Awareness": {"en": "aware of us", "vi": "mới biết đến thương hiệu"},
+    "stage.Awareness": {"en": "aware of us but not yet engaged",
+                        "vi": "mới biết đến thương hiệu"},
     "stage.Engagement & evaluation": {"en": "engaging and evaluating",
                                       "vi": "đang tìm hiểu, cân nhắc"},
     "stage.First purchase": {"en": "after a first purchase", "vi": "vừa mua lần đầu"},
     "stage.Post-purchase / repeat": {"en": "buying again", "vi": "đang mua lại"},
-    "stage.Loyal & advocate": {"en": "loyal advocates", "vi": "trung thành, giới thiệu"},
+    "stage.Loyal & advocate": {"en": "loyal advocates", "vi": "trung thành, sẵn sàng giới thiệu"},
     "stage.At risk": {"en": "at risk of leaving", "vi": "có nguy cơ rời bỏ"},
     "stage.Lapsed": {"en": "lapsed", "vi": "đã rời bỏ"},
 }

@@ -100,6 +100,13 @@ nav.toc ol { margin: 0; padding-left: 1.4rem; list-style: none; }
 nav.toc > ol { padding-left: 0.2rem; }
 nav.toc ol ol { list-style: disc; font-size: 0.95em; }
 section.notebook { border-top: 1px solid #d0d7de; padding-top: 0.5rem; margin-top: 2.5rem; }
+p.report-subtitle { margin: 0.2rem 0; font-size: 1.15rem; color: #57606a; }
+section.executive-summary { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px;
+                            padding: 0.5rem 1.5rem 1rem; margin-bottom: 2rem; }
+section.executive-summary h1 { margin-top: 0.6rem; }
+section.executive-summary h2 { font-size: 1.15rem; margin: 1.1em 0 0.3em; }
+section.executive-summary ul { margin: 0; padding-left: 1.2rem; }
+section.executive-summary p.lead { font-size: 1.1rem; }
 .output { margin: 0.8rem 0; overflow-x: auto; }
 img { max-width: 100%; height: auto; }
 .output-image { text-align: center; }
@@ -126,7 +133,8 @@ div.math { margin: 0.8rem 0; text-align: center; }
   a { color: inherit; text-decoration: none; }
   section.notebook { break-before: page; page-break-before: always;
                      border-top: 0; margin-top: 0; }
-  nav.toc { break-inside: avoid; }
+  nav.toc { break-inside: avoid; break-before: page; }
+  section.executive-summary { border: 0; background: none; padding: 0; }
   h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   img, svg, tr, pre { break-inside: avoid; page-break-inside: avoid; }
   .output { overflow: visible; }
@@ -201,6 +209,12 @@ def build_report(
     *,
     title: str,
     meta: Mapping[str, str] | None = None,
+    subtitle: Sequence[str] = (),
+    front: str = "",
+    front_label: str = "",
+    meta_heading: str = "",
+    contents_label: str = "Contents",
+    lang: str = "en",
 ) -> Path:
     """Write one self-contained HTML page from executed notebooks; return out_path.
 
@@ -216,8 +230,17 @@ def build_report(
         Report title, shown as text (it is HTML-escaped).
     meta : mapping of str to str, optional
         Facts about the run (client, run id, created, seed, seglib version),
-        shown in order as a small table under the title; keys and values are
+        shown in order as a small table: under the title, or with ``meta_heading``
+        at the end of the report under that heading. Keys and values are
         HTML-escaped.
+    subtitle : sequence of str
+        Lines under the title on the cover (the client, the dates); escaped.
+    front : str
+        An HTML section shown first, before the contents (the executive summary),
+        listed in the contents as ``front_label``. It must be built with every text
+        escaped (see :func:`seglib.summary.to_html`).
+    contents_label, lang : str
+        The heading of the contents, and the page's language (``<html lang>``).
 
     Returns
     -------
@@ -253,7 +276,9 @@ def build_report(
         _render_section(notebook, path, used_ids)
         for notebook, path in zip(loaded, paths, strict=True)
     ]
-    page = _render_page(title, dict(meta or {}), sections)
+    page = _render_page(title, dict(meta or {}), sections, subtitle=subtitle, front=front,
+                        front_label=front_label, meta_heading=meta_heading,
+                        contents_label=contents_label, lang=lang)
     _write_atomic(out_path, page)
     return out_path
 
@@ -382,22 +407,35 @@ def _image(mime: str, base64_data: str, image_metadata: Mapping[str, Any]) -> st
     return f'<div class="output output-image"><img src="{src}" alt="Figure"{size}></div>'
 
 
-def _render_page(title: str, meta: Mapping[str, str], sections: Sequence[_Section]) -> str:
+def _render_page(title: str, meta: Mapping[str, str], sections: Sequence[_Section], *,
+                 subtitle: Sequence[str] = (), front: str = "", front_label: str = "",
+                 meta_heading: str = "", contents_label: str = "Contents",
+                 lang: str = "en") -> str:
     """Assemble the whole HTML document."""
     escaped_title = html.escape(title)
     body = "\n".join(
         f'<section class="notebook" id="{section.section_id}">\n{section.body}\n</section>'
         for section in sections
     )
+    lines = "".join(f'<p class="report-subtitle">{html.escape(line)}</p>\n' for line in subtitle)
+    cover_meta = "" if meta_heading else _render_meta(meta)
+    about = ""
+    if meta_heading and meta:
+        about = (f'<section class="notebook about" id="about-this-run">\n'
+                 f"<h1>{html.escape(meta_heading)}</h1>\n{_render_meta(meta)}</section>\n")
+    extra_first = [(front_label, "executive-summary")] if front and front_label else []
+    extra_last = [(meta_heading, "about-this-run")] if about else []
     return (
         "<!DOCTYPE html>\n"
-        '<html>\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escaped_title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         '<main class="report">\n'
         f'<header class="report-header">\n<h1 class="report-title">{escaped_title}</h1>\n'
-        f"{_render_meta(meta)}</header>\n"
-        f"{_render_toc(sections)}{body}\n</main>\n</body>\n</html>\n"
+        f"{lines}{cover_meta}</header>\n"
+        f"{front}\n"
+        f"{_render_toc(sections, contents_label, extra_first, extra_last)}{body}\n{about}"
+        "</main>\n</body>\n</html>\n"
     )
 
 
@@ -412,11 +450,16 @@ def _render_meta(meta: Mapping[str, str]) -> str:
     return f'<table class="report-meta">\n<tbody>\n{rows}</tbody>\n</table>\n'
 
 
-def _render_toc(sections: Sequence[_Section]) -> str:
-    """Render the table of contents: one entry per notebook, its H2s nested."""
-    if not sections:
+def _render_toc(sections: Sequence[_Section], label: str = "Contents",
+                first: Sequence[tuple[str, str]] = (),
+                last: Sequence[tuple[str, str]] = ()) -> str:
+    """Render the table of contents: one entry per notebook, its H2s nested.
+
+    ``first`` and ``last`` are (text, anchor) entries before and after the notebooks.
+    """
+    if not sections and not first and not last:
         return ""
-    items = []
+    items = [f'<li><a href="#{anchor}">{html.escape(text)}</a></li>' for text, anchor in first]
     for section in sections:
         top = _toc_heading(section.headings)
         if top is None:
@@ -432,9 +475,10 @@ def _render_toc(sections: Sequence[_Section]) -> str:
         )
         nested = f"<ol>{children}</ol>" if children else ""
         items.append(f'<li><a href="#{top.anchor}">{html.escape(top.text)}</a>{nested}</li>')
+    items += [f'<li><a href="#{anchor}">{html.escape(text)}</a></li>' for text, anchor in last]
     entries = "\n".join(items)
     return (
-        '<nav class="toc" aria-label="Contents">\n<h2>Contents</h2>\n'
+        f'<nav class="toc" aria-label="{html.escape(label)}">\n<h2>{html.escape(label)}</h2>\n'
         f"<ol>\n{entries}\n</ol>\n</nav>\n"
     )
 

@@ -177,6 +177,32 @@ def _stage_peak_gb(peak_file: Path) -> float | None:
     return round(peak / 1024**3, 3)
 
 
+def _write_report(config: RunConfig, run_dir: Path, executed: list[Path], manifest: dict) -> None:
+    """``report.html``: the cover, the executive summary, the stages, and the run's facts."""
+    from seglib import i18n
+    from seglib.report import build_report
+    from seglib.run_folder import RunFolder
+    from seglib.summary import executive_summary, to_html
+
+    locale = config.locale
+    summary = executive_summary(run_dir, locale=locale, currency=config.currency or "")
+    meta = RunFolder(run_dir).read_collect_meta()
+    created = manifest["started"]
+    subtitle = [i18n.t("report.prepared_for", locale, client=config.client),
+                i18n.t("report.date", locale, as_of=i18n.date(meta.get("as_of"), locale),
+                       created=i18n.date(created, locale))]
+    facts = {"client": config.client, "run": run_dir.name, "created": created,
+             "seed": str(config.seed),
+             "version": manifest["versions"].get("stp-workbook", "")}
+    build_report(executed, run_dir / "report.html",
+                 title=i18n.t("report.title", locale), subtitle=subtitle,
+                 front=to_html(summary), front_label=summary.title,
+                 meta={i18n.t(f"report.meta.{key}", locale): value
+                       for key, value in facts.items()},
+                 meta_heading=i18n.t("report.about", locale),
+                 contents_label=i18n.t("report.contents", locale), lang=locale)
+
+
 def run(config: RunConfig, out_dir: Path | None = None, *,
         echo: Callable[[str], None] = print) -> Path:
     """Run every stage for one config; return the run folder.
@@ -189,8 +215,6 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
         If a stage notebook failed (exit 1).
     """
     import papermill as pm
-
-    from seglib.report import build_report
 
     run_dir = Path(out_dir) if out_dir is not None else default_run_dir(config)
     run_dir = run_dir.resolve()
@@ -260,11 +284,7 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
         executed.append(target)
         echo(f"[{i}/{total}] {stage.name:<10} {entry['seconds']:6.1f} s")
     try:
-        build_report(executed, run_dir / "report.html",
-                     title=f"{config.client}: segmentation, targeting, positioning",
-                     meta={"client": config.client, "run": run_dir.name,
-                           "created": manifest.data["started"], "seed": str(config.seed),
-                           "seglib": manifest.data["versions"].get("stp-workbook", "")})
+        _write_report(config, run_dir, executed, manifest.data)
     except Exception as err:
         (run_dir / "report.html").unlink(missing_ok=True)
         message = f"the report could not be written: {type(err).__name__}: {err}"

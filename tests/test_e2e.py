@@ -208,3 +208,56 @@ def test_bad_data_found_in_a_stage_exits_2_and_leaves_input_alone(demo_dir, tmp_
     assert file_hash(tmp_path / "orders.csv") == before
     assert not (out / "report.html").exists()
     assert json.loads((out / "manifest.json").read_text())["status"] == "failed"
+
+
+def _summary_lines(report: str) -> list[str]:
+    import html as html_module
+    import re
+
+    section = report[report.index('<section class="executive-summary"'):]
+    section = section[:section.index("</section>")]
+    return [html_module.unescape(re.sub(r"<[^>]+>", "", item))
+            for item in re.findall(r"<li>(.*?)</li>", section, flags=re.S)]
+
+
+def test_executive_summary_comes_first_and_its_numbers_equal_the_run_files(demo_run):
+    from seglib import i18n
+
+    report = (demo_run / "report.html").read_text(encoding="utf-8")
+    assert report.index('class="executive-summary"') < report.index('class="toc"') \
+        < report.index('class="notebook"')
+    lines = _summary_lines(report)
+    profiles = pd.read_csv(demo_run / "segment_profiles.csv")
+    targeting = pd.read_csv(demo_run / "targeting.csv").set_index("segment")
+    for row in profiles[profiles["segment"] != 0].itertuples():
+        expected = (f"{row.segment_name}: {row.customers:,} customers "
+                    f"({i18n.percent(row.share, 'en')} of customers), "
+                    f"{i18n.percent(targeting.loc[row.segment, 'revenue_share'], 'en')} of revenue.")
+        assert expected in lines, (expected, lines)
+    for segment, row in targeting[targeting["selected"]].iterrows():
+        line = next(x for x in lines if x.startswith(f"{row.segment_name} (rank {int(row['rank'])},"))
+        assert f"attractiveness {row.attractiveness:.1f} of 10" in line
+        assert i18n.money(row.clv_mean, "USD", "en") in line
+        assert i18n.money(row.expected_value, "USD", "en") in line
+    customers = pd.read_parquet(demo_run / "customers.parquet")
+    lead = report[report.index('<p class="lead">'):].split("</p>")[0]
+    assert f"{len(customers):,} customers" in lead
+    assert i18n.money(customers["revenue"].sum(), "USD", "en") in lead
+    personas = json.loads((demo_run / "personas.json").read_text())
+    for persona in personas:
+        assert f"{persona['name']} stands for {persona['segment_name']} " \
+               f"({persona['customers']:,} customers)." in lines
+    # the run's facts are an appendix, not the cover
+    cover = report[:report.index('class="executive-summary"')]
+    assert "seed" not in cover.lower() and "About this run" in report[-3000:]
+
+
+def test_executive_summary_in_vietnamese(demo_run):
+    from seglib.summary import executive_summary, to_html
+
+    summary = executive_summary(demo_run, locale="vi", currency="VND")
+    page = to_html(summary)
+    assert "Tóm tắt cho ban lãnh đạo" in page and "Khách hàng là ai" in page
+    assert "₫" in summary.lead and "customers" not in summary.lead
+    for block in summary.blocks:
+        assert not any(word in block.heading for word in ("Who", "Whom", "How", "The "))

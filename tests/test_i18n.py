@@ -1,0 +1,84 @@
+"""The message catalogue and the locale formats (Babel's CLDR data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from seglib import i18n
+
+
+def test_every_key_has_every_locale_with_the_same_placeholders():
+    assert i18n.catalogue_problems() == []
+
+
+def test_the_check_catches_a_missing_translation_and_a_changed_placeholder():
+    broken = {"a": {"en": "{n} customers"}, "b": {"en": "{n} customers", "vi": "{m} khách"},
+              "c": {"en": "ok", "vi": "ok"}}
+    found = i18n.catalogue_problems(broken)
+    assert len(found) == 2
+    assert found[0].startswith("a: no text for vi")
+    assert found[1].startswith("b: vi has ['m']")
+
+
+def test_every_lifecycle_stage_and_goal_is_in_the_catalogue():
+    from seglib.lifecycle import PLAYBOOK, STAGES
+
+    for stage in STAGES:
+        assert i18n.has(f"stage.{stage}") and i18n.has(f"goal.{stage}"), stage
+        assert i18n.t(f"goal.{stage}", "en") == PLAYBOOK[stage][0]
+
+
+@pytest.mark.parametrize(("value", "locale", "expected"), [
+    (1234567, "vi", "1.234.567"),
+    (1234567, "en", "1,234,567"),
+    (np.nan, "en", "–"),
+])
+def test_numbers(value, locale, expected):
+    assert i18n.number(value, locale) == expected
+
+
+@pytest.mark.parametrize(("share", "locale", "digits", "expected"), [
+    (0.125, "vi", 1, "12,5%"),
+    (0.125, "en", 1, "12.5%"),
+    (0.126, "en", None, "13%"),    # from 10% up, no decimals
+    (0.009, "en", None, "0.9%"),   # below, one
+    (0.009, "vi", None, "0,9%"),
+    (0.0001, "en", None, "<0.1%"),
+    (0.0, "en", None, "0%"),
+    (1.0, "vi", None, "100%"),
+])
+def test_percentages(share, locale, digits, expected):
+    assert i18n.percent(share, locale, digits=digits) == expected
+
+
+@pytest.mark.parametrize(("value", "currency", "locale", "expected"), [
+    (1234567.89, "VND", "vi", "1.234.568\xa0₫"),
+    (1234567.89, "USD", "en", "$1,234,568"),
+    (12.5, "USD", "en", "$12.50"),
+    (999.99, "USD", "en", "$999.99"),
+    (1000.4, "USD", "en", "$1,000"),
+    (-2500, "USD", "en", "-$2,500"),
+    (12.6, "VND", "vi", "13\xa0₫"),          # the dong has no minor unit
+    (1500.6, "", "en", "1,501"),              # no currency: the number alone
+    (2.5, "", "en", "2.50"),
+])
+def test_money_has_the_currency_and_no_cents_from_1000(value, currency, locale, expected):
+    assert i18n.money(value, currency, locale) == expected
+
+
+def test_dates():
+    day = dt.date(2025, 1, 31)
+    assert i18n.date(day, "vi") == "31/01/2025"
+    assert i18n.date(day, "en") == "Jan 31, 2025"
+    assert i18n.date("2025-01-31T10:00:00", "vi") == "31/01/2025"
+    assert i18n.date(None, "en") == "–"
+
+
+def test_an_unknown_key_or_locale_is_an_error():
+    with pytest.raises(KeyError):
+        i18n.t("no.such.key", "en")
+    with pytest.raises(ValueError, match="locale"):
+        i18n.number(1, "fr")
