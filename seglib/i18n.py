@@ -109,6 +109,33 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "summary.caveat_none": {"en": "No choice in this run rests on thin or fragile evidence.",
                             "vi": "Không lựa chọn nào trong lần chạy này dựa trên bằng chứng "
                                   "mỏng hay chưa vững."},
+    # ---- segment names (seglib.segment.name_segments): words, and their order
+    "segment.order": {"en": "{value} {young} {channel} {habit}",
+                      "vi": "{habit} {young} {value} {channel}"},
+    "segment.value.high": {"en": "High-value", "vi": "giá trị cao"},
+    "segment.value.mid": {"en": "Mid-value", "vi": "giá trị trung bình"},
+    "segment.value.low": {"en": "Low-value", "vi": "giá trị thấp"},
+    "segment.young": {"en": "young", "vi": "trẻ"},
+    "segment.channel.online": {"en": "online", "vi": "mua trực tuyến"},
+    "segment.channel.store": {"en": "store", "vi": "mua tại cửa hàng"},
+    "segment.channel.phone": {"en": "phone", "vi": "mua qua điện thoại"},
+    "segment.channel.multichannel": {"en": "multichannel", "vi": "đa kênh"},
+    "segment.habit.customers": {"en": "customers", "vi": "khách hàng"},
+    "segment.habit.regulars": {"en": "regulars", "vi": "khách quen"},
+    "segment.habit.occasion": {"en": "occasion buyers", "vi": "khách mua dịp đặc biệt"},
+    "segment.habit.occasional": {"en": "occasional buyers", "vi": "khách thỉnh thoảng mua"},
+    "segment.subject": {"en": "Customers", "vi": "Khách hàng"},
+    "segment.subject_young": {"en": "Young customers", "vi": "Khách hàng trẻ"},
+    "segment.with": {"en": "{subject} with {traits}", "vi": "{subject} có {traits}"},
+    "segment.also_with": {"en": "{name} with {traits}", "vi": "{name}, {traits}"},
+    "segment.average": {"en": "{subject} close to the average",
+                        "vi": "{subject} gần mức trung bình"},
+    "segment.trait.high": {"en": "high {feature}", "vi": "{feature} cao"},
+    "segment.trait.low": {"en": "low {feature}", "vi": "{feature} thấp"},
+    "segment.trait.mostly": {"en": "mostly {category} ({feature})",
+                             "vi": "chủ yếu {category} ({feature})"},
+    "segment.and": {"en": "{first} and {second}", "vi": "{first} và {second}"},
+    "segment.unclassified": {"en": "New / unclassified", "vi": "Khách mới / chưa phân loại"},
     # ---- lifecycle goals (the playbook of seglib.lifecycle), per stage
     "goal.Awareness": {"en": "get noticed, invite a first visit",
                        "vi": "được chú ý, mời ghé thăm lần đầu"},
@@ -121,6 +148,80 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "goal.At risk": {"en": "win them back before they lapse",
                      "vi": "kéo họ trở lại trước khi rời bỏ"},
     "goal.Lapsed": {"en": "reactivate or let go", "vi": "kích hoạt lại hoặc dừng chăm sóc"},
+    # ---- the lifecycle playbook (seglib.lifecycle.PLAYBOOK): action, channel, moment
+    "playbook.Awareness.action": {
+        "en": "introduce the brand with the segment's positioning message and a reason to visit "
+              "(guide, event, sign-up offer)",
+        "vi": "giới thiệu thương hiệu bằng thông điệp định vị của phân khúc và một lý do để ghé "
+              "thăm (cẩm nang, sự kiện, ưu đãi đăng ký)"},
+    "playbook.Awareness.channel": {"en": "paid social and search; {main}",
+                                   "vi": "quảng cáo mạng xã hội và tìm kiếm; {main}"},
+    "playbook.Awareness.moment": {
+        "en": "soon after the customer becomes known, while the name is fresh",
+        "vi": "ngay sau khi biết đến khách hàng, khi ấn tượng còn mới"},
+    "playbook.Engagement & evaluation.action": {
+        "en": "answer the evaluation questions: reviews, comparisons, how-to content; remind them "
+              "of the products they looked at; a first-order incentive",
+        "vi": "trả lời các câu hỏi khi cân nhắc: đánh giá, so sánh, nội dung hướng dẫn; nhắc lại "
+              "sản phẩm họ đã xem; ưu đãi cho đơn hàng đầu tiên"},
+    "playbook.Engagement & evaluation.channel": {"en": "email and web retargeting",
+                                                 "vi": "email và quảng cáo bám đuổi trên web"},
+    "playbook.Engagement & evaluation.moment": {
+        "en": "within days of a visit or an email click (the evaluation window)",
+        "vi": "trong vài ngày sau một lượt truy cập hoặc một lần bấm email (giai đoạn cân nhắc)"},
+    "playbook.First purchase.action": {
+        "en": "welcome series: thank-you, set-up and care tips, ask for a review; then a "
+              "second-purchase offer",
+        "vi": "chuỗi chào mừng: cảm ơn, hướng dẫn sử dụng và bảo quản, mời đánh giá; sau đó "
+              "ưu đãi cho lần mua thứ hai"},
+    "playbook.First purchase.channel": {"en": "email, then {main}", "vi": "email, sau đó {main}"},
+    "playbook.First purchase.moment": {
+        "en": "the first week after the order; the second-order offer before day {new_days}",
+        "vi": "tuần đầu sau đơn hàng; ưu đãi đơn thứ hai trước ngày thứ {new_days}"},
+    "playbook.Post-purchase / repeat.action": {
+        "en": "cross-sell around the favourite category; invite to the loyalty programme; "
+              "rewarded feedback survey",
+        "vi": "bán chéo quanh ngành hàng yêu thích; mời tham gia chương trình khách hàng thân "
+              "thiết; khảo sát ý kiến có quà"},
+    "playbook.Post-purchase / repeat.channel": {"en": "{main} and email", "vi": "{main} và email"},
+    "playbook.Post-purchase / repeat.moment": {
+        "en": "after each order, timed to the customer's usual gap between orders",
+        "vi": "sau mỗi đơn hàng, theo nhịp mua quen thuộc của khách"},
+    "playbook.Loyal & advocate.action": {
+        "en": "recognise and reward: loyalty tier, early access, thank-you; a referral offer and "
+              "rewards for reviews",
+        "vi": "ghi nhận và tri ân: hạng thành viên, quyền mua sớm, lời cảm ơn; ưu đãi giới "
+              "thiệu bạn bè và quà cho đánh giá"},
+    "playbook.Loyal & advocate.channel": {"en": "{main}, personal where possible",
+                                          "vi": "{main}, cá nhân hóa khi có thể"},
+    "playbook.Loyal & advocate.moment": {
+        "en": "all year; the referral ask right after a good experience",
+        "vi": "quanh năm; mời giới thiệu ngay sau một trải nghiệm tốt"},
+    "playbook.At risk.action": {
+        "en": "win-back: a personal reminder, a service check-in, a time-limited offer on their "
+              "favourite category",
+        "vi": "kéo khách trở lại: lời nhắc cá nhân, hỏi thăm về dịch vụ, ưu đãi có thời hạn cho "
+              "ngành hàng yêu thích"},
+    "playbook.At risk.channel": {"en": "{main} (personal) and email",
+                                 "vi": "{main} (cá nhân) và email"},
+    "playbook.At risk.moment": {
+        "en": "as soon as silence passes {active_days} days or {gap_multiple:g}x the customer's "
+              "usual gap, well before day {lapsed_days}",
+        "vi": "ngay khi khách im lặng quá {active_days} ngày hoặc {gap_multiple:g} lần khoảng "
+              "cách mua thường lệ, trước ngày thứ {lapsed_days}"},
+    "playbook.Lapsed.action": {
+        "en": "one reactivation campaign with a strong offer and a 'what went wrong' question; "
+              "service recovery for those who returned everything; then stop paid contact",
+        "vi": "một chiến dịch kích hoạt lại với ưu đãi mạnh và câu hỏi 'điều gì chưa ổn'; "
+              "khắc phục dịch vụ cho khách đã trả lại toàn bộ; sau đó ngừng liên hệ có chi phí"},
+    "playbook.Lapsed.channel": {"en": "email and direct mail", "vi": "email và thư gửi tận nhà"},
+    "playbook.Lapsed.moment": {
+        "en": "once, after {lapsed_days} days without a purchase; then suppress",
+        "vi": "một lần, sau {lapsed_days} ngày không mua; sau đó ngừng gửi"},
+    "channel.online_share": {"en": "web and app", "vi": "web và ứng dụng"},
+    "channel.store_share": {"en": "in store", "vi": "tại cửa hàng"},
+    "channel.phone_share": {"en": "phone", "vi": "điện thoại"},
+    "channel.email": {"en": "email", "vi": "email"},
     # ---- lifecycle stages, as the lifecycle stage names them
     "stage.Awareness": {"en": "aware of us but not yet engaged",
                         "vi": "mới biết đến thương hiệu"},

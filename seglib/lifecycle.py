@@ -409,7 +409,25 @@ def movement_counts(table: pd.DataFrame) -> pd.DataFrame | None:
 # --------------------------------------------------------------------------- the plan
 
 
-def main_channels(customers: pd.DataFrame, segments: pd.DataFrame) -> pd.Series:
+def playbook(stage: str, locale: str = "en") -> tuple[str, str, str, str]:
+    """The :data:`PLAYBOOK` entry of a stage in the run's language (goal, action, channel,
+    moment), from the message catalogue; English is :data:`PLAYBOOK` itself."""
+    from seglib import i18n
+
+    return (i18n.t(f"goal.{stage}", locale),
+            *(i18n.t(f"playbook.{stage}.{part}", locale)
+              for part in ("action", "channel", "moment")))
+
+
+def channel_word(column: str, locale: str = "en") -> str:
+    """A purchase channel in words ("web and app" for ``online_share``; "email")."""
+    from seglib import i18n
+
+    return i18n.t(f"channel.{column}", locale)
+
+
+def main_channels(customers: pd.DataFrame, segments: pd.DataFrame,
+                  locale: str = "en") -> pd.Series:
     """Each segment's main purchase channel, from the mean channel shares of its customers."""
     shares = [c for c in CHANNELS if c in customers]
     if not shares:
@@ -417,12 +435,12 @@ def main_channels(customers: pd.DataFrame, segments: pd.DataFrame) -> pd.Series:
     means = (customers[["customer_id", *shares]]
              .merge(segments[["customer_id", "segment"]], on="customer_id")
              .groupby("segment")[shares].mean())
-    return means.idxmax(axis=1).dropna().map(CHANNELS)
+    return means.idxmax(axis=1).dropna().map(lambda column: channel_word(column, locale))
 
 
 def lifecycle_plan(table: pd.DataFrame, targeting: pd.DataFrame | None,
                    customers: pd.DataFrame, clv: pd.DataFrame | None = None,
-                   **rules) -> pd.DataFrame | None:
+                   locale: str = "en", **rules) -> pd.DataFrame | None:
     """The lifecycle marketing plan: one row per target segment and stage.
 
     Target segments are targeting's ``selected`` rows in rank order (every
@@ -430,7 +448,8 @@ def lifecycle_plan(table: pd.DataFrame, targeting: pd.DataFrame | None,
     customers in the stage, their share of the segment, their mean revenue and
     CLV (from ``clv``), the CLV at stake (sum), and the :data:`PLAYBOOK`'s goal,
     action, channel (with the segment's main purchase channel) and moment (with
-    the thresholds of ``rules``). None without stages.
+    the thresholds of ``rules``), in the run's language (``locale``; the ``stage``
+    column keeps the stage's name, a key). None without stages.
     """
     if table["stage"].isna().all() or "segment" not in table:
         return None
@@ -445,15 +464,15 @@ def lifecycle_plan(table: pd.DataFrame, targeting: pd.DataFrame | None,
         revenue=_numbers(customers, "revenue").to_numpy()), on="customer_id", how="left")
     if clv is not None:
         data = data.merge(clv[["customer_id", "clv"]], on="customer_id", how="left")
-    channels = main_channels(customers, table)
+    channels = main_channels(customers, table, locale)
     words = params.model_dump()
     rows = []
     for segment, name in zip(chosen["segment"], chosen["segment_name"], strict=True):
         members = data[data["segment"] == segment]
-        main = channels.get(segment, "email")
+        main = channels.get(segment, channel_word("email", locale))
         for stage in STAGES:
             here = members[members["stage"] == stage]
-            goal, action, channel, moment = PLAYBOOK[stage]
+            goal, action, channel, moment = playbook(stage, locale)
             rows.append({
                 "segment": segment, "segment_name": name, "stage": stage,
                 "customers": len(here),

@@ -67,9 +67,14 @@ def _finite(value: object) -> bool:
         return False
 
 
-def executive_summary(run_dir: str | Path, *, locale: str = "en",
-                      currency: str = "") -> ExecutiveSummary:
-    """The executive summary of one finished run (see the module docstring)."""
+def executive_summary(run_dir: str | Path, *, locale: str = "en", currency: str = "",
+                      campaign_costs: bool = False) -> ExecutiveSummary:
+    """The executive summary of one finished run (see the module docstring).
+
+    ``campaign_costs``: the client's costs per contact were given, so a campaign's
+    expected value and cost are the client's numbers and are stated; with the built-in
+    defaults (a few cents, whatever the currency) they are not.
+    """
     run = RunFolder(run_dir)
     tr = lambda key, **values: i18n.t(key, locale, **values)  # noqa: E731
     num = lambda value: i18n.number(value, locale)  # noqa: E731
@@ -115,7 +120,7 @@ def executive_summary(run_dir: str | Path, *, locale: str = "en",
                   score=i18n.number(row.attractiveness, locale, digits=1),
                   clv=cash(row.clv_mean) if _finite(getattr(row, "clv_mean", None)) else "–",
                   revenue_share=pct(getattr(row, "revenue_share", None)))
-        if _finite(getattr(row, "expected_value", None)) and \
+        if campaign_costs and _finite(getattr(row, "expected_value", None)) and \
                 _finite(getattr(row, "campaign_cost", None)):
             line += tr("summary.target_campaign", value=cash(row.expected_value),
                        cost=cash(row.campaign_cost))
@@ -149,7 +154,7 @@ def executive_summary(run_dir: str | Path, *, locale: str = "en",
     life = Block("lifecycle", tr("summary.lifecycle_heading"))
     plan = run.read_lifecycle_plan() if run.exists("lifecycle.csv") else None
     if plan is not None and not plan.empty:
-        for segment, rows in plan.groupby("segment", sort=False):
+        for _, rows in plan.groupby("segment", sort=False):
             rows = rows[rows["customers"] > 0]
             if rows.empty:
                 continue

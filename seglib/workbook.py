@@ -45,10 +45,10 @@ STAGES = (
 #: Run-level parameters each notebook receives besides its section's keys.
 COMMON_PARAMETERS = {
     "collect": ("run_dir", "config_path"),
-    "segment": ("run_dir", "seed"),
+    "segment": ("run_dir", "seed", "locale"),
     "targeting": ("run_dir", "seed", "currency"),
     "position": ("run_dir",),
-    "lifecycle": ("run_dir",),
+    "lifecycle": ("run_dir", "locale"),
     "personas": ("run_dir", "seed", "locale", "currency"),
 }
 
@@ -185,7 +185,9 @@ def _write_report(config: RunConfig, run_dir: Path, executed: list[Path], manife
     from seglib.summary import executive_summary, to_html
 
     locale = config.locale
-    summary = executive_summary(run_dir, locale=locale, currency=config.currency or "")
+    summary = executive_summary(
+        run_dir, locale=locale, currency=config.currency or "",
+        campaign_costs="cost_per_contact" in config.targeting.roi.model_fields_set)
     meta = RunFolder(run_dir).read_collect_meta()
     created = manifest["started"]
     subtitle = [i18n.t("report.prepared_for", locale, client=config.client),

@@ -234,11 +234,11 @@ def test_executive_summary_comes_first_and_its_numbers_equal_the_run_files(demo_
                     f"({i18n.percent(row.share, 'en')} of customers), "
                     f"{i18n.percent(targeting.loc[row.segment, 'revenue_share'], 'en')} of revenue.")
         assert expected in lines, (expected, lines)
-    for segment, row in targeting[targeting["selected"]].iterrows():
+    for _, row in targeting[targeting["selected"]].iterrows():
         line = next(x for x in lines if x.startswith(f"{row.segment_name} (rank {int(row['rank'])},"))
         assert f"attractiveness {row.attractiveness:.1f} of 10" in line
         assert i18n.money(row.clv_mean, "USD", "en") in line
-        assert i18n.money(row.expected_value, "USD", "en") in line
+        assert "campaign" not in line   # the demo gives no costs per contact: none stated
     customers = pd.read_parquet(demo_run / "customers.parquet")
     lead = report[report.index('<p class="lead">'):].split("</p>")[0]
     assert f"{len(customers):,} customers" in lead
@@ -250,6 +250,18 @@ def test_executive_summary_comes_first_and_its_numbers_equal_the_run_files(demo_
     # the run's facts are an appendix, not the cover
     cover = report[:report.index('class="executive-summary"')]
     assert "seed" not in cover.lower() and "About this run" in report[-3000:]
+
+
+def test_executive_summary_states_campaign_value_only_with_the_clients_costs(demo_run):
+    from seglib import i18n
+    from seglib.summary import executive_summary
+
+    summary = executive_summary(demo_run, locale="en", currency="USD", campaign_costs=True)
+    targeting = pd.read_csv(demo_run / "targeting.csv")
+    for _, row in targeting[targeting["selected"]].iterrows():
+        line = next(x for x in summary.block("targets").lines if x.startswith(row.segment_name))
+        assert (f"expected to bring {i18n.money(row.expected_value, 'USD', 'en')} for a cost "
+                f"of {i18n.money(row.campaign_cost, 'USD', 'en')}") in line
 
 
 def test_executive_summary_in_vietnamese(demo_run):

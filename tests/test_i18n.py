@@ -26,9 +26,28 @@ def test_the_check_catches_a_missing_translation_and_a_changed_placeholder():
 def test_every_lifecycle_stage_and_goal_is_in_the_catalogue():
     from seglib.lifecycle import PLAYBOOK, STAGES
 
+    from seglib.lifecycle import playbook
+
     for stage in STAGES:
         assert i18n.has(f"stage.{stage}") and i18n.has(f"goal.{stage}"), stage
-        assert i18n.t(f"goal.{stage}", "en") == PLAYBOOK[stage][0]
+        assert playbook(stage, "en") == PLAYBOOK[stage]
+        vi = playbook(stage, "vi")
+        assert all(vi) and vi != PLAYBOOK[stage]
+
+
+def test_the_lifecycle_plan_speaks_the_runs_language():
+    import pandas as pd
+
+    from seglib.lifecycle import lifecycle_plan
+
+    table = pd.DataFrame({"customer_id": ["a", "b"], "stage": ["At risk", "Lapsed"],
+                          "segment": [1, 1], "segment_name": ["Khách quen", "Khách quen"]})
+    customers = pd.DataFrame({"customer_id": ["a", "b"], "revenue": [10.0, 20.0],
+                              "store_share": [0.9, 0.8], "online_share": [0.1, 0.2]})
+    plan = lifecycle_plan(table, None, customers, locale="vi").set_index("stage")
+    assert plan.loc["At risk", "goal"] == "kéo họ trở lại trước khi rời bỏ"
+    assert plan.loc["At risk", "channel"] == "tại cửa hàng (cá nhân) và email"
+    assert plan.loc["Lapsed", "moment"] == "một lần, sau 365 ngày không mua; sau đó ngừng gửi"
 
 
 @pytest.mark.parametrize(("value", "locale", "expected"), [

@@ -538,6 +538,29 @@ def test_duplicate_automatic_names_are_told_apart_by_what_sets_them_apart():
                      2: "Mid-value online customers with low income"}
 
 
+def test_names_in_vietnamese_follow_its_word_order():
+    prof = pd.DataFrame({"segment": [0, 1, 2, 3], "revenue": [1.0, 900.0, 100.0, 10.0],
+                         "phone_share": [0.1, 0.7, 0.1, 0.2], "online_share": [0.1, 0.2, 0.8, 0.4],
+                         "store_share": [0.8, 0.1, 0.1, 0.4], "age": [40, 45, 24, 50],
+                         "index_n_orders": [100.0, 200.0, 100.0, 40.0]})
+    features = ["revenue", "phone_share", "online_share", "store_share", "age", "n_orders"]
+    assert segment.name_segments(prof, features, locale="vi") == {
+        1: "Khách quen giá trị cao mua qua điện thoại",
+        2: "Khách hàng trẻ giá trị trung bình mua trực tuyến",
+        3: "Khách thỉnh thoảng mua giá trị thấp đa kênh"}
+    assert segment.name_segments(prof, features) == {
+        1: "High-value phone regulars", 2: "Mid-value young online customers",
+        3: "Low-value multichannel occasional buyers"}
+    assert segment.unclassified_name("vi") == "Khách mới / chưa phân loại"
+
+
+def test_names_without_tier_or_channel_in_vietnamese():
+    prof = pd.DataFrame({"segment": [1, 2], "income": [90.0, 30.0]})
+    differences = pd.DataFrame({"income": [1.5, -1.2]}, index=[1, 2])
+    assert segment.name_segments(prof, ["income"], differences, locale="vi") == {
+        1: "Khách hàng có income cao", 2: "Khách hàng có income thấp"}
+
+
 def test_summary_warns_about_narrow_and_dissolving_segments():
     customers, _ = planted_customers()
     result = segment.segment_customers(customers, features=FEATURES, n_segments=3,

@@ -300,12 +300,13 @@ def segment_customers(customers: pd.DataFrame, *, bases: list[str] | None = None
                       rfm: Mapping | None = None, age_groups: Mapping | None = None,
                       origin: Mapping[str, str] | None = None,
                       source_names: Mapping[str, str] | None = None,
-                      random_state: int = 0) -> Segmentation:
+                      random_state: int = 0, locale: str = "en") -> Segmentation:
     """Segment the customer table: the whole stage in one call.
 
     The keyword arguments are the keys of the config's ``segmentation`` section
     (see :class:`seglib.config.SegmentationConfig`), plus ``origin`` and
-    ``source_names`` from ``collect.json`` and the run's seed.
+    ``source_names`` from ``collect.json``, the run's seed and its ``locale`` (the
+    language of the segment names).
     """
     rfm = dict(rfm or {})
     if method in RULE_METHODS:
@@ -378,9 +379,9 @@ def segment_customers(customers: pd.DataFrame, *, bases: list[str] | None = None
     top = explain.top_features(kept, kept["segment"], chosen_features)
     prof = profile(customers, labels, chosen_features)
     auto = (dict(model.rule_names_) if method in RULE_METHODS
-            else name_segments(prof, chosen_features, differences))
-    final = apply_names(auto, names or {})
-    final[UNCLASSIFIED] = UNCLASSIFIED_NAME
+            else name_segments(prof, chosen_features, differences, locale=locale))
+    final = apply_names(auto, names or {}, reserved=unclassified_name(locale))
+    final[UNCLASSIFIED] = unclassified_name(locale)
     model.names_ = final
     model.auto_names_ = auto
     model.source_names_ = dict(source_names or {})
@@ -473,8 +474,16 @@ VALUE_FEATURES = frozenset(("revenue", "margin", "avg_order_value", "n_orders",
 CHANNEL_FEATURES = frozenset(("online_share", "store_share", "phone_share"))
 
 
+def unclassified_name(locale: str = "en") -> str:
+    """The name of segment 0 in the run's language ("New / unclassified")."""
+    from seglib import i18n
+
+    return i18n.t("segment.unclassified", locale)
+
+
 def name_segments(prof: pd.DataFrame, features: list[str] | None = None,
-                  differences: pd.DataFrame | None = None) -> dict[int, str]:
+                  differences: pd.DataFrame | None = None,
+                  locale: str = "en") -> dict[int, str]:
     """Readable names from each segment's profile, e.g. "High-value store loyalists".
 
     A name only speaks of what the segmentation used: the value tier (revenue per
@@ -484,8 +493,15 @@ def name_segments(prof: pd.DataFrame, features: list[str] | None = None,
     "young" when age was. Without such features, or when two segments would get
     the same name, the name says which features set the segment apart most
     ("Customers with high income and low household size", from the standardised
-    differences). Names are unique.
+    differences). Names are unique, and in the run's language (``locale``: the words
+    and their order come from :mod:`seglib.i18n`; "Khách quen giá trị cao mua qua
+    điện thoại" for "High-value phone regulars").
     """
+    from seglib import i18n
+
+    def word(key: str) -> str:
+        return i18n.t(key, locale)
+
     used = set(features or [])
     clustered = prof[prof["segment"] != UNCLASSIFIED]
     value = None
@@ -495,46 +511,49 @@ def name_segments(prof: pd.DataFrame, features: list[str] | None = None,
     spoken: dict[int, set[str]] = {}
     for i, row in clustered.iterrows():
         seg = int(row["segment"])
-        parts, said = [], set()
+        parts = dict.fromkeys(("value", "young", "channel", "habit"), "")
+        said: set[str] = set()
         if value is not None:
             ratio = value[i]
-            parts.append("High-value" if ratio >= 2 else "Low-value" if ratio <= 0.5
-                         else "Mid-value")
+            parts["value"] = word("segment.value." + ("high" if ratio >= 2 else "low"
+                                                      if ratio <= 0.5 else "mid"))
             said |= {"revenue", "margin"}
         young = "age" in used and pd.notna(row.get("age")) and row["age"] < 28
         if young:
-            parts.append("young")
+            parts["young"] = word("segment.young")
             said.add("age")
         shares = {c: row[f"{c}_share"] for c in ("online", "store", "phone")
                   if f"{c}_share" in used and pd.notna(row.get(f"{c}_share"))}
         if shares:
             top, share = max(shares.items(), key=lambda kv: kv[1])
-            parts.append(top if share >= 0.55 else "multichannel")
+            parts["channel"] = word(f"segment.channel.{top if share >= 0.55 else 'multichannel'}")
             said |= CHANNEL_FEATURES
         habit = None
         if "special_occasion_share" in used and row.get("special_occasion_share", 0) >= 0.4:
-            habit = "occasion buyers"
+            habit = "occasion"
             said.add("special_occasion_share")
         elif "n_orders" in used and row.get("index_n_orders", 100) >= 150:
             habit = "regulars"
             said.add("n_orders")
         elif "n_orders" in used and row.get("index_n_orders", 100) <= 60:
-            habit = "occasional buyers"
+            habit = "occasional"
             said.add("n_orders")
         if value is None and not shares and habit is None:  # nothing said but maybe "young"
             names[seg] = _distinguishing(seg, row, features or [], differences, young=young,
-                                         said=said)
+                                         said=said, locale=locale)
         else:
-            name = " ".join(parts + [habit or "customers"])
+            parts["habit"] = word(f"segment.habit.{habit or 'customers'}")
+            name = " ".join(word("segment.order").format(**parts).split())
             names[seg] = name[:1].upper() + name[1:]
         spoken[seg] = said
     # same name twice: tell them apart by what sets each apart, beyond what the name says
     for name in {n for n in names.values() if list(names.values()).count(n) > 1}:
         for seg in [k for k, v in names.items() if v == name]:
-            extra = _distinguishing(seg, clustered.set_index("segment").loc[seg], features or [],
-                                    differences, young=False, said=spoken[seg], limit=1)
-            if not extra.endswith("close to the average"):
-                names[seg] = f"{name} with {extra.split(' with ', 1)[1]}"
+            traits = _traits(seg, clustered.set_index("segment").loc[seg], features or [],
+                             differences, said=spoken[seg], limit=1, locale=locale)
+            if traits:
+                names[seg] = i18n.t("segment.also_with", locale, name=name,
+                                    traits=_joined(traits, locale))
     seen: dict[str, int] = {}
     for seg in sorted(names):
         base = names[seg]
@@ -544,10 +563,20 @@ def name_segments(prof: pd.DataFrame, features: list[str] | None = None,
     return names
 
 
-def _distinguishing(segment: int, row: pd.Series, features: list[str],
-                    differences: pd.DataFrame | None, young: bool, said: set[str] = frozenset(),
-                    limit: int = 2) -> str:
-    """"Customers with high X and low Y" from the features furthest from the base."""
+def _joined(words: list[str], locale: str) -> str:
+    from seglib import i18n
+
+    if len(words) == 1:
+        return words[0]
+    return i18n.t("segment.and", locale, first=", ".join(words[:-1]), second=words[-1])
+
+
+def _traits(segment: int, row: pd.Series, features: list[str],
+            differences: pd.DataFrame | None, said: set[str] = frozenset(),
+            limit: int = 2, locale: str = "en") -> list[str]:
+    """The features furthest from the base, as words ("high income", "low household size")."""
+    from seglib import i18n
+
     gaps: dict[str, float] = {}
     if differences is not None and segment in differences.index:
         gaps = {c: float(v) for c, v in differences.loc[segment].items() if np.isfinite(v)}
@@ -556,8 +585,6 @@ def _distinguishing(segment: int, row: pd.Series, features: list[str],
             index = row.get(f"index_{feature}", np.nan)
             if index is not None and np.isfinite(index) and index > 0:
                 gaps[feature] = float(np.log(index / 100) / np.log(1.15) * 0.5)
-    if young:
-        said = set(said) | {"age"}
     gaps = {f: g for f, g in gaps.items() if f.split(" = ", 1)[0] not in said}
     strong = sorted((f for f in gaps if abs(gaps[f]) >= 0.5), key=lambda f: -abs(gaps[f]))
     words, features_named = [], set()
@@ -569,16 +596,30 @@ def _distinguishing(segment: int, row: pd.Series, features: list[str],
             if gaps[f] <= 0:  # "fewer X" says little; a category the segment favours says more
                 continue
             category = f.split(" = ", 1)[1]
-            words.append(f"mostly {category} ({feature.replace('_', ' ')})")
+            words.append(i18n.t("segment.trait.mostly", locale, category=category,
+                                feature=feature.replace("_", " ")))
         else:
-            words.append(f"{'high' if gaps[f] > 0 else 'low'} {readable(f)}")
+            words.append(i18n.t("segment.trait." + ("high" if gaps[f] > 0 else "low"), locale,
+                                feature=readable(f)))
         features_named.add(feature)
         if len(words) == limit:
             break
-    subject = "Young customers" if young else "Customers"
+    return words
+
+
+def _distinguishing(segment: int, row: pd.Series, features: list[str],
+                    differences: pd.DataFrame | None, young: bool, said: set[str] = frozenset(),
+                    limit: int = 2, locale: str = "en") -> str:
+    """"Customers with high X and low Y" from the features furthest from the base."""
+    from seglib import i18n
+
+    if young:
+        said = set(said) | {"age"}
+    words = _traits(segment, row, features, differences, said=said, limit=limit, locale=locale)
+    subject = i18n.t("segment.subject_young" if young else "segment.subject", locale)
     if not words:
-        return f"{subject} close to the average"
-    return f"{subject} with {' and '.join(words)}"
+        return i18n.t("segment.average", locale, subject=subject)
+    return i18n.t("segment.with", locale, subject=subject, traits=_joined(words, locale))
 
 
 def readable(feature: str) -> str:
@@ -591,7 +632,8 @@ def readable(feature: str) -> str:
     return feature.replace("_", " ")
 
 
-def apply_names(auto: Mapping[int, str], overrides: Mapping) -> dict[int, str]:
+def apply_names(auto: Mapping[int, str], overrides: Mapping,
+                reserved: str = UNCLASSIFIED_NAME) -> dict[int, str]:
     """The automatic names with the config's overrides (keyed by segment id or auto name).
 
     Raises
@@ -614,9 +656,9 @@ def apply_names(auto: Mapping[int, str], overrides: Mapping) -> dict[int, str]:
                             f"automatic name of this run; the segments are {known}")
     values = list(names.values())
     clash = sorted({v for v in values if values.count(v) > 1})
-    if clash or UNCLASSIFIED_NAME in values:
+    if clash or reserved in values:
         raise DataError(f"segmentation.names: two segments would be called "
-                        f"{(clash or [UNCLASSIFIED_NAME])[0]!r}; names must be unique")
+                        f"{(clash or [reserved])[0]!r}; names must be unique")
     return names
 
 
