@@ -410,8 +410,10 @@ def movement_counts(table: pd.DataFrame) -> pd.DataFrame | None:
 
 
 def playbook(stage: str, locale: str = "en") -> tuple[str, str, str, str]:
-    """The :data:`PLAYBOOK` entry of a stage in the run's language (goal, action, channel,
-    moment), from the message catalogue; English is :data:`PLAYBOOK` itself."""
+    """A stage's goal, action, channel and moment in the run's language.
+
+    From the message catalogue; the English texts are :data:`PLAYBOOK` itself.
+    """
     from seglib import i18n
 
     return (i18n.t(f"goal.{stage}", locale),

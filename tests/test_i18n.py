@@ -24,9 +24,7 @@ def test_the_check_catches_a_missing_translation_and_a_changed_placeholder():
 
 
 def test_every_lifecycle_stage_and_goal_is_in_the_catalogue():
-    from seglib.lifecycle import PLAYBOOK, STAGES
-
-    from seglib.lifecycle import playbook
+    from seglib.lifecycle import PLAYBOOK, STAGES, playbook
 
     for stage in STAGES:
         assert i18n.has(f"stage.{stage}") and i18n.has(f"goal.{stage}"), stage
