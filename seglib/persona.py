@@ -103,7 +103,7 @@ TEXT: dict[str, dict[str, str]] = {
         "e_email": "mean email clicks per member {mean}, {ratio} of the customer base's mean "
                    "({n} members with web data)",
         "e_stages": "lifecycle stage of the {n} members: {shares}",
-        "e_clv": "expected value per member from clv.parquet ({n} members); "
+        "e_clv": "expected value per member from the customer-value model ({n} members); "
                  "{ratio} of the customer base's mean",
         "e_feature": "segment mean{relative}; a segmentation feature",
         "e_feature_rel": " ({ratio} of the customer base's mean)",
@@ -114,7 +114,7 @@ TEXT: dict[str, dict[str, str]] = {
         "n_no_stages": "{trait}: left out, no purchase history to assign stages from",
         "n_loyalty_rule": "{trait}: left out, every member bought more than once because the "
                           "segmentation requires it, so the repeat rate says nothing here",
-        "n_no_clv": "{trait}: left out, clv.parquet has no value for this segment",
+        "n_no_clv": "{trait}: left out, the customer-value model has no value for this segment",
         "n_no_needs": "{trait}: left out, no survey item is rated above the customer base",
         "n_no_survey": "{trait}: left out, no survey items in the data",
         # portrait
@@ -238,8 +238,8 @@ TEXT: dict[str, dict[str, str]] = {
         "e_email": "số lần nhấp email trung bình mỗi thành viên {mean}, bằng {ratio} trung bình "
                    "toàn bộ ({n} thành viên có dữ liệu web)",
         "e_stages": "giai đoạn vòng đời của {n} thành viên: {shares}",
-        "e_clv": "giá trị kỳ vọng mỗi thành viên từ clv.parquet ({n} thành viên); bằng {ratio} "
-                 "trung bình toàn bộ",
+        "e_clv": "giá trị kỳ vọng mỗi thành viên theo mô hình giá trị khách hàng "
+                 "({n} thành viên); bằng {ratio} trung bình toàn bộ",
         "e_feature": "trung bình phân khúc{relative}; một biến phân khúc",
         "e_feature_rel": " (bằng {ratio} trung bình toàn bộ)",
         "n_missing": "{trait}: bỏ qua, dữ liệu không có {column}",
@@ -247,7 +247,8 @@ TEXT: dict[str, dict[str, str]] = {
         "n_no_stages": "{trait}: bỏ qua, không có lịch sử mua để xác định giai đoạn",
         "n_loyalty_rule": "{trait}: bỏ qua, mọi thành viên đều mua hơn một lần theo quy tắc "
                           "phân khúc, nên tỷ lệ mua lại không nói lên điều gì",
-        "n_no_clv": "{trait}: bỏ qua, clv.parquet không có giá trị cho phân khúc này",
+        "n_no_clv": "{trait}: bỏ qua, mô hình giá trị khách hàng không có giá trị cho "
+                    "phân khúc này",
         "n_no_needs": "{trait}: bỏ qua, không câu khảo sát nào cao hơn toàn bộ khách hàng",
         "n_no_survey": "{trait}: bỏ qua, dữ liệu không có câu khảo sát",
         "p_intro": "{parts}.",
@@ -828,7 +829,7 @@ def _stages(b: _Builder, stages: pd.Series | None) -> None:
 
 def _clv(b: _Builder, clv: pd.DataFrame | None) -> None:
     if clv is None or "customer_id" not in b.members:
-        b.notes.append(b.t("n_missing", trait=b.words["clv"], column="clv.parquet"))
+        b.notes.append(b.t("n_missing", trait=b.words["clv"], column=b.words["clv"]))
         return
     by_id = clv.drop_duplicates("customer_id").set_index("customer_id")["clv"]
     values = b.members["customer_id"].map(by_id).dropna()
@@ -1051,8 +1052,13 @@ _CSS = """
 .persona-card .evidence{color:#57606a;font-size:.9em}
 .persona-card h4{margin:12px 0 4px}
 .persona-card .notes{color:#57606a;font-size:.85em}
-@media print{body{margin:0}.persona-card{border-color:#888;page-break-after:always;
-  break-after:page;max-width:none}.persona-card:last-child{page-break-after:auto}}
+@page{size:A4 portrait;margin:10mm 12mm}
+@media print{body{margin:0!important}body>h1{display:none}
+  .persona-card{border:0;padding:0;margin:0;page-break-after:always;break-after:page;
+  max-width:none;font-size:8.6pt}.persona-card:last-child{page-break-after:auto;
+  break-after:auto}.persona-card h3{font-size:15pt}.persona-card .portrait{font-size:9.5pt;
+  margin:4px 0 6px}.persona-card th,.persona-card td{padding:1.5px 5px}
+  .persona-card h4{margin:6px 0 2px}.persona-card table,.persona-card tr{break-inside:avoid}}
 """
 
 

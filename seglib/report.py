@@ -127,8 +127,11 @@ blockquote { margin: 1rem 0; padding: 0 1rem; color: #57606a; border-left: 4px s
 .math { font-family: "Cambria Math", "STIX Two Math", serif; }
 div.math { margin: 0.8rem 0; text-align: center; }
 .missing-image { font-style: italic; color: #57606a; }
+@page { size: A4 portrait; margin: 16mm 14mm 18mm;
+        @bottom-right { content: counter(page) " / " counter(pages); font-size: 9pt;
+                        color: #57606a; } }
 @media print {
-  body { font-size: 11pt; }
+  body { font-size: 10.5pt; }
   main.report { max-width: none; padding: 0; }
   a { color: inherit; text-decoration: none; }
   section.notebook { break-before: page; page-break-before: always;
@@ -137,7 +140,14 @@ div.math { margin: 0.8rem 0; text-align: center; }
   section.executive-summary { border: 0; background: none; padding: 0; }
   h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   img, svg, tr, pre { break-inside: avoid; page-break-inside: avoid; }
+  img { max-height: 230mm; }
+  /* wide tables wrap instead of running off the page */
   .output { overflow: visible; }
+  table { width: 100%; table-layout: auto; font-size: 8pt; }
+  th, td { padding: 0.15rem 0.3rem; overflow-wrap: break-word; word-break: normal;
+           hyphens: auto; }
+  table.dataframe td:not(.text) { white-space: nowrap; }
+  thead { display: table-header-group; }
 }
 """
 

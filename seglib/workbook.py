@@ -205,6 +205,31 @@ def _write_report(config: RunConfig, run_dir: Path, executed: list[Path], manife
                  contents_label=i18n.t("report.contents", locale), lang=locale)
 
 
+def _write_pdfs(run_dir: Path, echo: Callable[[str], None]) -> dict:
+    """``report.pdf`` and ``personas.pdf`` where a renderer is installed (else say how).
+
+    A PDF that cannot be printed is reported and left out; the HTML pages are the
+    deliverables and the run stays complete.
+    """
+    from seglib import pdf
+
+    found = pdf.renderer()
+    if found is None:
+        echo(f"note: {pdf.HOW_TO_GET_ONE}")
+        return {"renderer": None, "written": []}
+    written = []
+    for name in ("report", "personas"):
+        source = run_dir / f"{name}.html"
+        if not source.is_file():
+            continue
+        try:
+            pdf.to_pdf(source, run_dir / f"{name}.pdf")
+            written.append(f"{name}.pdf")
+        except RuntimeError as err:
+            echo(f"note: {name}.pdf not written: {err}")
+    return {"renderer": found, "written": written}
+
+
 def run(config: RunConfig, out_dir: Path | None = None, *,
         echo: Callable[[str], None] = print) -> Path:
     """Run every stage for one config; return the run folder.
@@ -294,6 +319,7 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
                              finished=datetime.now().isoformat(timespec="seconds"))
         manifest.save()
         raise SeglibError(message) from err
+    manifest.data["pdf"] = _write_pdfs(run_dir, echo)
     outputs = sorted(p for p in run_dir.iterdir() if p.is_file() and p.name != "manifest.json")
     manifest.data.update(status="complete", finished=datetime.now().isoformat(timespec="seconds"),
                          outputs={p.name: sha256(p) for p in outputs})
