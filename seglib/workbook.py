@@ -178,8 +178,13 @@ def _stage_peak_gb(peak_file: Path) -> float | None:
 
 
 def _write_report(config: RunConfig, run_dir: Path, executed: list[Path], manifest: dict) -> None:
-    """``report.html``: the cover, the executive summary, the stages, and the run's facts."""
+    """Write ``report.html`` and ``deck.pptx``.
+
+    The report: the cover, the executive summary, the stages and the run's facts; the
+    deck: the same as slides.
+    """
     from seglib import i18n
+    from seglib.deck import build_deck
     from seglib.report import build_report
     from seglib.run_folder import RunFolder
     from seglib.summary import executive_summary, to_html
@@ -196,13 +201,14 @@ def _write_report(config: RunConfig, run_dir: Path, executed: list[Path], manife
     facts = {"client": config.client, "run": run_dir.name, "created": created,
              "seed": str(config.seed),
              "version": manifest["versions"].get("stp-workbook", "")}
+    shown = {i18n.t(f"report.meta.{key}", locale): value for key, value in facts.items()}
     build_report(executed, run_dir / "report.html",
                  title=i18n.t("report.title", locale), subtitle=subtitle,
-                 front=to_html(summary), front_label=summary.title,
-                 meta={i18n.t(f"report.meta.{key}", locale): value
-                       for key, value in facts.items()},
+                 front=to_html(summary), front_label=summary.title, meta=shown,
                  meta_heading=i18n.t("report.about", locale),
                  contents_label=i18n.t("report.contents", locale), lang=locale)
+    build_deck(run_dir, run_dir / "deck.pptx", summary, locale=locale,
+               currency=config.currency or "", cover=[config.client, subtitle[1]], facts=shown)
 
 
 def _write_pdfs(run_dir: Path, echo: Callable[[str], None]) -> dict:
@@ -314,6 +320,7 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
         _write_report(config, run_dir, executed, manifest.data)
     except Exception as err:
         (run_dir / "report.html").unlink(missing_ok=True)
+        (run_dir / "deck.pptx").unlink(missing_ok=True)
         message = f"the report could not be written: {type(err).__name__}: {err}"
         manifest.data.update(status="failed", error=message,
                              finished=datetime.now().isoformat(timespec="seconds"))

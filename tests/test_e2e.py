@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_run_folder_holds_every_output(demo_run):
-    for name in ("report.html", "segments.csv", "segment_profiles.csv", "targeting.csv",
+    for name in ("report.html", "deck.pptx", "segments.csv", "segment_profiles.csv", "targeting.csv",
                  "personas.json", "lifecycle.csv", "manifest.json", "customers.parquet",
                  "positioning.csv", "positioning_attributes.csv", "segment_model.joblib",
                  "data_quality.csv"):

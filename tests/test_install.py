@@ -53,7 +53,8 @@ def test_every_imported_package_is_declared():
     import ast
 
     declared = set(floors())
-    module_to_package = {"sklearn": "scikit-learn", "yaml": "pyyaml", "IPython": "ipython"}
+    module_to_package = {"sklearn": "scikit-learn", "yaml": "pyyaml", "IPython": "ipython",
+                         "pptx": "python-pptx", "PIL": "pillow"}
     sources = [p.read_text() for p in (ROOT / "seglib").rglob("*.py")]
     for book in (ROOT / "notebooks").glob("*.ipynb"):
         sources += ["".join(c["source"]) for c in json.loads(book.read_text())["cells"]
