@@ -13,14 +13,13 @@ the box's width and the font size (deliberately wide glyphs), and starts a new s
 
 from __future__ import annotations
 
-import base64
 import io
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
 
 from seglib import i18n
+from seglib.figures import figure
 from seglib.run_folder import RunFolder
 from seglib.summary import ExecutiveSummary
 
@@ -34,14 +33,6 @@ TABLE_ROWS = 12
 #: Average glyph width as a share of the font size: generous, so estimates run long.
 GLYPH = 0.55
 LINE = 1.25
-
-#: The plots the deck shows: (notebook, the call that draws it).
-FIGURES = {
-    "segments_apart": ("02_segment.ipynb", "plots.standardized_differences"),
-    "nine_box": ("03_targeting.ipynb", "plots.plot_box"),
-    "positioning_map": ("04_position.ipynb", "plots.draw_map"),
-}
-
 
 def lines_needed(text: str, width_in: float, points: float) -> int:
     """How many lines ``text`` takes in a box ``width_in`` wide at ``points``."""
@@ -69,22 +60,6 @@ def paginate(items: Sequence[str], width_in: float, height_in: float,
         pages[-1].append(item)
         used += need
     return [page for page in pages if page]
-
-
-def figure(run_dir: Path, key: str) -> bytes | None:
-    """The PNG a stage notebook drew with the call of :data:`FIGURES` (None if none)."""
-    notebook, call = FIGURES[key]
-    path = Path(run_dir) / "notebooks" / notebook
-    if not path.is_file():
-        return None
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        if cell["cell_type"] != "code" or call not in "".join(cell["source"]):
-            continue
-        for output in cell.get("outputs", []):
-            data = output.get("data", {}).get("image/png")
-            if data:
-                return base64.b64decode("".join(data) if isinstance(data, list) else data)
-    return None
 
 
 class _Deck:

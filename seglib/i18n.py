@@ -109,6 +109,107 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "summary.caveat_none": {"en": "No choice in this run rests on thin or fragile evidence.",
                             "vi": "Không lựa chọn nào trong lần chạy này dựa trên bằng chứng "
                                   "mỏng hay chưa vững."},
+    # ---- the client's report (seglib.client_report)
+    "client.segments": {"en": "Who the customers are", "vi": "Khách hàng là ai"},
+    "client.segments_intro": {
+        "en": "The customers fall into {segments} segments of people who buy alike; "
+              "{unclassified} customers have too little history yet to be placed.",
+        "vi": "Khách hàng chia thành {segments} phân khúc gồm những người mua sắm giống nhau; "
+              "{unclassified} khách hàng chưa đủ lịch sử để xếp vào phân khúc."},
+    "client.segments_apart": {
+        "en": "What sets each segment apart from the average customer (red: above, blue: "
+              "below).",
+        "vi": "Điều làm mỗi phân khúc khác khách hàng trung bình (đỏ: cao hơn, xanh: thấp "
+              "hơn)."},
+    "client.targeting": {"en": "Which segments to target", "vi": "Nên nhắm tới phân khúc nào"},
+    "client.targeting_intro": {
+        "en": "Each segment is scored on size, value, growth, reach and cost to serve (1 to 10 "
+              "each, weighted into one attractiveness score); the top {top_n} become the "
+              "targets. Robustness is the share of plausible alternative weightings under "
+              "which the segment stays among the targets.",
+        "vi": "Mỗi phân khúc được chấm điểm theo quy mô, giá trị, tăng trưởng, khả năng tiếp "
+              "cận và chi phí phục vụ (mỗi tiêu chí từ 1 đến 10, gộp theo trọng số thành một "
+              "điểm hấp dẫn); {top_n} phân khúc đứng đầu được chọn làm mục tiêu. Độ vững là tỷ "
+              "lệ các phương án trọng số hợp lý khác mà phân khúc vẫn nằm trong nhóm mục tiêu."},
+    "client.nine_box": {
+        "en": "The portfolio: how attractive each segment is against how strong we are in it.",
+        "vi": "Danh mục: mức hấp dẫn của từng phân khúc so với sức mạnh của chúng ta trong đó."},
+    "client.positioning": {"en": "How to position", "vi": "Định vị thế nào"},
+    "client.positioning_map": {
+        "en": "How customers see the brands: brands close together are seen alike; arrows "
+              "show the attributes.",
+        "vi": "Khách hàng nhìn các thương hiệu thế nào: thương hiệu gần nhau được xem là giống "
+              "nhau; mũi tên là các thuộc tính."},
+    "client.white_space": {"en": "Directions no brand owns yet: {attributes}.",
+                           "vi": "Những hướng chưa thương hiệu nào chiếm lĩnh: {attributes}."},
+    "client.personas": {"en": "The personas", "vi": "Chân dung khách hàng"},
+    "client.personas_none": {"en": "No target segment, so no persona.",
+                             "vi": "Không có phân khúc mục tiêu nên không có chân dung."},
+    "client.lifecycle": {"en": "Where customers are in their lifecycle",
+                         "vi": "Khách hàng đang ở đâu trong vòng đời"},
+    "client.lifecycle_none": {
+        "en": "There is no purchase history, so the lifecycle stages could not be measured.",
+        "vi": "Không có lịch sử mua hàng nên chưa xác định được giai đoạn vòng đời."},
+    "client.lifecycle_chart": {"en": "The lifecycle stages of each segment.",
+                               "vi": "Các giai đoạn vòng đời của từng phân khúc."},
+    "client.appendix": {"en": "Appendix", "vi": "Phụ lục"},
+    "client.data_quality": {"en": "The data and its cleaning", "vi": "Dữ liệu và việc làm sạch"},
+    "client.decisions": {"en": "Decisions and their reasons", "vi": "Các quyết định và lý do"},
+    "client.workbook": {
+        "en": "The method, step by step with every table and plot, is in the workbook "
+              "delivered with this report ({file}).",
+        "vi": "Phương pháp, từng bước với mọi bảng và biểu đồ, có trong sổ tay phân tích gửi "
+              "kèm báo cáo này ({file})."},
+    "col.segment": {"en": "Segment", "vi": "Phân khúc"},
+    "col.customers": {"en": "Customers", "vi": "Khách hàng"},
+    "col.share": {"en": "Share of customers", "vi": "Tỷ lệ khách hàng"},
+    "col.revenue_share": {"en": "Share of revenue", "vi": "Tỷ trọng doanh thu"},
+    "col.revenue_per_customer": {"en": "Revenue per customer", "vi": "Doanh thu mỗi khách"},
+    "col.orders_per_customer": {"en": "Orders per customer", "vi": "Số đơn mỗi khách"},
+    "col.rank": {"en": "Rank", "vi": "Hạng"},
+    "col.attractiveness": {"en": "Attractiveness (1-10)", "vi": "Độ hấp dẫn (1-10)"},
+    "col.clv": {"en": "Expected value per customer", "vi": "Giá trị kỳ vọng mỗi khách"},
+    "col.robustness": {"en": "Robustness", "vi": "Độ vững"},
+    "col.strategy": {"en": "Portfolio strategy", "vi": "Chiến lược danh mục"},
+    "col.target": {"en": "Target", "vi": "Mục tiêu"},
+    "col.stage": {"en": "Stage", "vi": "Giai đoạn"},
+    "col.goal": {"en": "Goal", "vi": "Mục tiêu"},
+    "col.action": {"en": "What to do", "vi": "Việc cần làm"},
+    "col.channel": {"en": "Channel", "vi": "Kênh"},
+    "col.moment": {"en": "When", "vi": "Khi nào"},
+    "col.source": {"en": "Source", "vi": "Nguồn"},
+    "col.rule": {"en": "Rule", "vi": "Quy tắc"},
+    "col.rows": {"en": "Rows", "vi": "Số dòng"},
+    "col.revenue": {"en": "Revenue affected", "vi": "Doanh thu liên quan"},
+    "col.what_was_done": {"en": "What was done", "vi": "Cách xử lý"},
+    "col.decision": {"en": "Decision", "vi": "Quyết định"},
+    "col.choice": {"en": "Choice", "vi": "Lựa chọn"},
+    "col.reason": {"en": "Reason", "vi": "Lý do"},
+    "strategy.invest / grow": {"en": "invest / grow", "vi": "đầu tư / tăng trưởng"},
+    "strategy.selectively manage": {"en": "selectively manage", "vi": "quản lý có chọn lọc"},
+    "strategy.harvest / divest": {"en": "harvest / divest", "vi": "thu hoạch / rút lui"},
+    "decision.segments": {"en": "Number of segments", "vi": "Số phân khúc"},
+    "decision.segments_auto": {
+        "en": "the best combined score of separation and stability among the numbers tried "
+              "({k_min} to {k_max}) that leave no segment too small",
+        "vi": "điểm tổng hợp tốt nhất về độ tách biệt và độ ổn định trong các số đã thử "
+              "({k_min} đến {k_max}) mà không phân khúc nào quá nhỏ"},
+    "decision.segments_fixed": {"en": "set for this analysis",
+                                "vi": "được ấn định cho phân tích này"},
+    "decision.targets": {"en": "Number of target segments", "vi": "Số phân khúc mục tiêu"},
+    "decision.targets_reason": {"en": "the top segments by attractiveness",
+                                "vi": "các phân khúc có độ hấp dẫn cao nhất"},
+    "decision.as_of": {"en": "End of observation", "vi": "Thời điểm kết thúc quan sát"},
+    "decision.as_of_reason": {"en": "the last date in the data, unless set for this analysis",
+                              "vi": "ngày cuối cùng trong dữ liệu, trừ khi được ấn định"},
+    "decision.lifecycle": {"en": "Lifecycle thresholds", "vi": "Ngưỡng vòng đời"},
+    "decision.lifecycle_value": {
+        "en": "new within {new_days} days, at risk after {active_days} days of silence, lapsed "
+              "after {lapsed_days}",
+        "vi": "mới trong {new_days} ngày, có nguy cơ sau {active_days} ngày im lặng, rời bỏ "
+              "sau {lapsed_days} ngày"},
+    "decision.lifecycle_reason": {"en": "the retail defaults unless set for this analysis",
+                                  "vi": "mặc định cho bán lẻ, trừ khi được ấn định"},
     # ---- the deck (seglib.deck)
     "deck.continued": {"en": "{title} (continued)", "vi": "{title} (tiếp theo)"},
     "deck.segments": {"en": "The segments", "vi": "Các phân khúc"},

@@ -35,7 +35,7 @@ if int(mistune.__version__.split(".")[0]) < 3:  # pragma: no cover - depends on 
         "run `pip install 'mistune>=3,<4'`"
     )
 
-__all__ = ["build_report"]
+__all__ = ["STYLE", "build_report"]
 
 _REMOVE_CELL_TAGS = frozenset({"remove-cell", "remove_cell"})
 _REMOVE_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
@@ -107,6 +107,11 @@ section.executive-summary h1 { margin-top: 0.6rem; }
 section.executive-summary h2 { font-size: 1.15rem; margin: 1.1em 0 0.3em; }
 section.executive-summary ul { margin: 0; padding-left: 1.2rem; }
 section.executive-summary p.lead { font-size: 1.1rem; }
+section.finding { border-top: 1px solid #d0d7de; padding-top: 0.5rem; margin-top: 2.5rem; }
+table.people th.num, table.people td.num { text-align: right; white-space: nowrap; }
+table.people thead th { text-align: left; }
+figure { margin: 1rem 0; text-align: center; }
+figcaption { color: #57606a; font-size: 0.9rem; margin-top: 0.3rem; }
 .output { margin: 0.8rem 0; overflow-x: auto; }
 img { max-width: 100%; height: auto; }
 .output-image { text-align: center; }
@@ -134,10 +139,16 @@ div.math { margin: 0.8rem 0; text-align: center; }
   body { font-size: 10.5pt; }
   main.report { max-width: none; padding: 0; }
   a { color: inherit; text-decoration: none; }
-  section.notebook { break-before: page; page-break-before: always;
-                     border-top: 0; margin-top: 0; }
+  section.notebook, section.finding { break-before: page; page-break-before: always;
+                                     border-top: 0; margin-top: 0; }
   nav.toc { break-inside: avoid; break-before: page; }
-  section.executive-summary { border: 0; background: none; padding: 0; }
+  section.executive-summary { border: 0; background: none; padding: 0; font-size: 9.5pt; }
+  section.executive-summary h1 { font-size: 16pt; margin: 0.4em 0 0.3em; }
+  section.executive-summary h2 { font-size: 11pt; margin: 0.7em 0 0.2em; }
+  section.executive-summary p.lead { font-size: 10.5pt; }
+  header.report-header h1 { font-size: 20pt; }
+  section.finding .persona-card { font-size: 7.6pt; break-before: page; }
+  section.finding .persona-card:first-of-type { break-before: auto; }
   h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   img, svg, tr, pre { break-inside: avoid; page-break-inside: avoid; }
   img { max-height: 230mm; }
@@ -147,6 +158,7 @@ div.math { margin: 0.8rem 0; text-align: center; }
   th, td { padding: 0.15rem 0.3rem; overflow-wrap: break-word; word-break: normal;
            hyphens: auto; }
   table.dataframe td:not(.text) { white-space: nowrap; }
+  figure { break-inside: avoid; }
   thead { display: table-header-group; }
 }
 """
@@ -560,3 +572,7 @@ def _unique_id(base: str, used_ids: set[str]) -> str:
         candidate, number = f"{base}-{number}", number + 1
     used_ids.add(candidate)
     return candidate
+
+
+#: The report's style sheet (screen and print), shared with the client's report.
+STYLE = _CSS

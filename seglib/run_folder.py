@@ -688,6 +688,10 @@ class RunFolder:
         """Each customer's lifecycle stage now and one period earlier."""
         return self._frame("lifecycle.csv")
 
+    def read_white_space(self) -> pd.DataFrame | None:
+        """The attribute directions of the perceptual map and whether a brand owns each."""
+        return self._frame("positioning_white_space.csv", optional=True)
+
     def read_lifecycle_plan(self) -> pd.DataFrame | None:
         """The lifecycle plan per target segment and stage (None without targets)."""
         return self._frame("lifecycle_plan.csv", optional=True)

@@ -177,38 +177,68 @@ def _stage_peak_gb(peak_file: Path) -> float | None:
     return round(peak / 1024**3, 3)
 
 
-def _write_report(config: RunConfig, run_dir: Path, executed: list[Path], manifest: dict) -> None:
-    """Write ``report.html`` and ``deck.pptx``.
-
-    The report: the cover, the executive summary, the stages and the run's facts; the
-    deck: the same as slides.
-    """
+def _decisions(config: RunConfig, run_dir: Path, as_of: str | None) -> list[list[str]]:
+    """The decision log of the appendix: what was chosen, and why, in the run's language."""
     from seglib import i18n
-    from seglib.deck import build_deck
-    from seglib.report import build_report
     from seglib.run_folder import RunFolder
-    from seglib.summary import executive_summary, to_html
 
     locale = config.locale
+    seg, life = config.segmentation, config.lifecycle
+    profiles = RunFolder(run_dir).read_segment_profiles()
+    k = int((profiles["segment"] != 0).sum())
+    fixed = seg.n_segments is not None
+    rows = [[i18n.t("decision.segments", locale), i18n.number(k, locale),
+             i18n.t("decision.segments_fixed", locale) if fixed else
+             i18n.t("decision.segments_auto", locale, k_min=seg.k_min, k_max=seg.k_max)],
+            [i18n.t("decision.targets", locale), i18n.number(config.targeting.top_n, locale),
+             i18n.t("decision.targets_reason", locale)],
+            [i18n.t("decision.as_of", locale), i18n.date(as_of, locale),
+             i18n.t("decision.as_of_reason", locale)],
+            [i18n.t("decision.lifecycle", locale),
+             i18n.t("decision.lifecycle_value", locale, new_days=life.new_days,
+                    active_days=life.active_days, lapsed_days=life.lapsed_days),
+             i18n.t("decision.lifecycle_reason", locale)]]
+    return rows
+
+
+def _write_report(config: RunConfig, run_dir: Path, executed: list[Path], manifest: dict) -> None:
+    """Write ``report.html``, ``deck.pptx`` and ``workbook.html``.
+
+    The report is the client's (cover, executive summary, findings, appendix;
+    :mod:`seglib.client_report`), the deck the same as slides, and the workbook every
+    executed notebook, the method step by step (:func:`seglib.report.build_report`).
+    """
+    from seglib import i18n
+    from seglib.client_report import build_client_report
+    from seglib.deck import build_deck
+    from seglib.report import STYLE, build_report
+    from seglib.run_folder import RunFolder
+    from seglib.summary import executive_summary
+
+    locale = config.locale
+    currency = config.currency or ""
     summary = executive_summary(
-        run_dir, locale=locale, currency=config.currency or "",
+        run_dir, locale=locale, currency=currency,
         campaign_costs="cost_per_contact" in config.targeting.roi.model_fields_set)
-    meta = RunFolder(run_dir).read_collect_meta()
+    as_of = RunFolder(run_dir).read_collect_meta().get("as_of")
     created = manifest["started"]
     subtitle = [i18n.t("report.prepared_for", locale, client=config.client),
-                i18n.t("report.date", locale, as_of=i18n.date(meta.get("as_of"), locale),
+                i18n.t("report.date", locale, as_of=i18n.date(as_of, locale),
                        created=i18n.date(created, locale))]
     facts = {"client": config.client, "run": run_dir.name, "created": created,
              "seed": str(config.seed),
              "version": manifest["versions"].get("stp-workbook", "")}
     shown = {i18n.t(f"report.meta.{key}", locale): value for key, value in facts.items()}
-    build_report(executed, run_dir / "report.html",
-                 title=i18n.t("report.title", locale), subtitle=subtitle,
-                 front=to_html(summary), front_label=summary.title, meta=shown,
-                 meta_heading=i18n.t("report.about", locale),
-                 contents_label=i18n.t("report.contents", locale), lang=locale)
-    build_deck(run_dir, run_dir / "deck.pptx", summary, locale=locale,
-               currency=config.currency or "", cover=[config.client, subtitle[1]], facts=shown)
+    title = i18n.t("report.title", locale)
+    build_client_report(run_dir, run_dir / "report.html", summary, title=title,
+                        subtitle=subtitle, locale=locale, currency=currency,
+                        decisions=_decisions(config, run_dir, as_of), facts=shown, css=STYLE)
+    build_deck(run_dir, run_dir / "deck.pptx", summary, locale=locale, currency=currency,
+               cover=[config.client, subtitle[1]], facts=shown)
+    build_report(executed, run_dir / "workbook.html",
+                 title=f"{config.client}: the STP workbook, step by step",
+                 meta={"client": config.client, "run": run_dir.name, "created": created,
+                       "seed": str(config.seed), "seglib": facts["version"]})
 
 
 def _write_pdfs(run_dir: Path, echo: Callable[[str], None]) -> dict:
@@ -224,7 +254,7 @@ def _write_pdfs(run_dir: Path, echo: Callable[[str], None]) -> dict:
         echo(f"note: {pdf.HOW_TO_GET_ONE}")
         return {"renderer": None, "written": []}
     written = []
-    for name in ("report", "personas"):
+    for name in ("report", "personas"):  # the workbook is for reading on screen
         source = run_dir / f"{name}.html"
         if not source.is_file():
             continue
@@ -319,8 +349,8 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
     try:
         _write_report(config, run_dir, executed, manifest.data)
     except Exception as err:
-        (run_dir / "report.html").unlink(missing_ok=True)
-        (run_dir / "deck.pptx").unlink(missing_ok=True)
+        for name in ("report.html", "deck.pptx", "workbook.html"):
+            (run_dir / name).unlink(missing_ok=True)
         message = f"the report could not be written: {type(err).__name__}: {err}"
         manifest.data.update(status="failed", error=message,
                              finished=datetime.now().isoformat(timespec="seconds"))

@@ -115,13 +115,65 @@ def test_manifest_records_inputs_versions_and_stages(demo_run, demo_dir):
 
 
 def test_report_is_self_contained_and_shows_no_code(demo_run):
+    for name, headings in [
+        ("report.html", ("Executive summary", "Who the customers are",
+                         "Which segments to target", "How to position", "The personas",
+                         "Where customers are in their lifecycle",
+                         "Appendix: The data and its cleaning",
+                         "Appendix: Decisions and their reasons")),
+        ("workbook.html", ("Data collection", "Segmentation", "Targeting", "Positioning",
+                           "Personas", "customer lifecycle"))]:
+        html = (demo_run / name).read_text(encoding="utf-8")
+        assert "data:image/png;base64," in html
+        assert "import " not in html and "seglib." not in html
+        for heading in headings:
+            assert heading in html, (name, heading)
+        assert "<script src" not in html and "<link" not in html
+
+
+def _body_before_appendix(html: str) -> str:
+    return html[html.index("<body>"):html.index('class="finding appendix"')]
+
+
+def test_the_clients_report_reads_as_findings_without_code_keys_or_file_names(demo_run):
+    import re
+
     html = (demo_run / "report.html").read_text(encoding="utf-8")
-    assert "data:image/png;base64," in html
-    assert "import " not in html and "seglib." not in html
-    for heading in ("Data collection", "Segmentation", "Targeting", "Positioning", "Personas",
-                    "customer lifecycle"):
-        assert heading in html
-    assert "<script src" not in html and "<link" not in html
+    assert "<code>" not in html and "<pre" not in html
+    body = _body_before_appendix(html)
+    text = re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", body))
+    for needle in (".csv", ".parquet", ".joblib", "targeting.", "segmentation.", "lifecycle.",
+                   "collect.", "positioning.", "config", "notebook"):
+        assert needle not in text, needle
+    # tables for people: labelled headers, percentages and money formatted, no index column
+    assert "<th></th>" not in html and "Share of revenue" in html
+    assert re.search(r'<td class="num">\$[0-9,]+(\.[0-9]{2})?</td>', html)
+    assert re.search(r'<td class="num">[0-9.]+%</td>', html)
+    for raw in ("store_share", "recency_days", "clv_at_stake", "revenue_share"):
+        assert raw not in text, raw
+    # the sections come in the order of the chain, the appendix last
+    order = [html.index(f'id="{anchor}"') for anchor in (
+        "executive-summary", "segments", "targeting", "positioning", "personas", "lifecycle",
+        "data-quality", "decisions", "about-this-run")]
+    assert order == sorted(order)
+
+
+def test_the_vietnamese_report_has_no_english_section(demo_run):
+    from seglib.client_report import findings
+    from seglib.summary import executive_summary
+
+    summary = executive_summary(demo_run, locale="vi", currency="VND")
+    sections = findings(demo_run, summary, locale="vi", currency="VND")
+    titles = [s.title for s in sections]
+    assert titles[:5] == ["Khách hàng là ai", "Nên nhắm tới phân khúc nào", "Định vị thế nào",
+                          "Chân dung khách hàng", "Khách hàng đang ở đâu trong vòng đời"]
+    for section in sections:
+        for block in section.blocks:
+            if block["kind"] == "table":
+                assert not any(h.isascii() and h not in ("Email",) for h in block["header"]), \
+                    block["header"]
+            if block["kind"] == "figure":
+                assert not block["caption"].isascii()
 
 
 def test_no_personal_data_in_any_output(demo_run, demo_dir):
@@ -157,7 +209,19 @@ def test_customers_only_run_completes(demo_dir, tmp_path, capsys):
     assert len(segments) == 1000 and (segments["segment"] != 0).all()
     assert pd.read_csv(run / "lifecycle.csv")["stage"].isna().all()
     html = (run / "report.html").read_text(encoding="utf-8")
-    assert "No brand ratings" in html and "No transactions in this run" in html
+    # a section whose data are absent is one line saying so, not its method text
+    import re
+
+    for anchor, line in [("positioning", "No brand ratings were supplied, so the positioning "
+                                         "could not be measured."),
+                         ("lifecycle", "There is no purchase history, so the lifecycle stages "
+                                       "could not be measured.")]:
+        section = html[html.index(f'id="{anchor}"'):]
+        section = section[:section.index("</section>")]
+        assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section)).strip().endswith(line)
+        assert section.count("<p>") == 1 and "<table" not in section and "<img" not in section
+    workbook = (run / "workbook.html").read_text(encoding="utf-8")
+    assert "No brand ratings" in workbook and "No transactions in this run" in workbook
     assert not (run / "positioning.csv").exists()
 
 
@@ -225,7 +289,7 @@ def test_executive_summary_comes_first_and_its_numbers_equal_the_run_files(demo_
 
     report = (demo_run / "report.html").read_text(encoding="utf-8")
     assert report.index('class="executive-summary"') < report.index('class="toc"') \
-        < report.index('class="notebook"')
+        < report.index('class="finding"')
     lines = _summary_lines(report)
     profiles = pd.read_csv(demo_run / "segment_profiles.csv")
     targeting = pd.read_csv(demo_run / "targeting.csv").set_index("segment")
