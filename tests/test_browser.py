@@ -50,10 +50,11 @@ def test_report_opens_without_console_errors_and_a_screenshot_is_taken(demo_run,
     assert colours[0] < 100 < colours[1], "the screenshot is blank"
 
 
-def test_every_image_of_the_report_is_embedded_and_decodes(demo_run):
-    page = (demo_run / "report.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize(("name", "at_least"), [("report.html", 4), ("workbook.html", 10)])
+def test_every_image_of_the_report_is_embedded_and_decodes(demo_run, name, at_least):
+    page = (demo_run / name).read_text(encoding="utf-8")
     sources = re.findall(r'<img[^>]*\ssrc="([^"]+)"', page)
-    assert len(sources) >= 10
+    assert len(sources) >= at_least
     for src in sources:
         assert src.startswith("data:image/png;base64,"), src[:40]
         Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))).verify()
