@@ -185,8 +185,26 @@ def test_plot_nine_box_draws_one_bubble_per_segment():
         assert ax.get_xlabel() == "Business strength in the segment"
         assert ax.get_ylabel() == "Segment attractiveness"
         assert len(ax.patches) == 9
+        # each bubble in its segment's colour, the same as in every other plot
+        from matplotlib.colors import to_hex
+
+        from seglib.plots.base import segment_colour
+
+        colours = dict(zip(map(tuple, np.asarray(bubbles.get_offsets())),
+                           [to_hex(c) for c in bubbles.get_facecolors()], strict=True))
+        assert colours[(5.0, 8.0)] == segment_colour(1) and colours[(9.0, 2.0)] == \
+            segment_colour(3)
     finally:
         plt.close(fig)
+
+
+def test_segment_colours_are_fixed_by_id():
+    from seglib.plots.base import UNCLASSIFIED_COLOUR, segment_colour
+
+    assert segment_colour(0) == UNCLASSIFIED_COLOUR
+    assert segment_colour(1) != segment_colour(2)
+    assert segment_colour(11) == segment_colour(1)   # ten colours, then round again
+    assert segment_colour(np.int64(3)) == segment_colour(3)
 
 
 # ---------------------------------------------------------------- ROI

@@ -11,6 +11,19 @@ STAGE_COLOURS = {"Awareness": "#C7C7C7", "Engagement & evaluation": "#9ECAE1",
                  "Loyal & advocate": "#238B45", "At risk": "#F0A35E", "Lapsed": "#C44E52"}
 
 
+#: One colour per segment id, the same in every plot of a run (tab10; the unclassified
+#: group, segment 0, grey).
+SEGMENT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                   "#e377c2", "#bcbd22", "#17becf", "#7f7f7f")
+UNCLASSIFIED_COLOUR = "#B0B0B0"
+
+
+def segment_colour(segment: int) -> str:
+    """The colour of a segment in every plot: fixed by its id, never by its rank."""
+    segment = int(segment)
+    return UNCLASSIFIED_COLOUR if segment == 0 else SEGMENT_COLOURS[(segment - 1) % 10]
+
+
 def notebook_style() -> None:
     """House style for the notebooks: a white grid theme, full-width table cells."""
     plt.style.use("seaborn-v0_8-whitegrid")

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from seglib.plots.base import plain_text as _mpl
+from seglib.plots.base import segment_colour
 from seglib.position import PerceptualMap, Positioning, _label
 
 
@@ -95,9 +96,14 @@ def draw_map(result: Positioning | None) -> plt.Figure | None:
     for row in result.white_space[result.white_space["open"]].itertuples():
         ax.scatter(row.dim1, row.dim2, s=1400, facecolors="none", edgecolors="#999",
                    linestyles="--", zorder=1)
-    for i, row in enumerate(result.ideals.itertuples()):
-        ax.scatter(row.dim1, row.dim2, marker="*", s=320, color=plt.get_cmap("tab10")(i + 1),
-                   edgecolor="black", zorder=4, label=f"ideal point: {_mpl(row.segment_name)}")
+    for row in result.ideals.itertuples():
+        # an ideal at the centre wants what the average respondent wants: say so, not a star
+        central = float(np.hypot(row.dim1, row.dim2)) < 0.08 * lim
+        label = (f"{_mpl(row.segment_name)}: ideal at the centre (no preference beyond "
+                 "the average)" if central else f"ideal point: {_mpl(row.segment_name)}")
+        ax.scatter(row.dim1, row.dim2, marker="*", s=120 if central else 320,
+                   color=segment_colour(row.segment), edgecolor="black", zorder=4,
+                   label=label, alpha=0.6 if central else 1.0)
     if not result.ideals.empty:
         ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
     ax.set_xlabel(f"Dimension 1 ({pmap.explained[0]:.0%} of differences)")

@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from seglib.plots.base import segment_colour
+
 
 def k_selection(k_table: pd.DataFrame, chosen: int, *, min_share: float | None = None,
                 min_stability: float | None = None) -> plt.Figure:
@@ -56,8 +58,12 @@ def segment_stability(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 def standardized_differences(differences: pd.DataFrame, names: dict[int, str],
-                             max_columns: int = 24) -> plt.Figure:
-    """Heatmap: each segment's mean minus the base's, in standard deviations."""
+                             max_columns: int = 14) -> plt.Figure:
+    """Heatmap: each segment's mean minus the base's, in standard deviations.
+
+    At most ``max_columns`` features, those that set a segment apart most, so that
+    every cell's number stays readable when the figure is printed at page width.
+    """
     import seaborn as sns
 
     data = differences.rename(index=lambda s: names.get(int(s), str(s)))
@@ -65,12 +71,14 @@ def standardized_differences(differences: pd.DataFrame, names: dict[int, str],
         keep = data.abs().max().sort_values(ascending=False).index[:max_columns]
         data = data[[c for c in data.columns if c in set(keep)]]
     data = data.rename(columns=lambda c: c.replace("_", " "))
-    fig, ax = plt.subplots(figsize=(0.62 * data.shape[1] + 4, 0.55 * len(data) + 2.6))
+    fig, ax = plt.subplots(figsize=(0.75 * data.shape[1] + 4.5, 0.7 * len(data) + 2.8))
     sns.heatmap(data, annot=True, fmt=".1f", cmap="RdBu_r", center=0, vmin=-2.5, vmax=2.5,
-                cbar_kws={"label": "sd from the average"}, ax=ax,
-                annot_kws={"fontsize": 8})
+                cbar_kws={"label": "standard deviations from the average customer"}, ax=ax,
+                annot_kws={"fontsize": 11})
     ax.set_ylabel("")
-    ax.set_title("What sets each segment apart (standardised difference from the base)")
+    ax.set_xlabel("feature")
+    ax.set_title("What sets each segment apart (difference from the average customer, "
+                 "in standard deviations)", fontsize=12)
     plt.setp(ax.get_xticklabels(), rotation=40, ha="right")
     fig.tight_layout()
     return fig
@@ -128,8 +136,10 @@ def segment_map(standardised: np.ndarray, labels: np.ndarray, names: dict[int, s
     frame = pd.DataFrame({"PC1": xy[:, 0], "PC2": xy[:, 1],
                           "segment": [names[int(s)] for s in labels[idx]]})
     fig, ax = plt.subplots(figsize=(8, 5.5))
+    shown = [k for k in sorted(names) if names[k] in set(frame.segment)]
     sns.scatterplot(data=frame, x="PC1", y="PC2", hue="segment", s=12, alpha=0.6, ax=ax,
-                    hue_order=[names[k] for k in sorted(names) if names[k] in set(frame.segment)])
+                    hue_order=[names[k] for k in shown],
+                    palette={names[k]: segment_colour(k) for k in shown})
     if ratio is None:  # one feature: no components, the dots are spread vertically
         ax.set_xlabel("PC1 (the one segmentation feature, standardised)")
         ax.set_ylabel("random spread, for legibility")

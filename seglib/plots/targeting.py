@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from seglib.plots.base import spread_labels
+from seglib.plots.base import segment_colour, spread_labels
 from seglib.targeting.portfolio import (
     _BUBBLE_AREA,
     _BUBBLE_AREA_MIN,
@@ -113,7 +113,8 @@ def plot_nine_box(box: pd.DataFrame, names: Mapping[int, str], revenue: pd.Serie
                                    cuts[j + 1] - cuts[j], facecolor=ZONE_COLOURS[zone],
                                    alpha=0.16, edgecolor="white", linewidth=2, zorder=0))
     ax.scatter(data["strength"], data["attractiveness"], s=sizes.iloc[order],
-               color="#4C72B0", alpha=0.75, edgecolor="white", linewidth=1, zorder=2)
+               color=[segment_colour(s) for s in data.index], alpha=0.8, edgecolor="white",
+               linewidth=1, zorder=2)
 
     radius = np.sqrt(sizes.iloc[order].to_numpy()) / 2 / 40  # points -> about data units
     strength = data["strength"].to_numpy()
