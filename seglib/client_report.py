@@ -28,7 +28,7 @@ from markupsafe import Markup
 from seglib import i18n
 from seglib.figures import data_uri, figure
 from seglib.run_folder import RunFolder
-from seglib.summary import ExecutiveSummary, to_html
+from seglib.summary import ExecutiveSummary, lifecycle_by_target, to_html
 
 UNCLASSIFIED = 0
 
@@ -155,15 +155,12 @@ def findings(run_dir: str | Path, summary: ExecutiveSummary, *, locale: str = "e
         people.text(tr("client.personas_none"))
 
     life = Section("lifecycle", tr("client.lifecycle"))
-    plan = run.read_lifecycle_plan() if run.exists("lifecycle.csv") else None
-    if plan is None or plan.empty:
+    plans = lifecycle_by_target(run)
+    if not plans:
         life.text(tr("client.lifecycle_none"))
     else:
         life.items(summary.block("lifecycle").lines if summary.block("lifecycle") else [])
-        for _, rows in plan.groupby("segment", sort=False):
-            shown = rows[rows["customers"] > 0]
-            if shown.empty:
-                continue
+        for shown in plans:
             life.heading(str(shown["segment_name"].iloc[0]))
             life.table([tr("col.stage"), tr("col.customers"), tr("col.share"), tr("col.goal"),
                         tr("col.action"), tr("col.channel"), tr("col.moment")],

@@ -21,7 +21,7 @@ from pathlib import Path
 from seglib import i18n
 from seglib.figures import figure
 from seglib.run_folder import RunFolder
-from seglib.summary import ExecutiveSummary
+from seglib.summary import ExecutiveSummary, lifecycle_by_target
 
 #: Slide size (16:9) and the body area under the title, in inches.
 WIDTH, HEIGHT = 13.333, 7.5
@@ -207,18 +207,13 @@ def build_deck(run_dir: str | Path, out_path: str | Path, summary: ExecutiveSumm
     if place is not None:
         deck.bullets(tr("deck.positioning"), place.lines)
 
-    plan = run.read_lifecycle_plan() if run.exists("lifecycle.csv") else None
-    if plan is not None and not plan.empty:
-        for _, rows_of in plan.groupby("segment", sort=False):
-            shown = rows_of[rows_of["customers"] > 0]
-            if shown.empty:
-                continue
-            rows = [[i18n.stage(r.stage, locale), i18n.number(r.customers, locale),
-                     pct(r.share), r.goal, r.channel] for r in shown.itertuples(index=False)]
-            deck.table(tr("deck.lifecycle", name=shown["segment_name"].iloc[0]),
-                       [tr("deck.col.stage"), tr("deck.col.customers"), tr("deck.col.share"),
-                        tr("deck.col.goal"), tr("deck.col.channel")], rows,
-                       widths=[3, 1.5, 1.5, 3.5, 3])
+    for shown in lifecycle_by_target(run):
+        rows = [[i18n.stage(r.stage, locale), i18n.number(r.customers, locale),
+                 pct(r.share), r.goal, r.channel] for r in shown.itertuples(index=False)]
+        deck.table(tr("deck.lifecycle", name=shown["segment_name"].iloc[0]),
+                   [tr("deck.col.stage"), tr("deck.col.customers"), tr("deck.col.share"),
+                    tr("deck.col.goal"), tr("deck.col.channel")], rows,
+                   widths=[3, 1.5, 1.5, 3.5, 3])
 
     facts = facts or {}
     deck.table(tr("deck.appendix"), [tr("deck.col.fact"), tr("deck.col.value")],

@@ -60,6 +60,18 @@ class ExecutiveSummary:
         return next((b for b in self.blocks if b.key == key), None)
 
 
+def lifecycle_by_target(run: RunFolder) -> list[pd.DataFrame]:
+    """The lifecycle plan's rows of each target segment that hold customers, in rank order.
+
+    Empty without a plan (no purchase history, or no lifecycle stage run).
+    """
+    plan = run.read_lifecycle_plan() if run.exists("lifecycle.csv") else None
+    if plan is None or plan.empty:
+        return []
+    groups = (rows[rows["customers"] > 0] for _, rows in plan.groupby("segment", sort=False))
+    return [rows for rows in groups if not rows.empty]
+
+
 def _finite(value: object) -> bool:
     try:
         return value is not None and math.isfinite(float(value))
@@ -152,19 +164,14 @@ def executive_summary(run_dir: str | Path, *, locale: str = "en", currency: str 
                                customers=num(persona["customers"])))
 
     life = Block("lifecycle", tr("summary.lifecycle_heading"))
-    plan = run.read_lifecycle_plan() if run.exists("lifecycle.csv") else None
-    if plan is not None and not plan.empty:
-        for _, rows in plan.groupby("segment", sort=False):
-            rows = rows[rows["customers"] > 0]
-            if rows.empty:
-                continue
-            stake = rows["clv_at_stake"].fillna(0)
-            top = rows.loc[stake.idxmax()] if stake.max() > 0 else \
-                rows.loc[rows["customers"].idxmax()]
-            life.lines.append(tr("summary.lifecycle_line", name=top["segment_name"],
-                                 customers=num(top["customers"]), share=pct(top["share"]),
-                                 stage=i18n.stage(top["stage"], locale),
-                                 goal=tr(f"goal.{top['stage']}")))
+    for rows in lifecycle_by_target(run):
+        stake = rows["clv_at_stake"].fillna(0)
+        top = rows.loc[stake.idxmax()] if stake.max() > 0 else \
+            rows.loc[rows["customers"].idxmax()]
+        life.lines.append(tr("summary.lifecycle_line", name=top["segment_name"],
+                             customers=num(top["customers"]), share=pct(top["share"]),
+                             stage=i18n.stage(top["stage"], locale),
+                             goal=tr(f"goal.{top['stage']}")))
 
     caveats = Block("caveats", tr("summary.caveats_heading"))
     found: list[str] = []
