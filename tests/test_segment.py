@@ -554,6 +554,23 @@ def test_names_in_vietnamese_follow_its_word_order():
     assert segment.unclassified_name("vi") == "Khách mới / chưa phân loại"
 
 
+def test_rule_based_names_in_vietnamese_and_the_clients_own_rule_names_kept():
+    customers = pd.DataFrame({"customer_id": list("abc"), "age": [25, 45, 70]})
+    result = segment.segment_customers(customers, method="age_groups", locale="vi")
+    assert [result.names[s] for s in result.model.segment_ids] == [
+        "Người trưởng thành", "Trung niên", "Người cao tuổi"]
+    assert segment.rule_names({1: "Champions", 2: "Our VIPs"}, "vi") == {
+        1: "Nhà vô địch", 2: "Our VIPs"}
+
+
+def test_every_default_rule_name_has_a_translation():
+    from seglib import i18n
+    from seglib.segment.rules import DEFAULT_AGE_GROUPS, DEFAULT_RFM_RULES
+
+    for name in [r["name"] for r in DEFAULT_RFM_RULES] + list(DEFAULT_AGE_GROUPS):
+        assert i18n.has(f"rule.{name}") and i18n.t(f"rule.{name}", "en") == name
+
+
 def test_names_without_tier_or_channel_in_vietnamese():
     prof = pd.DataFrame({"segment": [1, 2], "income": [90.0, 30.0]})
     differences = pd.DataFrame({"income": [1.5, -1.2]}, index=[1, 2])

@@ -378,7 +378,7 @@ def segment_customers(customers: pd.DataFrame, *, bases: list[str] | None = None
     differences = explain.standardized_differences(kept, kept["segment"], chosen_features)
     top = explain.top_features(kept, kept["segment"], chosen_features)
     prof = profile(customers, labels, chosen_features)
-    auto = (dict(model.rule_names_) if method in RULE_METHODS
+    auto = (rule_names(model.rule_names_, locale) if method in RULE_METHODS
             else name_segments(prof, chosen_features, differences, locale=locale))
     final = apply_names(auto, names or {}, reserved=unclassified_name(locale))
     final[UNCLASSIFIED] = unclassified_name(locale)
@@ -472,6 +472,18 @@ def profile(customers: pd.DataFrame, labels: np.ndarray, features: list[str]) ->
 VALUE_FEATURES = frozenset(("revenue", "margin", "avg_order_value", "n_orders",
                             "orders_per_year", "gross_revenue"))
 CHANNEL_FEATURES = frozenset(("online_share", "store_share", "phone_share"))
+
+
+def rule_names(names: Mapping[int, str], locale: str = "en") -> dict[int, str]:
+    """The rule-based segments' names in the run's language.
+
+    The default rules' names (RFM cells, age groups) are in the catalogue; names a
+    client gave its own rules are kept as written.
+    """
+    from seglib import i18n
+
+    return {seg: i18n.t(f"rule.{name}", locale) if i18n.has(f"rule.{name}") else name
+            for seg, name in names.items()}
 
 
 def unclassified_name(locale: str = "en") -> str:
