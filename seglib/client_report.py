@@ -70,6 +70,11 @@ class Section:
         self.blocks.append({"kind": "html", "html": Markup(fragment)})  # noqa: S704
 
 
+def _image_uri(image: bytes) -> str:
+    kind = "jpeg" if image[:3] == b"\xff\xd8\xff" else "png"
+    return data_uri(image).replace("image/png", f"image/{kind}", 1)
+
+
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -194,13 +199,18 @@ def build_client_report(run_dir: str | Path, out_path: str | Path,
                         summary: ExecutiveSummary, *, title: str, subtitle: list[str],
                         locale: str = "en", currency: str = "",
                         decisions: list[list[str]] | None = None,
-                        facts: dict[str, Any] | None = None, css: str = "") -> Path:
-    """Write the client's report (see the module docstring); return its path."""
+                        facts: dict[str, Any] | None = None, css: str = "",
+                        logo: bytes | None = None) -> Path:
+    """Write the client's report (see the module docstring); return its path.
+
+    ``logo``: the client's logo (PNG or JPEG bytes), shown on the cover.
+    """
     out_path = Path(out_path)
     sections = findings(run_dir, summary, locale=locale, currency=currency,
                         decisions=decisions, facts=facts)
     page = _environment().get_template("report.html.j2").render(
         lang=locale, title=title, subtitle=subtitle, css=Markup(css),  # noqa: S704
+        logo=_image_uri(logo) if logo else "",
         summary=Markup(to_html(summary)), summary_title=summary.title,  # noqa: S704
         contents=i18n.t("report.contents", locale), sections=sections)
     partial = out_path.with_name(f".{out_path.name}.partial")

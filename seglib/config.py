@@ -455,6 +455,8 @@ class RunConfig(_Strict):
     locale: Literal["en", "vi"] = "en"
     seed: StrictInt = 42
     currency: str = ""
+    #: The client's logo on the report's cover and the deck's title slide (PNG or JPEG).
+    logo: Path | None = None
     data: DataConfig
     collect: CollectConfig = CollectConfig()
     segmentation: SegmentationConfig = SegmentationConfig()
@@ -538,10 +540,18 @@ def parse_config(raw: Any, path: Path) -> RunConfig:
                     )
         problems.extend(f"{path}: {line}" for line in _format_options(name, src))
         resolved[name] = src.model_copy(update={"path": full})
+    logo = None
+    if config.logo is not None:
+        logo = (config.logo if config.logo.is_absolute() else base / config.logo).resolve()
+        if not logo.is_file():
+            problems.append(f"{path}: logo: file not found: {logo}")
+        elif logo.read_bytes()[:8] not in (b"\x89PNG\r\n\x1a\n",) and \
+                logo.read_bytes()[:3] != b"\xff\xd8\xff":
+            problems.append(f"{path}: logo: {logo.name} is not a PNG or JPEG image")
     if problems:
         raise ConfigError("\n".join(problems))
     data = config.data.model_copy(update=resolved)
-    return config.model_copy(update={"data": data})
+    return config.model_copy(update={"data": data, "logo": logo})
 
 
 def load_config(path: str | Path) -> RunConfig:

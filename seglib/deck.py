@@ -131,6 +131,18 @@ class _Deck:
                         paragraph.font.size = Pt(TABLE_PT)
                         paragraph.font.bold = r == 0
 
+    def logo(self, slide, image: bytes) -> None:
+        """The client's logo in the title slide's lower right corner (at most 3 x 1.5 in)."""
+        from PIL import Image
+        from pptx.util import Inches
+
+        width, height = Image.open(io.BytesIO(image)).size
+        scale = min(3.0 / width, 1.5 / height)
+        w, h = width * scale, height * scale
+        shape = slide.shapes.add_picture(io.BytesIO(image), Inches(WIDTH - 0.6 - w),
+                                         Inches(HEIGHT - 0.6 - h), Inches(w), Inches(h))
+        shape.name = "logo"
+
     def picture(self, title: str, png: bytes | None) -> None:
         from PIL import Image
         from pptx.util import Inches
@@ -149,7 +161,7 @@ class _Deck:
 
 def build_deck(run_dir: str | Path, out_path: str | Path, summary: ExecutiveSummary, *,
                locale: str = "en", currency: str = "", cover: Sequence[str] = (),
-               facts: dict | None = None) -> Path:
+               facts: dict | None = None, logo: bytes | None = None) -> Path:
     """Write ``deck.pptx`` for a finished run (see the module docstring); return its path."""
     run_dir, out_path = Path(run_dir), Path(out_path)
     run = RunFolder(run_dir)
@@ -159,6 +171,8 @@ def build_deck(run_dir: str | Path, out_path: str | Path, summary: ExecutiveSumm
 
     first = deck.slide(tr("report.title"))
     deck.text(first, list(cover), (0.6, 2.6, 12.1, 2.0), 20)
+    if logo:
+        deck.logo(first, logo)
 
     deck.bullets(summary.title, [summary.lead] + [line for block in summary.blocks
                                                    for line in block.lines])

@@ -100,6 +100,7 @@ nav.toc ol { margin: 0; padding-left: 1.4rem; list-style: none; }
 nav.toc > ol { padding-left: 0.2rem; }
 nav.toc ol ol { list-style: disc; font-size: 0.95em; }
 section.notebook { border-top: 1px solid #d0d7de; padding-top: 0.5rem; margin-top: 2.5rem; }
+img.report-logo { float: right; max-height: 4.5rem; max-width: 14rem; margin: 0 0 0.5rem 1rem; }
 p.report-subtitle { margin: 0.2rem 0; font-size: 1.15rem; color: #57606a; }
 section.executive-summary { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px;
                             padding: 0.5rem 1.5rem 1rem; margin-bottom: 2rem; }

@@ -230,11 +230,13 @@ def _write_report(config: RunConfig, run_dir: Path, executed: list[Path], manife
              "version": manifest["versions"].get("stp-workbook", "")}
     shown = {i18n.t(f"report.meta.{key}", locale): value for key, value in facts.items()}
     title = i18n.t("report.title", locale)
+    logo = config.logo.read_bytes() if config.logo else None
     build_client_report(run_dir, run_dir / "report.html", summary, title=title,
                         subtitle=subtitle, locale=locale, currency=currency,
-                        decisions=_decisions(config, run_dir, as_of), facts=shown, css=STYLE)
+                        decisions=_decisions(config, run_dir, as_of), facts=shown, css=STYLE,
+                        logo=logo)
     build_deck(run_dir, run_dir / "deck.pptx", summary, locale=locale, currency=currency,
-               cover=[config.client, subtitle[1]], facts=shown)
+               cover=[config.client, subtitle[1]], facts=shown, logo=logo)
     build_report(executed, run_dir / "workbook.html",
                  title=f"{config.client}: the STP workbook, step by step",
                  meta={"client": config.client, "run": run_dir.name, "created": created,

@@ -345,3 +345,21 @@ def test_cli_demo_refuses_too_few_customers(tmp_path, capsys, customers):
     assert capsys.readouterr().err == (
         f"error: seglib demo: n_customers must be >= 100; got {customers}\n")
     assert not out.exists()
+
+
+PNG_1X1 = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a1a3c2"
+                        "d00000000049454e44ae426082")
+
+
+def test_a_logo_is_resolved_against_the_config_and_must_be_an_image(folder):
+    (folder / "logo.png").write_bytes(PNG_1X1)
+    (folder / "logo.txt").write_text("not an image")
+    base = "client: Acme\ndata:\n  customers: {path: customers.csv}\n"
+    config = load_config(write_config(folder, base + "logo: logo.png\n"))
+    assert config.logo == (folder / "logo.png").resolve()
+    with pytest.raises(ConfigError, match=r"logo: file not found: .*nope\.png"):
+        load_config(write_config(folder, base + "logo: nope.png\n"))
+    with pytest.raises(ConfigError, match="logo: logo.txt is not a PNG or JPEG image"):
+        load_config(write_config(folder, base + "logo: logo.txt\n"))
+    assert load_config(write_config(folder, base)).logo is None

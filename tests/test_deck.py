@@ -117,3 +117,22 @@ def test_paginate_never_splits_a_paragraph_and_fills_each_box():
     for page in pages:
         need = sum(deck_module.lines_needed(i, 6.0, 16) for i in page) + len(page) - 1
         assert need <= deck_module.capacity(3.0, 16)
+
+
+def test_the_clients_logo_is_on_the_cover_and_the_title_slide(demo_run, tmp_path):
+    from test_config import PNG_1X1
+
+    from seglib.client_report import build_client_report
+    from seglib.deck import build_deck
+    from seglib.summary import executive_summary
+
+    summary = executive_summary(demo_run)
+    page = build_client_report(demo_run, tmp_path / "report.html", summary, title="T",
+                               subtitle=["Prepared for Acme"], logo=PNG_1X1).read_text()
+    assert '<img class="report-logo" src="data:image/png;base64,' in page
+    deck = Presentation(str(build_deck(demo_run, tmp_path / "deck.pptx", summary,
+                                       logo=PNG_1X1)))
+    first = deck.slides[0]
+    logo = next(s for s in first.shapes if s.name == "logo")
+    assert logo.left + logo.width <= deck.slide_width
+    assert logo.top + logo.height <= deck.slide_height
