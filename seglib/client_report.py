@@ -169,7 +169,7 @@ def findings(run_dir: str | Path, summary: ExecutiveSummary, *, locale: str = "e
             life.heading(str(shown["segment_name"].iloc[0]))
             life.table([tr("col.stage"), tr("col.customers"), tr("col.share"), tr("col.goal"),
                         tr("col.action"), tr("col.channel"), tr("col.moment")],
-                       [[i18n.stage(r.stage, locale), num(r.customers), pct(r.share), r.goal,
+                       [[i18n.stage_name(r.stage, locale), num(r.customers), pct(r.share), r.goal,
                          r.action, r.channel, r.moment] for r in shown.itertuples(index=False)],
                        [False, True, True, False, False, False, False])
         life.figure(figure(run_dir, "stages_by_segment"), tr("client.lifecycle_chart"))

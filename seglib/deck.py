@@ -222,7 +222,7 @@ def build_deck(run_dir: str | Path, out_path: str | Path, summary: ExecutiveSumm
         deck.bullets(tr("deck.positioning"), place.lines)
 
     for shown in lifecycle_by_target(run):
-        rows = [[i18n.stage(r.stage, locale), i18n.number(r.customers, locale),
+        rows = [[i18n.stage_name(r.stage, locale), i18n.number(r.customers, locale),
                  pct(r.share), r.goal, r.channel] for r in shown.itertuples(index=False)]
         deck.table(tr("deck.lifecycle", name=shown["segment_name"].iloc[0]),
                    [tr("deck.col.stage"), tr("deck.col.customers"), tr("deck.col.share"),

@@ -210,6 +210,47 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "sau {lapsed_days} ngày"},
     "decision.lifecycle_reason": {"en": "the retail defaults unless set for this analysis",
                                   "vi": "mặc định cho bán lẻ, trừ khi được ấn định"},
+    # ---- the plots the client sees (seglib.plots), and stage names for tables and legends
+    "plot.differences.title": {
+        "en": "What sets each segment apart (difference from the average customer, in "
+              "standard deviations)",
+        "vi": "Điều làm mỗi phân khúc khác biệt (chênh lệch so với khách hàng trung bình, "
+              "tính bằng độ lệch chuẩn)"},
+    "plot.differences.bar": {"en": "standard deviations from the average customer",
+                             "vi": "độ lệch chuẩn so với khách hàng trung bình"},
+    "plot.differences.x": {"en": "feature", "vi": "đặc điểm"},
+    "plot.nine_box.title": {"en": "GE-McKinsey nine-box (bubble area = revenue)",
+                            "vi": "Ma trận GE-McKinsey (diện tích bong bóng = doanh thu)"},
+    "plot.nine_box.title_equal": {
+        "en": "GE-McKinsey nine-box (no revenue data: bubbles of equal size)",
+        "vi": "Ma trận GE-McKinsey (không có doanh thu: bong bóng cùng cỡ)"},
+    "plot.nine_box.x": {"en": "Business strength in the segment",
+                        "vi": "Sức mạnh kinh doanh trong phân khúc"},
+    "plot.nine_box.y": {"en": "Segment attractiveness", "vi": "Độ hấp dẫn của phân khúc"},
+    "plot.map.title": {
+        "en": "Perceptual map (PCA): brands, attributes and target segments' ideal points",
+        "vi": "Bản đồ nhận thức (PCA): thương hiệu, thuộc tính và điểm lý tưởng của các phân "
+              "khúc mục tiêu"},
+    "plot.map.axis": {"en": "Dimension {n} ({share} of differences)",
+                      "vi": "Chiều {n} ({share} khác biệt)"},
+    "plot.map.ideal": {"en": "ideal point: {name}", "vi": "điểm lý tưởng: {name}"},
+    "plot.map.central": {
+        "en": "{name}: ideal at the centre (no preference beyond the average)",
+        "vi": "{name}: điểm lý tưởng ở trung tâm (không có ưu tiên khác mức trung bình)"},
+    "plot.stages.title": {"en": "Lifecycle stage by segment",
+                          "vi": "Giai đoạn vòng đời theo phân khúc"},
+    "plot.stages.x": {"en": "share of the segment's customers",
+                      "vi": "tỷ lệ khách hàng của phân khúc"},
+    "plot.stages.legend": {"en": "stage", "vi": "giai đoạn"},
+    "stage_name.Awareness": {"en": "Awareness", "vi": "Nhận biết"},
+    "stage_name.Engagement & evaluation": {"en": "Engagement & evaluation",
+                                           "vi": "Tìm hiểu & cân nhắc"},
+    "stage_name.First purchase": {"en": "First purchase", "vi": "Mua lần đầu"},
+    "stage_name.Post-purchase / repeat": {"en": "Post-purchase / repeat",
+                                          "vi": "Sau mua / mua lại"},
+    "stage_name.Loyal & advocate": {"en": "Loyal & advocate", "vi": "Trung thành & giới thiệu"},
+    "stage_name.At risk": {"en": "At risk", "vi": "Có nguy cơ"},
+    "stage_name.Lapsed": {"en": "Lapsed", "vi": "Rời bỏ"},
     # ---- the deck (seglib.deck)
     "deck.continued": {"en": "{title} (continued)", "vi": "{title} (tiếp theo)"},
     "deck.segments": {"en": "The segments", "vi": "Các phân khúc"},
@@ -475,6 +516,12 @@ def date(value: dt.date | dt.datetime | pd.Timestamp | str | None, locale: str) 
 def stage(name: str, locale: str) -> str:
     """A lifecycle stage as the summary says it (``At risk`` -> "at risk of leaving")."""
     key = f"stage.{name}"
+    return t(key, locale) if has(key) else name
+
+
+def stage_name(name: str, locale: str) -> str:
+    """A lifecycle stage's name for a table or a legend ("At risk", "Có nguy cơ")."""
+    key = f"stage_name.{name}"
     return t(key, locale) if has(key) else name
 
 

@@ -46,8 +46,8 @@ STAGES = (
 COMMON_PARAMETERS = {
     "collect": ("run_dir", "config_path"),
     "segment": ("run_dir", "seed", "locale"),
-    "targeting": ("run_dir", "seed", "currency"),
-    "position": ("run_dir",),
+    "targeting": ("run_dir", "seed", "locale", "currency"),
+    "position": ("run_dir", "locale"),
     "lifecycle": ("run_dir", "locale"),
     "personas": ("run_dir", "seed", "locale", "currency"),
 }

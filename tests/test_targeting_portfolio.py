@@ -295,3 +295,18 @@ def test_retention_vs_acquisition_numbers():
         500.0, retention_cost=20.0, acquisition_multiplier=4)["acquisition_cost"] == 80.0
     with pytest.raises(ConfigError):
         portfolio.retention_vs_acquisition(500.0, retention_cost=0)
+
+
+def test_the_nine_box_speaks_the_runs_language():
+    box = portfolio.nine_box(pd.Series([8.0, 2.0], index=[1, 2]), pd.Series([5.0, 9.0],
+                                                                           index=[1, 2]))
+    fig = plots.plot_nine_box(box, {1: "Khách quen", 2: "Khách mới"},
+                              pd.Series([10.0, 5.0], index=[1, 2]), locale="vi")
+    try:
+        ax = fig.axes[0]
+        assert ax.get_xlabel() == "Sức mạnh kinh doanh trong phân khúc"
+        assert ax.get_title() == "Ma trận GE-McKinsey (diện tích bong bóng = doanh thu)"
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+            "đầu tư / tăng trưởng", "quản lý có chọn lọc", "thu hoạch / rút lui"]
+    finally:
+        plt.close(fig)

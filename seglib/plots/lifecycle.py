@@ -11,19 +11,24 @@ from seglib.lifecycle import STAGES, transition_matrix
 from seglib.plots.base import STAGE_COLOURS
 
 
-def stages_by_segment(table: pd.DataFrame, stages: tuple[str, ...]) -> plt.Figure:
+def stages_by_segment(table: pd.DataFrame, stages: tuple[str, ...],
+                      locale: str = "en") -> plt.Figure:
     """Stacked bars: the lifecycle-stage mix of every segment."""
+    from seglib import i18n
+
     counts = pd.crosstab(table["segment_name"], table["stage"]).reindex(
         columns=[s for s in stages if s in set(table["stage"].astype(str))], fill_value=0)
     shares = counts.div(counts.sum(axis=1), axis=0)
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(shares) + 1.8))
-    shares.plot(kind="barh", stacked=True, ax=ax,
-                color=[STAGE_COLOURS.get(str(s), "#4C72B0") for s in shares.columns])
-    ax.set_xlabel("share of the segment's customers")
+    colours = [STAGE_COLOURS.get(str(s), "#4C72B0") for s in shares.columns]
+    shares = shares.rename(columns=lambda s: i18n.stage_name(str(s), locale))
+    shares.plot(kind="barh", stacked=True, ax=ax, color=colours)
+    ax.set_xlabel(i18n.t("plot.stages.x", locale))
     ax.set_ylabel("")
     ax.set_xlim(0, 1)
-    ax.legend(title="stage", bbox_to_anchor=(1.01, 1), loc="upper left")
-    ax.set_title("Lifecycle stage by segment")
+    ax.legend(title=i18n.t("plot.stages.legend", locale), bbox_to_anchor=(1.01, 1),
+              loc="upper left")
+    ax.set_title(i18n.t("plot.stages.title", locale))
     fig.tight_layout()
     return fig
 

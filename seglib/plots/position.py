@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from seglib import i18n
 from seglib.plots.base import plain_text as _mpl
 from seglib.plots.base import segment_colour
 from seglib.position import PerceptualMap, Positioning, _label
@@ -81,7 +82,7 @@ def _arrow_scale(pmap: PerceptualMap, span: float) -> float:
     longest = float(np.abs(pmap.attributes[["dim1", "dim2"]].to_numpy()).max())
     return span / max(longest, 1e-9)
 
-def draw_map(result: Positioning | None) -> plt.Figure | None:
+def draw_map(result: Positioning | None, locale: str = "en") -> plt.Figure | None:
     """PCA biplot with the target segments' ideal points (stars) and white space (circles)."""
     if result is None:
         return None
@@ -99,16 +100,18 @@ def draw_map(result: Positioning | None) -> plt.Figure | None:
     for row in result.ideals.itertuples():
         # an ideal at the centre wants what the average respondent wants: say so, not a star
         central = float(np.hypot(row.dim1, row.dim2)) < 0.08 * lim
-        label = (f"{_mpl(row.segment_name)}: ideal at the centre (no preference beyond "
-                 "the average)" if central else f"ideal point: {_mpl(row.segment_name)}")
+        label = i18n.t("plot.map.central" if central else "plot.map.ideal", locale,
+                       name=_mpl(row.segment_name))
         ax.scatter(row.dim1, row.dim2, marker="*", s=120 if central else 320,
                    color=segment_colour(row.segment), edgecolor="black", zorder=4,
                    label=label, alpha=0.6 if central else 1.0)
     if not result.ideals.empty:
         ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
-    ax.set_xlabel(f"Dimension 1 ({pmap.explained[0]:.0%} of differences)")
-    ax.set_ylabel(f"Dimension 2 ({pmap.explained[1]:.0%} of differences)")
-    ax.set_title("Perceptual map (PCA): brands, attributes and target segments' ideal points")
+    ax.set_xlabel(i18n.t("plot.map.axis", locale, n=1,
+                         share=i18n.percent(pmap.explained[0], locale, 0)))
+    ax.set_ylabel(i18n.t("plot.map.axis", locale, n=2,
+                         share=i18n.percent(pmap.explained[1], locale, 0)))
+    ax.set_title(i18n.t("plot.map.title", locale))
     fig.tight_layout()
     return fig
 

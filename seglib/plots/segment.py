@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from seglib import i18n
 from seglib.plots.base import segment_colour
 
 
@@ -58,7 +59,7 @@ def segment_stability(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 def standardized_differences(differences: pd.DataFrame, names: dict[int, str],
-                             max_columns: int = 14) -> plt.Figure:
+                             max_columns: int = 14, locale: str = "en") -> plt.Figure:
     """Heatmap: each segment's mean minus the base's, in standard deviations.
 
     At most ``max_columns`` features, those that set a segment apart most, so that
@@ -73,12 +74,11 @@ def standardized_differences(differences: pd.DataFrame, names: dict[int, str],
     data = data.rename(columns=lambda c: c.replace("_", " "))
     fig, ax = plt.subplots(figsize=(0.75 * data.shape[1] + 4.5, 0.7 * len(data) + 2.8))
     sns.heatmap(data, annot=True, fmt=".1f", cmap="RdBu_r", center=0, vmin=-2.5, vmax=2.5,
-                cbar_kws={"label": "standard deviations from the average customer"}, ax=ax,
+                cbar_kws={"label": i18n.t("plot.differences.bar", locale)}, ax=ax,
                 annot_kws={"fontsize": 11})
     ax.set_ylabel("")
-    ax.set_xlabel("feature")
-    ax.set_title("What sets each segment apart (difference from the average customer, "
-                 "in standard deviations)", fontsize=12)
+    ax.set_xlabel(i18n.t("plot.differences.x", locale))
+    ax.set_title(i18n.t("plot.differences.title", locale), fontsize=12)
     plt.setp(ax.get_xticklabels(), rotation=40, ha="right")
     fig.tight_layout()
     return fig

@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from seglib import i18n
 from seglib.plots.base import segment_colour, spread_labels
 from seglib.targeting.portfolio import (
     _BUBBLE_AREA,
@@ -70,7 +71,8 @@ def top_n_probability(sensitivity: pd.DataFrame, scored: pd.DataFrame, top_n: in
     fig.tight_layout()
     return fig
 
-def plot_nine_box(box: pd.DataFrame, names: Mapping[int, str], revenue: pd.Series) -> plt.Figure:
+def plot_nine_box(box: pd.DataFrame, names: Mapping[int, str], revenue: pd.Series,
+                  locale: str = "en") -> plt.Figure:
     """The nine-box matrix: zones shaded, one bubble per segment sized by revenue.
 
     Bubble area is proportional to the segment's revenue (the largest gets
@@ -132,21 +134,22 @@ def plot_nine_box(box: pd.DataFrame, names: Mapping[int, str], revenue: pd.Serie
     ax.set_xticks(range(1, 11))
     ax.set_yticks(range(1, 11))
     ax.grid(False)
-    ax.set_xlabel("Business strength in the segment")
-    ax.set_ylabel("Segment attractiveness")
-    ax.set_title("GE-McKinsey nine-box (bubble area = revenue)")
-    ax.legend(handles=[Patch(facecolor=c, alpha=0.35, label=z) for z, c in ZONE_COLOURS.items()],
+    ax.set_xlabel(i18n.t("plot.nine_box.x", locale))
+    ax.set_ylabel(i18n.t("plot.nine_box.y", locale))
+    ax.set_title(i18n.t("plot.nine_box.title", locale))
+    ax.legend(handles=[Patch(facecolor=c, alpha=0.35, label=i18n.t(f"strategy.{z}", locale))
+                       for z, c in ZONE_COLOURS.items()],
               loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3, frameon=False)
     fig.tight_layout()
     return fig
 
-def plot_box(result):
+def plot_box(result, locale: str = "en"):
     """The nine-box figure, bubbles sized by revenue."""
     names = dict(zip(result.scored["segment"], result.scored["segment_name"], strict=True))
     has_revenue = "revenue" in result.scored
     revenue = (result.scored.set_index("segment")["revenue"] if has_revenue
                else pd.Series(1.0, index=result.box.index))
-    fig = plot_nine_box(result.box, names, revenue.loc[result.box.index])
+    fig = plot_nine_box(result.box, names, revenue.loc[result.box.index], locale=locale)
     if not has_revenue:
-        fig.axes[0].set_title("GE-McKinsey nine-box (no revenue data: bubbles of equal size)")
+        fig.axes[0].set_title(i18n.t("plot.nine_box.title_equal", locale))
     return fig
