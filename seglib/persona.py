@@ -360,9 +360,18 @@ _COVERED = {"age", "gender", "occupation", "income", "city", "household_size",
             "buying_psychology"}
 
 
-def feature_label(feature: str) -> str:
-    """The trait label of a clustering feature ("recency_days" -> "Days since last order")."""
-    label = FEATURE_LABELS.get(feature, feature.replace("_", " "))
+def feature_label(feature: str, locale: str = "en") -> str:
+    """The trait label of a clustering feature ("recency_days" -> "Days since last order").
+
+    In the run's language for the features of :data:`FEATURE_LABELS` (the catalogue of
+    :mod:`seglib.i18n`); other features are the client's column names, spaced.
+    """
+    from seglib import i18n
+
+    if feature in FEATURE_LABELS and i18n.has(f"feature.{feature}"):
+        label = i18n.t(f"feature.{feature}", locale if locale in i18n.LOCALES else "en")
+    else:
+        label = FEATURE_LABELS.get(feature, feature.replace("_", " "))
     return label[:1].upper() + label[1:]
 
 
@@ -463,7 +472,10 @@ class _Builder:
         return f"{share:.0%}" if np.isfinite(share) else "n/a"
 
     def money(self, value: float) -> str:
-        return f"{self.num(value)} {self.currency}".strip()
+        """Money in the locale's format with the currency's symbol (``$1,234``, ``1.234 ₫``)."""
+        from seglib import i18n
+
+        return i18n.money(value, self.currency, self.locale)
 
     # recording ----------------------------------------------------------------------------
     def add(self, key: str, value: str, evidence: str, statistic, customers: int) -> None:
@@ -592,7 +604,7 @@ def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str, *,
         values = members[feature].dropna()
         mean, base_mean = float(values.mean()), float(base[feature].mean())
         relative = (b.t("e_feature_rel", ratio=b.pct(mean / base_mean)) if base_mean else "")
-        b.traits.append({"key": f"feature:{feature}", "trait": feature_label(feature),
+        b.traits.append({"key": f"feature:{feature}", "trait": feature_label(feature, b.locale),
                          "value": b.pct(mean) if _is_share(feature) else b.num(mean, 2),
                          "evidence": b.t("e_feature", relative=relative), "statistic": mean,
                          "customers": len(values)})

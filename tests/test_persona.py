@@ -96,15 +96,15 @@ def test_traits_match_the_segment_statistics(base, clv):
     band = sum(edge <= 85_000 for edge in edges[1:5])
     assert band == 3 and edges[3:5] == [74_000, 86_000]
     assert store["income"]["statistic"] == members["income"].median() == 85_000
-    assert store["income"]["value"] == "upper-middle (74,000 USD to 86,000 USD)"
-    assert young["income"]["value"] == "lower-middle (20,800 USD to 23,800 USD)"
+    assert store["income"]["value"] == "upper-middle ($74,000 to $86,000)"
+    assert young["income"]["value"] == "lower-middle ($20,800 to $23,800)"
     assert store["city"]["value"] == "Hilltop" and store["city"]["evidence"].startswith("80% ")
     assert store["household"]["value"] == "4 people"
     channel = store["channel"]
     assert channel["value"] == "in store"
     assert channel["statistic"]["store"] == pytest.approx(members["store_share"].mean())
     assert "in store 92%" in channel["evidence"]      # mean store share 0.92
-    assert store["spend"]["value"] == "300 USD"
+    assert store["spend"]["value"] == "$300.00"   # money: cents below 1,000
     assert store["occasion"]["value"] == "70%"
     assert store["frequency"]["value"] == "about 4 orders a year"
     assert young["frequency"]["value"] == "about 12 orders a year"
@@ -129,7 +129,7 @@ def test_traits_match_the_segment_statistics(base, clv):
     # CLV: mean and median of the members' clv.parquet values
     seg_clv = clv["clv"].iloc[5:]
     assert store["clv"]["statistic"] == {"mean": seg_clv.mean(), "median": seg_clv.median()}
-    assert store["clv"]["value"] == "mean 700 USD, median 900 USD"
+    assert store["clv"]["value"] == "mean $700.00, median $900.00"
     # lifecycle: the stage mix from seglib.lifecycle, whatever the stages are called
     stages = lifecycle.assign_stages(customers).astype(str).iloc[5:]
     expected = stages.value_counts(normalize=True)
@@ -248,8 +248,8 @@ def test_vietnamese_locale_writes_vietnamese_cards(base):
     by_key = traits(store)
     assert by_key["channel"]["trait"] == "Nơi mua hàng"
     assert by_key["channel"]["value"] == "tại cửa hàng"
-    assert by_key["income"]["value"] == "khá (74.000 VND đến 86.000 VND)"
-    assert "85.000 VND" in by_key["income"]["evidence"]         # thousands with a dot
+    assert by_key["income"]["value"] == "khá (74.000\xa0₫ đến 86.000\xa0₫)"
+    assert "85.000\xa0₫" in by_key["income"]["evidence"]         # thousands with a dot
     assert "Chủ yếu mua tại cửa hàng (92% đơn hàng)" in store["summary"]
     assert store["name"] in persona.FIRST_NAMES["vi"]["male"]
 
@@ -376,3 +376,11 @@ def test_vietnamese_cards_name_the_lifecycle_stages_in_vietnamese():
     [trait] = [t for t in card["traits"] if t["key"] == "stages"]
     assert "Có nguy cơ rời bỏ" in trait["value"] and "At risk" not in trait["value"]
     assert set(trait["statistic"]) <= set(lifecycle.STAGES)  # the data keep English names
+
+
+def test_feature_traits_are_labelled_in_the_runs_language():
+    from seglib.persona import feature_label
+
+    assert feature_label("n_orders") == "Orders per customer"
+    assert feature_label("n_orders", "vi") == "Số đơn mỗi khách"
+    assert feature_label("distance_to_store_km", "vi") == "Distance to store km"  # a column
