@@ -148,7 +148,8 @@ div.math { margin: 0.8rem 0; text-align: center; }
   section.executive-summary h2 { font-size: 11pt; margin: 0.7em 0 0.2em; }
   section.executive-summary p.lead { font-size: 10.5pt; }
   header.report-header h1 { font-size: 20pt; }
-  section.finding .persona-card { font-size: 7.6pt; break-before: page; }
+  section.finding .persona-card { font-size: 6.9pt; break-before: page; }
+  section.finding .persona-card h3 { font-size: 12pt; }
   section.finding .persona-card:first-of-type { break-before: auto; }
   h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   img, svg, tr, pre { break-inside: avoid; page-break-inside: avoid; }
