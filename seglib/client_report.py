@@ -179,7 +179,8 @@ def findings(run_dir: str | Path, summary: ExecutiveSummary, *, locale: str = "e
     ledger = run.read_ledger()
     data.table([tr("col.source"), tr("col.rule"), tr("col.rows"), tr("col.revenue"),
                 tr("col.what_was_done")],
-               [[str(r.source), str(r.rule), num(r.rows), cash(r.revenue),
+               [[tr(f"source.{r.source}") if i18n.has(f"source.{r.source}") else str(r.source),
+                 str(r.rule), num(r.rows), cash(r.revenue),
                  "" if pd.isna(r.action) else str(r.action)]
                 for r in ledger.itertuples(index=False)],
                [False, False, True, True, False])

@@ -19,11 +19,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from seglib import rfm
+from seglib import i18n, rfm
 from seglib.config import CANONICAL_COLUMNS, RunConfig, SourceConfig, file_format
 from seglib.errors import DataError
+from seglib.i18n import msg
 from seglib.pii import (
-    PSEUDONYM_ACTION,
     find_pii_columns,
     pii_kind,
     plain_name,
@@ -157,17 +157,24 @@ class Collected:
 
 
 class _Ledger:
-    """Collects one line per rule that changed or excluded data."""
+    """Collects one line per rule that changed or excluded data, in the run's language.
 
-    def __init__(self) -> None:
+    Rules and actions are catalogue messages (:func:`seglib.i18n.msg`), rendered
+    in ``locale`` when they are added, so the ledger reads in the client's language.
+    """
+
+    def __init__(self, locale: str = "en") -> None:
+        self.locale = locale
         self.rows: list[dict] = []
 
-    def add(self, source: str, rule: str, rows: int, revenue: float | None = None,
-            action: str = "", examples: Iterable[object] = ()) -> None:
-        self.rows.append({"source": source, "rule": rule, "rows": int(rows),
+    def add(self, source: str, rule: str | i18n.Msg, rows: int, revenue: float | None = None,
+            action: str | i18n.Msg = "", examples: Iterable[object] = ()) -> None:
+        shown = [i18n.render(e, self.locale) for e in list(examples)[:3]]
+        self.rows.append({"source": source, "rule": i18n.render(rule, self.locale),
+                          "rows": int(rows),
                           "revenue": None if revenue is None else float(revenue),
-                          "action": action,
-                          "examples": ", ".join(str(e) for e in list(examples)[:3])})
+                          "action": i18n.render(action, self.locale),
+                          "examples": ", ".join(shown)})
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=["source", "rule", "rows", "revenue", "action",
@@ -241,8 +248,8 @@ def customer_ids(values: pd.Series, source: str, ledger: _Ledger,
     kind = pii_kind(ids)
     if keep_pii or kind is None:
         return ids
-    ledger.add(source, f"customer ids are {kind} addresses" if kind == "email" else
-               f"customer ids are {kind} numbers", int(ids.notna().sum()), action=PSEUDONYM_ACTION)
+    ledger.add(source, msg("ledger.ids_email" if kind == "email" else "ledger.ids_phone"),
+               int(ids.notna().sum()), action=msg("ledger.pseudonyms"))
     return pseudonym(ids)
 
 
@@ -253,7 +260,7 @@ def _numbers(values: pd.Series, source: str, label: str, path: Path, ledger: _Le
                                    decimal=src.decimal if src is not None else None,
                                    locale=locale)
     for note in notes:
-        ledger.add(source, note, int(values.notna().sum()), action="read as the rule says")
+        ledger.add(source, note, int(values.notna().sum()), action=msg("ledger.read_as_rule_says"))
     return numbers
 
 
@@ -263,7 +270,7 @@ def _dates(values: pd.Series, source: str, label: str, path: Path, ledger: _Ledg
     dates, notes = parse_dates(values, source=source, label=label, path=path,
                                dayfirst=dayfirst, required=required)
     for note in notes:
-        ledger.add(source, note, int(values.notna().sum()), action="read as the rule says")
+        ledger.add(source, note, int(values.notna().sum()), action=msg("ledger.read_as_rule_says"))
     return dates
 
 
@@ -357,9 +364,11 @@ def _flags(values: pd.Series, source: str, label: str, path: Path, ledger: _Ledg
     counts = values.astype("string").str.strip().value_counts()
     yes = [f"{v!r} ({n})" for v, n in counts.items() if str(v).lower() in STATUS_WORDS[column]]
     no = [f"{v!r} ({n})" for v, n in counts.items() if str(v).lower() not in STATUS_WORDS[column]]
-    ledger.add(source, f"column {label} read as order status: {', '.join(yes) or 'none'} mean "
-               f"{column}; {', '.join(no[:6]) or 'none'}{' ...' if len(no) > 6 else ''} do not",
-               int(flagged.sum()), action=f"{column} = true for those lines")
+    ledger.add(source, msg("ledger.status_column", label=label, column=column,
+                           yes=", ".join(yes) or msg("ledger.none"),
+                           no=(", ".join(no[:6]) + (" ..." if len(no) > 6 else ""))
+                           or msg("ledger.none")),
+               int(flagged.sum()), action=msg("ledger.status_action", column=column))
     return flagged
 
 
@@ -433,9 +442,9 @@ def _native_select(con: duckdb.DuckDBPyConnection, src: SourceConfig,
                 kind = pii_kind(sample)
                 if kind is not None:  # as customer_ids: pseudonyms, never the addresses
                     count = con.execute(f"SELECT count({text}) FROM {source}").fetchall()[0][0]
-                    ledger.add("transactions", f"customer ids are {kind} "
-                               f"{'addresses' if kind == 'email' else 'numbers'}", count,
-                               action=PSEUDONYM_ACTION)
+                    ledger.add("transactions", msg("ledger.ids_email" if kind == "email"
+                                                   else "ledger.ids_phone"), count,
+                               action=msg("ledger.pseudonyms"))
                     return f"'h_' || left(sha256(lower({text})), 16)"
             return text
         return name  # integer ids stay integers in DuckDB: text only for the final table
@@ -490,7 +499,7 @@ def _read_natively(con: duckdb.DuckDBPyConnection, src: SourceConfig, config: Ru
     kind = file_format(path)
     if not path.is_file() or not path.stat().st_size:
         return None
-    local = _Ledger()
+    local = _Ledger(config.locale)
     if kind == "parquet":
         with path.open("rb") as handle:
             if handle.read(4) != b"PAR1":
@@ -662,9 +671,9 @@ def _ledger_unknown_channels(con: duckdb.DuckDBPyConnection, ledger: _Ledger,
     """).fetchall()
     if rows:
         shown = ", ".join(f"{label!r} ({n})" for label, n in rows[:5])
-        ledger.add("transactions", f"column {label}: channel labels not recognised: {shown}"
-                   f"{' ...' if len(rows) > 5 else ''}", sum(n for _, n in rows),
-                   action="counted in no channel share; map them in collect.channels")
+        ledger.add("transactions", msg("ledger.channels_unknown", label=label,
+                                       shown=shown + (" ..." if len(rows) > 5 else "")),
+                   sum(n for _, n in rows), action=msg("ledger.channels_action"))
 
 
 def _orders_in_file_order(con: duckdb.DuckDBPyConnection) -> bool | None:
@@ -790,8 +799,8 @@ def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
     row_order_ids = "order_id" not in columns
     single_line_orders = False
     if row_order_ids:
-        ledger.add("transactions", "no order id column: each row counted as one order", n_rows,
-                   action="order_id = row number")
+        ledger.add("transactions", msg("ledger.no_order_id"), n_rows,
+                   action=msg("ledger.order_id_row"))
     else:
         single_line_orders = _check_order_owners(con, path, labels.get("order_id", "'order_id'"))
     as_of = (pd.Timestamp(config.collect.as_of) if config.collect.as_of
@@ -816,13 +825,19 @@ def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
 
 def _ledger_statuses(con: duckdb.DuckDBPyConnection, ledger: _Ledger) -> None:
     counts = rfm.status_counts(con)
-    ledger.add("transactions", "rows read", int(counts["rows"].sum()),
+    ledger.add("transactions", msg("ledger.rows_read"), int(counts["rows"].sum()),
                float(counts["revenue"].sum()), "")
-    rules = {status: (rule, action) for status, rule, action in rfm.STATUS_RULES}
     for row in counts.itertuples(index=False):
-        rule, action = rules[row.status]
+        rule, action = status_rule(row.status)
         ledger.add("transactions", rule, row.rows, row.revenue, action,
                    examples=list(row.examples))
+
+
+def status_rule(status: str) -> tuple[i18n.Msg, i18n.Msg]:
+    """The ledger's rule and action for a line status of :data:`seglib.rfm.STATUS_RULES`."""
+    action = {"future": "ledger.excluded", "test_account": "ledger.excluded",
+              "zero_price": "ledger.excluded"}.get(status, f"ledger.status.{status}.action")
+    return msg(f"ledger.status.{status}"), msg(action)
 
 
 def _ledger_outliers(transactions: Transactions, customers: pd.DataFrame, ledger: _Ledger,
@@ -837,12 +852,11 @@ def _ledger_outliers(transactions: Transactions, customers: pd.DataFrame, ledger
     capped = config.collect.outliers == "cap"
     examples = customers.loc[customers["outlier_orders"] > 0, "customer_id"].head(3)
     ledger.add("transactions",
-               f"outlier orders: value above {bound:,.2f} (log-scale IQR rule, "
-               f"collect.outlier_iqr = {config.collect.outlier_iqr:g})", flagged,
-               value - flagged * bound if capped else value,
-               f"capped at {bound:,.2f} (revenue shows the amount cut)" if capped
-               else "flagged in outlier_orders, kept as they are",
-               examples=[f"customer {c}" for c in examples])
+               msg("ledger.outliers", bound=float(bound), iqr=f"{config.collect.outlier_iqr:g}"),
+               flagged, value - flagged * bound if capped else value,
+               msg("ledger.outliers_capped", bound=float(bound)) if capped
+               else msg("ledger.outliers_flagged"),
+               examples=[msg("ledger.customer_example", id=c) for c in examples])
 
 
 def _nothing_left(transactions: Transactions, config: RunConfig) -> None:
@@ -911,8 +925,8 @@ def remove_pii(table: pd.DataFrame, source: str, ledger: _Ledger, keep: bool,
                 table[flag] = (table[flag] | have) if flag in table else have
     if not keep:
         table = table.drop(columns=list(found))
-        ledger.add(source, f"personal data columns: {', '.join(map(str, found))}", len(table),
-                   action="removed (collect.keep_pii is false)")
+        ledger.add(source, msg("ledger.pii_columns", columns=", ".join(map(str, found))),
+                   len(table), action=msg("ledger.pii_removed"))
     return table
 
 
@@ -956,8 +970,8 @@ def _dates_where_named(table: pd.DataFrame, source: str, path: Path, ledger: _Le
                                    dayfirst=src.dayfirst if src is not None else None)
         except DataError as err:
             reason = str(err).split(": ", 2)[-1]
-            ledger.add(source, f"column {column!r} not read as dates: {reason}",
-                       int(table[column].notna().sum()), action="kept as given")
+            ledger.add(source, msg("ledger.not_dates", column=repr(column), reason=reason),
+                       int(table[column].notna().sum()), action=msg("ledger.kept_as_given"))
     return table
 
 
@@ -985,7 +999,7 @@ def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger, keep_pii: 
             f"{customers['customer_id'][dupes].iloc[0]!r}; the customers file needs one row per "
             f"customer"
         )
-    ledger.add(src, "rows read", len(customers))
+    ledger.add(src, msg("ledger.rows_read"), len(customers))
     customers = remove_pii(customers, src, ledger, keep_pii, flags=True)
     customers = _dates_where_named(customers, "customers", path, ledger, config_src)
     customers = _numeric_where_possible(customers, "customers", path, ledger,
@@ -993,7 +1007,8 @@ def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger, keep_pii: 
     _check_ranges(customers, "customers", path)  # before test accounts go: rows as in the file
     test_ids = customers.loc[tests, "customer_id"].tolist()
     if tests.any():
-        ledger.add(src, "test accounts (collect.test_accounts)", tests.sum(), action="excluded",
+        ledger.add(src, msg("ledger.status.test_account"), tests.sum(),
+                   action=msg("ledger.excluded"),
                    examples=test_ids[:3])
         customers = customers[~tests].reset_index(drop=True)
     return customers, test_ids
@@ -1066,7 +1081,8 @@ def _numeric_where_possible(table: pd.DataFrame, source: str, path: Path, ledger
             else:
                 numbers, numeric = money, 1.0
                 for note in notes:
-                    ledger.add(source, note, int(filled.sum()), action="read as the rule says")
+                    ledger.add(source, note, int(filled.sum()),
+                               action=msg("ledger.read_as_rule_says"))
         must = column in NUMERIC_ATTRIBUTES or (filled.sum() >= 20 and numeric >= 0.95)
         if numeric < 1 and must:
             bad = filled & numbers.isna()
@@ -1078,8 +1094,8 @@ def _numeric_where_possible(table: pd.DataFrame, source: str, path: Path, ledger
             )
         if numeric == 1:
             if tokens.any():
-                ledger.add(source, f"{column}: text such as 'n/a' or 'unknown'", tokens.sum(),
-                           action="read as missing")
+                ledger.add(source, msg("ledger.missing_tokens", column=column), tokens.sum(),
+                           action=msg("ledger.read_as_missing"))
             table[column] = numbers.astype("float64")
     return table
 
@@ -1091,9 +1107,10 @@ def _customer_rows(raw: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
     table = raw.copy()
     table["customer_id"] = customer_ids(table["customer_id"], source, ledger, keep_pii)
     blank = table["customer_id"].isna()
-    ledger.add(source, "rows read", len(table))
+    ledger.add(source, msg("ledger.rows_read"), len(table))
     if blank.any():
-        ledger.add(source, "no customer id", blank.sum(), action="excluded")
+        ledger.add(source, msg("ledger.status.no_customer"), blank.sum(),
+                   action=msg("ledger.excluded"))
         table = table[~blank]
     return remove_pii(table, source, ledger, keep=False)
 
@@ -1136,9 +1153,8 @@ def _most_frequent(table: pd.DataFrame, column: str) -> pd.Series:
 
 def _ledger_unused(source: str, columns: list[str], ledger: _Ledger) -> None:
     if columns:
-        ledger.add(source, f"columns not summarised per customer: {', '.join(map(str, columns))}",
-                   len(columns), action="left out of the customer table (free text, dates or "
-                   "ids with many values); still in the client's file")
+        ledger.add(source, msg("ledger.not_summarised", columns=", ".join(map(str, columns))),
+                   len(columns), action=msg("ledger.not_summarised.action"))
 
 
 def prepare_service(raw: pd.DataFrame, path: Path, ledger: _Ledger,
@@ -1269,7 +1285,7 @@ def prepare_brand_ratings(raw: pd.DataFrame, path: Path, ledger: _Ledger,
             f"data.brand_ratings ({path}): found {len(attributes)} numeric attribute column(s); "
             f"a perceptual map needs at least 2 rated attributes besides 'brand'"
         )
-    ledger.add("brand_ratings", "rows read", len(table))
+    ledger.add("brand_ratings", msg("ledger.rows_read"), len(table))
     return table[[c for c in ("respondent_id", "customer_id") if c in table.columns]
                  + ["brand"] + attributes]
 
@@ -1318,8 +1334,7 @@ def load_source(name: str, src: SourceConfig) -> pd.DataFrame:
 def _ledger_blank_rows(name: str, table: pd.DataFrame, ledger: _Ledger) -> None:
     blank = table.attrs.get("read", {}).get("blank_rows_dropped")
     if blank:
-        ledger.add(name, "blank rows at the end of the file (every cell empty)", blank,
-                   action="skipped")
+        ledger.add(name, msg("ledger.blank_rows"), blank, action=msg("ledger.skipped"))
 
 
 def _load(name: str, src: SourceConfig, reads: list[dict], ledger: _Ledger) -> pd.DataFrame:
@@ -1332,7 +1347,7 @@ def _load(name: str, src: SourceConfig, reads: list[dict], ledger: _Ledger) -> p
 
 def collect(config: RunConfig) -> Collected:
     """Run the collection stage: read, clean and join every configured source."""
-    ledger = _Ledger()
+    ledger = _Ledger(config.locale)
     sources = config.sources()
     reads = []
     customers, test_ids = None, []
@@ -1356,16 +1371,15 @@ def collect(config: RunConfig) -> Collected:
         unmatched = per_customer["refunds"] > per_customer["gross_revenue"]
         if unmatched.any():
             excess = (per_customer["refunds"] - per_customer["gross_revenue"])[unmatched]
-            ledger.add("transactions", "refunds larger than the customer's purchases in the "
-                       "data (goods bought before the data starts)", unmatched.sum(),
-                       -excess.sum(), "not netted beyond the purchases: revenue floored at 0",
+            ledger.add("transactions", msg("ledger.refunds_beyond"), unmatched.sum(),
+                       -excess.sum(), msg("ledger.refunds_beyond.action"),
                        examples=per_customer.loc[unmatched, "customer_id"].head(3))
         _ledger_outliers(transactions, per_customer, ledger, config)
         emptied = per_customer["n_orders"] == 0
         if emptied.any():
-            ledger.add("transactions", "customers whose every order was refunded or returned",
+            ledger.add("transactions", msg("ledger.all_refunded"),
                        emptied.sum(), per_customer.loc[emptied, "revenue"].sum(),
-                       "kept as customers with 0 orders",
+                       msg("ledger.all_refunded.action"),
                        examples=per_customer.loc[emptied, "customer_id"].head(3))
         if customers is None:
             table = per_customer
@@ -1373,9 +1387,9 @@ def collect(config: RunConfig) -> Collected:
             unknown = ~per_customer["customer_id"].isin(customers["customer_id"])
             _check_overlap(per_customer["customer_id"], customers["customer_id"], sources)
             if unknown.any():
-                ledger.add("transactions", "customer ids not in the customers file",
+                ledger.add("transactions", msg("ledger.unknown_in_customers_file"),
                            unknown.sum(), per_customer.loc[unknown, "revenue"].sum(),
-                           "kept as customers with unknown attributes",
+                           msg("ledger.unknown_in_customers_file.action"),
                            examples=per_customer.loc[unknown, "customer_id"].head(3))
             table = customers.merge(per_customer, on="customer_id", how="outer")
             for column in ("n_orders", "outlier_orders"):
@@ -1406,8 +1420,8 @@ def collect(config: RunConfig) -> Collected:
     for name, frame in extra:
         unknown = ~frame.index.isin(table["customer_id"])
         if unknown.any():
-            ledger.add(name, "customer ids not in the customer table", unknown.sum(),
-                       action="not joined (no customer to attach them to)")
+            ledger.add(name, msg("ledger.unknown_in_table"), unknown.sum(),
+                       action=msg("ledger.unknown_in_table.action"))
         taken = set(table.columns)
         frame = frame.rename(columns={c: f"{c}_2" for c in frame.columns if c in taken})
         table = table.merge(frame, left_on="customer_id", right_index=True, how="left")

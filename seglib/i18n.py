@@ -19,6 +19,7 @@ import math
 import re
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 from babel import dates as babel_dates
@@ -440,6 +441,149 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "stage.Loyal & advocate": {"en": "loyal advocates", "vi": "trung thành, sẵn sàng giới thiệu"},
     "stage.At risk": {"en": "at risk of leaving", "vi": "có nguy cơ rời bỏ"},
     "stage.Lapsed": {"en": "lapsed", "vi": "đã rời bỏ"},
+    # ---- the data-quality ledger (appendix): one line per rule that changed or excluded data
+    "source.transactions": {"en": "transactions", "vi": "giao dịch"},
+    "source.customers": {"en": "customers", "vi": "khách hàng"},
+    "source.survey": {"en": "survey", "vi": "khảo sát"},
+    "source.web": {"en": "web analytics", "vi": "phân tích web"},
+    "source.service": {"en": "customer service", "vi": "chăm sóc khách hàng"},
+    "source.brand_ratings": {"en": "brand ratings", "vi": "đánh giá thương hiệu"},
+    "ledger.rows_read": {"en": "rows read", "vi": "số dòng đã đọc"},
+    "ledger.ids_email": {"en": "customer ids are email addresses",
+                         "vi": "mã khách hàng là địa chỉ email"},
+    "ledger.ids_phone": {"en": "customer ids are phone numbers",
+                         "vi": "mã khách hàng là số điện thoại"},
+    "ledger.pseudonyms": {
+        "en": "replaced by pseudonyms: h_ + the first 16 hex digits of their SHA-256",
+        "vi": "thay bằng bí danh: h_ + 16 chữ số hex đầu của mã băm SHA-256"},
+    "ledger.read_as_rule_says": {"en": "read as the rule says", "vi": "đọc theo quy tắc nêu bên"},
+    "ledger.decimal_evidence": {
+        "en": "column {label}: {count} value(s) such as {example} could be read two ways; read "
+              "with {mark} as the decimal mark, as values such as {proof} show; set "
+              "data.{source}.decimal to change",
+        "vi": "cột {label}: {count} giá trị như {example} có thể đọc theo hai cách; đã đọc "
+              "{mark} là dấu thập phân, như các giá trị {proof} cho thấy; đặt "
+              "data.{source}.decimal để đổi"},
+    "ledger.decimal_locale": {
+        "en": "column {label}: {count} value(s) such as {example} could be read two ways; read "
+              "with {mark} as the decimal mark (locale {language}); set data.{source}.decimal to "
+              "change",
+        "vi": "cột {label}: {count} giá trị như {example} có thể đọc theo hai cách; đã đọc "
+              "{mark} là dấu thập phân (theo ngôn ngữ {language}); đặt data.{source}.decimal để "
+              "đổi"},
+    "ledger.day_first": {
+        "en": "column {label}: {count} value(s) such as {example} could be read day first or "
+              "month first; read day first (dd/mm/yyyy), as values such as {proof} can only be "
+              "read that way; set data.{source}.dayfirst: true to confirm",
+        "vi": "cột {label}: {count} giá trị như {example} có thể đọc ngày trước hoặc tháng "
+              "trước; đã đọc ngày trước (dd/mm/yyyy), vì các giá trị như {proof} chỉ đọc được "
+              "như vậy; đặt data.{source}.dayfirst: true để xác nhận"},
+    "ledger.month_first": {
+        "en": "column {label}: {count} value(s) such as {example} could be read day first or "
+              "month first; read month first (mm/dd/yyyy), as values such as {proof} can only "
+              "be read that way; set data.{source}.dayfirst: false to confirm",
+        "vi": "cột {label}: {count} giá trị như {example} có thể đọc ngày trước hoặc tháng "
+              "trước; đã đọc tháng trước (mm/dd/yyyy), vì các giá trị như {proof} chỉ đọc được "
+              "như vậy; đặt data.{source}.dayfirst: false để xác nhận"},
+    "ledger.status_column": {
+        "en": "column {label} read as order status: {yes} mean {column}; {no} do not",
+        "vi": "cột {label} đọc là trạng thái đơn: {yes} nghĩa là {column}; {no} thì không"},
+    "ledger.status_action": {"en": "{column} = true for those lines",
+                             "vi": "{column} = true cho các dòng đó"},
+    "ledger.none": {"en": "none", "vi": "không có"},
+    "ledger.channels_unknown": {
+        "en": "column {label}: channel labels not recognised: {shown}",
+        "vi": "cột {label}: nhãn kênh không nhận ra: {shown}"},
+    "ledger.channels_action": {
+        "en": "counted in no channel share; map them in collect.channels",
+        "vi": "không tính vào tỷ trọng kênh nào; khai báo chúng trong collect.channels"},
+    "ledger.no_order_id": {"en": "no order id column: each row counted as one order",
+                           "vi": "không có cột mã đơn: mỗi dòng tính là một đơn"},
+    "ledger.order_id_row": {"en": "order_id = row number", "vi": "order_id = số thứ tự dòng"},
+    "ledger.status.duplicate": {"en": "exact duplicate lines", "vi": "dòng trùng lặp hoàn toàn"},
+    "ledger.status.duplicate.action": {"en": "removed (the first copy is kept)",
+                                       "vi": "đã bỏ (giữ bản đầu tiên)"},
+    "ledger.status.future": {"en": "dated on or after the end of observation",
+                             "vi": "ghi ngày từ cuối kỳ quan sát trở về sau"},
+    "ledger.excluded": {"en": "excluded", "vi": "đã loại"},
+    "ledger.status.test_account": {"en": "test accounts (collect.test_accounts)",
+                                   "vi": "tài khoản thử nghiệm (collect.test_accounts)"},
+    "ledger.status.zero_price": {"en": "zero or negative price", "vi": "giá bằng 0 hoặc âm"},
+    "ledger.status.no_customer": {"en": "no customer id", "vi": "không có mã khách hàng"},
+    "ledger.status.no_customer.action": {
+        "en": "kept in revenue totals, excluded from customer features",
+        "vi": "giữ trong tổng doanh thu, loại khỏi các chỉ số theo khách hàng"},
+    "ledger.status.refund": {"en": "cancellations and refunds (negative quantity or amount)",
+                             "vi": "hủy và hoàn tiền (số lượng hoặc số tiền âm)"},
+    "ledger.status.refund.action": {
+        "en": "netted against the customer's revenue; not counted as orders",
+        "vi": "trừ vào doanh thu của khách; không tính là đơn hàng"},
+    "ledger.status.cancelled": {
+        "en": "cancelled orders (cancelled flag or status, collect.cancelled_orders)",
+        "vi": "đơn đã hủy (cờ hoặc trạng thái hủy, collect.cancelled_orders)"},
+    "ledger.status.cancelled.action": {
+        "en": "excluded: the order did not happen (not netted against other orders)",
+        "vi": "đã loại: đơn không diễn ra (không trừ vào các đơn khác)"},
+    "ledger.status.returned": {"en": "returned orders (returned flag)",
+                               "vi": "đơn bị trả lại (cờ trả hàng)"},
+    "ledger.status.returned.action": {
+        "en": "excluded from revenue and order counts; counted in returns_rate",
+        "vi": "loại khỏi doanh thu và số đơn; tính vào tỷ lệ trả hàng (returns_rate)"},
+    "ledger.status.purchase": {"en": "purchases kept", "vi": "giao dịch mua được giữ"},
+    "ledger.status.purchase.action": {"en": "used for the customer features",
+                                      "vi": "dùng để tính các chỉ số theo khách hàng"},
+    "ledger.outliers": {
+        "en": "outlier orders: value above {bound} (log-scale IQR rule, collect.outlier_iqr = "
+              "{iqr})",
+        "vi": "đơn bất thường: giá trị trên {bound} (quy tắc IQR trên thang log, "
+              "collect.outlier_iqr = {iqr})"},
+    "ledger.outliers_capped": {"en": "capped at {bound} (revenue shows the amount cut)",
+                               "vi": "giới hạn ở mức {bound} (cột doanh thu là phần bị cắt)"},
+    "ledger.outliers_flagged": {"en": "flagged in outlier_orders, kept as they are",
+                                "vi": "đánh dấu trong outlier_orders, giữ nguyên"},
+    "ledger.customer_example": {"en": "customer {id}", "vi": "khách hàng {id}"},
+    "ledger.pii_columns": {"en": "personal data columns: {columns}",
+                           "vi": "cột dữ liệu cá nhân: {columns}"},
+    "ledger.pii_removed": {"en": "removed (collect.keep_pii is false)",
+                           "vi": "đã bỏ (collect.keep_pii là false)"},
+    "ledger.not_dates": {"en": "column {column} not read as dates: {reason}",
+                         "vi": "cột {column} không đọc được thành ngày: {reason}"},
+    "ledger.kept_as_given": {"en": "kept as given", "vi": "giữ nguyên như dữ liệu gốc"},
+    "ledger.missing_tokens": {"en": "{column}: text such as 'n/a' or 'unknown'",
+                              "vi": "{column}: chữ như 'n/a' hoặc 'unknown'"},
+    "ledger.read_as_missing": {"en": "read as missing", "vi": "coi là thiếu dữ liệu"},
+    "ledger.not_summarised": {"en": "columns not summarised per customer: {columns}",
+                              "vi": "cột không tổng hợp theo khách hàng: {columns}"},
+    "ledger.not_summarised.action": {
+        "en": "left out of the customer table (free text, dates or ids with many values); "
+              "still in the client's file",
+        "vi": "không đưa vào bảng khách hàng (văn bản tự do, ngày hoặc mã có nhiều giá trị); "
+              "vẫn còn trong tệp của khách hàng"},
+    "ledger.blank_rows": {"en": "blank rows at the end of the file (every cell empty)",
+                          "vi": "dòng trống ở cuối tệp (mọi ô đều trống)"},
+    "ledger.skipped": {"en": "skipped", "vi": "đã bỏ qua"},
+    "ledger.refunds_beyond": {
+        "en": "refunds larger than the customer's purchases in the data (goods bought before "
+              "the data starts)",
+        "vi": "hoàn tiền lớn hơn tổng mua của khách trong dữ liệu (hàng mua trước khi dữ liệu "
+              "bắt đầu)"},
+    "ledger.refunds_beyond.action": {
+        "en": "not netted beyond the purchases: revenue floored at 0",
+        "vi": "không trừ quá tổng mua: doanh thu thấp nhất là 0"},
+    "ledger.all_refunded": {"en": "customers whose every order was refunded or returned",
+                            "vi": "khách có mọi đơn đều bị hoàn tiền hoặc trả lại"},
+    "ledger.all_refunded.action": {"en": "kept as customers with 0 orders",
+                                   "vi": "giữ lại như khách có 0 đơn"},
+    "ledger.unknown_in_customers_file": {
+        "en": "customer ids not in the customers file",
+        "vi": "mã khách hàng không có trong tệp khách hàng"},
+    "ledger.unknown_in_customers_file.action": {
+        "en": "kept as customers with unknown attributes",
+        "vi": "giữ lại như khách chưa rõ thuộc tính"},
+    "ledger.unknown_in_table": {"en": "customer ids not in the customer table",
+                                "vi": "mã khách hàng không có trong bảng khách hàng"},
+    "ledger.unknown_in_table.action": {"en": "not joined (no customer to attach them to)",
+                                       "vi": "không ghép (không có khách hàng để gắn vào)"},
 }
 
 
@@ -454,6 +598,51 @@ def t(key: str, locale: str, **values: object) -> str:
     """
     text = CATALOGUE[key][locale]
     return text.format(**values) if values else text
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A catalogue text not yet rendered: its key and the values of its placeholders.
+
+    Code that does not know the run's language (the readers, the collection's
+    rules) returns ``Msg`` objects; whoever shows them renders them in the run's
+    locale. Integers and floats are formatted by Babel in that locale; a value
+    that is itself a ``Msg`` is rendered first; ``str()`` gives the English text.
+    """
+
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self, locale: str) -> str:
+        """The text in ``locale``, its values formatted for that locale."""
+        return t(self.key, locale, **{k: _shown(v, locale) for k, v in self.values.items()})
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+
+def msg(key: str, **values: object) -> Msg:
+    """A :class:`Msg` of ``key`` with its placeholder values."""
+    if key not in CATALOGUE:
+        raise KeyError(key)
+    return Msg(key, values)
+
+
+def render(text: str | Msg, locale: str) -> str:
+    """``text`` in ``locale``: a :class:`Msg` rendered, plain text as it is."""
+    return text.render(locale) if isinstance(text, Msg) else str(text)
+
+
+def _shown(value: object, locale: str) -> str:
+    if isinstance(value, Msg):
+        return value.render(locale)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return number(value, locale)
+    if isinstance(value, float):
+        return number(value, locale, 2)
+    return str(value)
 
 
 def placeholders(text: str) -> set[str]:

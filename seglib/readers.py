@@ -63,6 +63,7 @@ import pyarrow.parquet as pq
 
 from seglib.config import SOURCES
 from seglib.errors import DataError
+from seglib.i18n import Msg, msg
 
 __all__ = [
     "SAMPLE_BYTES",
@@ -763,7 +764,7 @@ def _locale_decimal(locale: str) -> str:
 
 def parse_numbers(values: pd.Series, *, source: str, label: str, path: Path,
                   decimal: str | None = None, locale: str = "en"
-                  ) -> tuple[pd.Series, list[str]]:
+                  ) -> tuple[pd.Series, list[Msg]]:
     """Parse numbers and money written as text, deciding the decimal mark per column.
 
     Accepted: ``1234.5``, ``1,234.50``, ``$1,234.50``, ``1.234.567 ₫``,
@@ -795,7 +796,7 @@ def parse_numbers(values: pd.Series, *, source: str, label: str, path: Path,
     -------
     numbers : pandas.Series
         float64, same index; blank cells are NaN.
-    notes : list of str
+    notes : list of Msg (catalogue messages; str() gives the English text)
         Sentences for the data-quality ledger (how ambiguous values were read).
 
     Raises
@@ -827,7 +828,7 @@ def parse_numbers(values: pd.Series, *, source: str, label: str, path: Path,
                                 f"data row {row_of(bad)}: {values[bad].iloc[0]!r}")
     else:
         is_text = values.notna()
-    notes: list[str] = []
+    notes: list[Msg] = []
     if is_text.any():
         text = _text(values.where(is_text))
         parsed, notes = _numbers_from_text(text, key, source, decimal, locale, label)
@@ -845,7 +846,7 @@ def _refuse_infinite(numbers: pd.Series, values: pd.Series, key: str) -> None:
 
 
 def _numbers_from_text(text: pd.Series, key: str, source: str, decimal: str | None,
-                       locale: str, label: str) -> tuple[pd.Series, list[str]]:
+                       locale: str, label: str) -> tuple[pd.Series, list[Msg]]:
     filled = text.notna()
     simple = _matches(text, r"-?\d+(?:\.\d+)?")
     if decimal != "," and simple[filled].all() and (
@@ -893,20 +894,15 @@ def _numbers_from_text(text: pd.Series, key: str, source: str, decimal: str | No
         chosen = "." if dot_only.any() else ","
         if ambiguous.any():
             proof = dot_only if chosen == "." else comma_only
-            notes.append(
-                f"column {label}: {int(ambiguous.sum())} value(s) such as "
-                f"{_example(text, ambiguous)} could be read two ways; read with {chosen!r} as "
-                f"the decimal mark, as values such as {_example(text, proof)} show; set "
-                f"data.{source}.decimal to change"
-            )
+            notes.append(msg("ledger.decimal_evidence", label=label,
+                             count=int(ambiguous.sum()), example=_example(text, ambiguous),
+                             mark=repr(chosen), proof=_example(text, proof), source=source))
     else:
         chosen = _locale_decimal(locale)
         if ambiguous.any():
-            notes.append(
-                f"column {label}: {int(ambiguous.sum())} value(s) such as "
-                f"{_example(text, ambiguous)} could be read two ways; read with {chosen!r} as "
-                f"the decimal mark (locale {locale}); set data.{source}.decimal to change"
-            )
+            notes.append(msg("ledger.decimal_locale", label=label,
+                             count=int(ambiguous.sum()), example=_example(text, ambiguous),
+                             mark=repr(chosen), language=locale, source=source))
     group = "," if chosen == "." else "."
     plain = core.str.replace(f"[{re.escape(group)}' ]", "", regex=True).str.replace(
         chosen, ".", regex=False)
@@ -946,7 +942,7 @@ _LAYOUTS = {
 
 def parse_dates(values: pd.Series, *, source: str, label: str, path: Path,
                 dayfirst: bool | None = None, required: bool = False
-                ) -> tuple[pd.Series, list[str]]:
+                ) -> tuple[pd.Series, list[Msg]]:
     """Parse a column of dates or date-times, one layout per column.
 
     Accepted layouts: datetime cells (Excel, Parquet) as they are; ISO
@@ -982,7 +978,7 @@ def parse_dates(values: pd.Series, *, source: str, label: str, path: Path,
     dates : pandas.Series
         datetime64[ns], naive (zone-aware values are converted to UTC), same
         index; blank cells are NaT.
-    notes : list of str
+    notes : list of Msg (catalogue messages; str() gives the English text)
         Sentences for the data-quality ledger (how the day/month order was decided).
 
     Raises
@@ -994,7 +990,7 @@ def parse_dates(values: pd.Series, *, source: str, label: str, path: Path,
     """
     key = f"{_where(source, path)}: column {label}"
     index, values = values.index, values.reset_index(drop=True)
-    notes: list[str] = []
+    notes: list[Msg] = []
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         dates = _naive_ns(values)
     elif pd.api.types.is_bool_dtype(values.dtype):
@@ -1033,7 +1029,7 @@ def _from_serials(serials: pd.Series, shown: pd.Series, key: str) -> pd.Series:
 
 
 def _dates_from_objects(values: pd.Series, key: str, source: str, label: str,
-                        dayfirst: bool | None) -> tuple[pd.Series, list[str]]:
+                        dayfirst: bool | None) -> tuple[pd.Series, list[Msg]]:
     """Text dates; an object column may also hold datetime cells and serial numbers."""
     dates = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     text_mask = pd.Series(True, index=values.index)
@@ -1082,7 +1078,7 @@ def _cell_kind(value) -> str:
 
 
 def _dates_from_text(text: pd.Series, key: str, source: str, label: str,
-                     dayfirst: bool | None) -> tuple[pd.Series, list[str]]:
+                     dayfirst: bool | None) -> tuple[pd.Series, list[Msg]]:
     filled = text.notna()
     iso = _matches(text, _ISO)
     layouts = {"iso": iso}
@@ -1137,7 +1133,7 @@ def _dates_from_text(text: pd.Series, key: str, source: str, label: str,
             f"{_example(text, families[second])}; export the column in one layout"
         )
     dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    notes: list[str] = []
+    notes: list[Msg] = []
     if iso.any():
         dates[iso] = _parse_iso(text[iso])
     for name in ("year first", "day/month", "month name", "name first", "yyyymmdd"):
@@ -1173,7 +1169,7 @@ def _parse_iso(text: pd.Series) -> pd.Series:
 
 def _parse_components(text: pd.Series, parts: pd.DataFrame, layout: str, key: str,
                       source: str, label: str, dayfirst: bool | None
-                      ) -> tuple[pd.Series, list[str]]:
+                      ) -> tuple[pd.Series, list[Msg]]:
     """Dates from the layout's named groups, assembled without per-value Python code."""
 
     def number(name: str) -> pd.Series:
@@ -1182,7 +1178,7 @@ def _parse_components(text: pd.Series, parts: pd.DataFrame, layout: str, key: st
         return _floats(parts[name])
 
     year = number("Y")
-    notes: list[str] = []
+    notes: list[Msg] = []
     if "s1" in parts:
         same_sep = (parts["s1"] == parts["s2"]).fillna(False).astype(bool)
     else:
@@ -1219,7 +1215,7 @@ def _parse_components(text: pd.Series, parts: pd.DataFrame, layout: str, key: st
 
 
 def _day_first(text: pd.Series, first: pd.Series, second: pd.Series, key: str, source: str,
-               label: str, dayfirst: bool | None, notes: list[str]) -> pd.Series:
+               label: str, dayfirst: bool | None, notes: list[Msg]) -> pd.Series:
     """Whether each ``a/b/yyyy`` value is day first; refuses to guess."""
     if dayfirst is not None:
         return pd.Series(dayfirst, index=text.index)
@@ -1241,13 +1237,9 @@ def _day_first(text: pd.Series, first: pd.Series, second: pd.Series, key: str, s
             )
         decided = proves_day.any()
         proof = proves_day if decided else proves_month
-        order = "day first (dd/mm/yyyy)" if decided else "month first (mm/dd/yyyy)"
-        notes.append(
-            f"column {label}: {int(ambiguous.sum())} value(s) such as "
-            f"{_example(text, ambiguous)} could be read day first or month first; read "
-            f"{order}, as values such as {_example(text, proof)} can only be read that way; "
-            f"set data.{source}.dayfirst: {str(decided).lower()} to confirm"
-        )
+        notes.append(msg("ledger.day_first" if decided else "ledger.month_first", label=label,
+                         count=int(ambiguous.sum()), example=_example(text, ambiguous),
+                         proof=_example(text, proof), source=source))
         return pd.Series(decided, index=text.index)
     return pd.Series(not proves_month.any(), index=text.index)
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from conftest import file_hash, write_config
-from seglib import collect
+from seglib import collect, i18n, rfm
 from seglib.config import load_config
 from seglib.errors import DataError
 from seglib.run_folder import RunFolder
@@ -632,3 +632,25 @@ def test_a_title_above_the_header_gets_a_hint(tmp_path):
                            "{customer_id: Customer}}\n")
     with pytest.raises(DataError, match="header is probably not on the first row"):
         run_collect(tmp_path)
+
+
+def test_ledger_reads_in_the_runs_language(tiny_sources):
+    text = (tiny_sources / "config.yaml").read_text() + "locale: vi\n"
+    write_config(tiny_sources, text)
+    ledger = run_collect(tiny_sources).ledger.set_index("rule")
+    assert ledger.loc["dòng trùng lặp hoàn toàn", "rows"] == 1
+    assert ledger.loc["dòng trùng lặp hoàn toàn", "action"] == "đã bỏ (giữ bản đầu tiên)"
+    assert ledger.loc["không có mã khách hàng", "revenue"] == 7
+    pii = [r for r in ledger.index if r.startswith("cột dữ liệu cá nhân: ")]
+    assert pii and "Full Name" in pii[0]
+    # no English rule is left: every rule and action is a catalogue text in Vietnamese
+    english = {i18n.t(k, "en") for k in i18n.CATALOGUE if k.startswith("ledger.")
+               and not i18n.placeholders(i18n.t(k, "en"))}
+    assert not english & (set(ledger.index) | set(ledger["action"]))
+
+
+def test_ledger_status_rules_are_the_catalogues_english():
+    for status, rule, action in rfm.STATUS_RULES:
+        shown_rule, shown_action = collect.status_rule(status)
+        assert (str(shown_rule), str(shown_action)) == (rule, action)
+        assert shown_rule.render("vi") != rule and shown_action.render("vi") != action
