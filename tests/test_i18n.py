@@ -99,3 +99,23 @@ def test_an_unknown_key_or_locale_is_an_error():
         i18n.t("no.such.key", "en")
     with pytest.raises(ValueError, match="locale"):
         i18n.number(1, "fr")
+
+
+def test_the_house_font_draws_every_vietnamese_text_of_the_catalogue():
+    """A missing glyph is drawn as a box: matplotlib warns, and here that fails the test."""
+    import warnings
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from seglib import plots
+    plots.notebook_style()
+    texts = [v["vi"] for v in i18n.CATALOGUE.values()] + ["Tiết Kiệm Plus, Mây Tre, Phố Trend"]
+    fig, ax = plt.subplots()
+    for i, text in enumerate(texts):
+        ax.text(0, i, text.replace("$", r"\$"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.canvas.draw()
+    plt.close(fig)
