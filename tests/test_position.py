@@ -106,13 +106,6 @@ def test_positioning_csv_keeps_full_precision(tmp_path):
                                   pmap.brands[["dim1", "dim2"]].to_numpy())
 
 
-def test_spread_labels_splits_the_shortfall_and_leaves_far_labels_alone():
-    from seglib import plots
-
-    y = plots.spread_labels([0.0, 0.0, 5.0], [1.0, 1.2, 1.0], min_gap=1.0)
-    np.testing.assert_allclose(y, [0.6, 1.6, 1.0])   # 0.8 short: 0.4 down, 0.4 up
-
-
 # --------------------------------------------------------------------------- hand-made survey
 
 PROFILES = {"Ours": [6, 3, 6, 4], "Cheap": [3, 7, 2, 5], "Fast": [4, 4, 3, 7],
@@ -356,13 +349,6 @@ def test_a_weak_ideal_point_leaves_the_need_as_a_placeholder():
     assert "barely differs" in position.ideals_text(result)
 
 
-def test_wide_labels_are_pushed_apart_and_narrow_distant_ones_are_not():
-    # a long label at x=0 and a short one at x=1.5 overlap (half-widths 2 + 0.5 > 1.5)
-    y = plots.spread_wide_labels([0.0, 1.5, 9.0], [0.0, 0.2, 0.0], [4.0, 1.0, 1.0],
-                                    min_gap=1.0)
-    np.testing.assert_allclose(y, [-0.4, 0.6, 0.0])
-
-
 def test_text_from_the_data_is_escaped_in_the_markdown():
     data = survey(ideals={"C1": PROFILES["Posh"]}).replace({"brand": {"Posh": "<b>Best*</b>"}})
     segments = SEGMENTS.replace({"segment_name": {"Savers": "Savers <i>_x_</i>"}})
@@ -421,3 +407,30 @@ def test_config_takes_one_string_or_a_dict_per_segment():
     assert params(reason="proof").reason == "proof"
     with pytest.raises(ValidationError):
         params(white_space_distance=0)
+
+
+def test_crowded_map_labels_do_not_overlap_and_the_map_is_the_same_every_time():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from seglib.plots.position import _draw_biplot
+
+    brands = pd.DataFrame({"brand": ["Tiết Kiệm Plus", "Kho Nhà Lớn", "ClickNhà", "Phố Trend",
+                                     "Mây Tre Atelier"],
+                           "dim1": [-2.1, -1.9, -2.0, -1.8, 2.0],
+                           "dim2": [-0.8, -0.7, -0.9, -0.75, 1.0]})
+    attributes = pd.DataFrame({"attribute": ["value_for_money", "convenience", "quality",
+                                             "service", "trust"],
+                               "dim1": [-0.6, -0.55, 0.6, 0.58, 0.4],
+                               "dim2": [-0.2, -0.25, -0.3, -0.32, -0.5]})
+    drawn = []
+    for _ in range(2):
+        fig, ax = plt.subplots(figsize=(8.5, 7.5))
+        texts = _draw_biplot(ax, brands, attributes, "Mây Tre Atelier", lim=3.5, scale=4.0)
+        assert len(texts) == 10
+        assert plots.overlapping_labels(fig, texts) == []
+        drawn.append([t.get_position() for t in texts])
+        plt.close(fig)
+    assert drawn[0] == drawn[1]

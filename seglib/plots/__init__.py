@@ -15,7 +15,8 @@ import importlib
 #: Each public name and the module of this package that defines it.
 _WHERE = {
     "STAGE_COLOURS": "base", "notebook_style": "base", "plain_text": "base",
-    "spread_labels": "base",
+    "place_labels": "base", "overlapping_labels": "base",
+    "wrapped": "base",
     "rfm_distributions": "collect",
     "dendrogram": "segment", "k_selection": "segment", "rfm_grid": "segment",
     "segment_map": "segment", "segment_stability": "segment",
@@ -23,7 +24,6 @@ _WHERE = {
     "ZONE_COLOURS": "targeting", "attractiveness": "targeting", "clv_by_segment": "targeting",
     "plot_box": "targeting", "plot_nine_box": "targeting", "top_n_probability": "targeting",
     "draw_map": "position", "draw_mds": "position", "draw_segment_maps": "position",
-    "spread_wide_labels": "position",
     "flow_chart": "lifecycle", "stages_by_segment": "lifecycle",
     "transition_heatmap": "lifecycle",
 }

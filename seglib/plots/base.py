@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 STAGE_COLOURS = {"Awareness": "#C7C7C7", "Engagement & evaluation": "#9ECAE1",
@@ -45,48 +46,52 @@ def plain_text(text: object) -> str:
     return str(text).replace("$", r"\$")
 
 
-def spread_labels(x: np.ndarray, y: np.ndarray, min_gap: float, width: float | None = None,
-                  passes: int = 20) -> np.ndarray:
-    """Move label positions apart vertically until no two overlap; return the new y.
+#: Steps adjustText may take: a fixed count, never a time limit, so that the same figure
+#: is drawn on a fast and a slow machine (adjustText's default stops after one second).
+LABEL_STEPS = 400
 
-    Two labels overlap when they are less than ``width`` apart horizontally
-    (default ``2 * min_gap``: a label is wider than tall) and less than
-    ``min_gap`` apart vertically. Each overlapping pair is pushed apart
-    vertically, half the shortfall each, the upper one up (the earlier one on a
-    tie), for at most ``passes`` sweeps. Deterministic; x never moves.
 
-    Parameters
-    ----------
-    x, y : ndarray
-        Label centres in data units.
-    min_gap : float
-        Smallest vertical distance between two labels that overlap horizontally.
-    width : float, optional
-        Horizontal distance below which two labels can overlap.
-    passes : int
-        Most sweeps over all pairs.
+def place_labels(ax: plt.Axes, texts: list, avoid_x: Iterable[float] = (),
+                 avoid_y: Iterable[float] = (), *, objects=None, leader: bool = True) -> None:
+    """Move ``texts`` (drawn at their anchors) apart and off the points to ``avoid``.
 
-    Returns
-    -------
-    ndarray
-        The label centres' new y (a copy).
+    ``objects``: a scatter (PathCollection) whose markers, at their drawn size, labels
+    keep off too (the nine-box's bubbles).
+
+    adjustText (a well-kept library for exactly this) pushes each label away from the
+    others and from the points, keeps it inside the axes and draws a thin leader line
+    to its anchor when it had to move far. Deterministic: a fixed number of steps and
+    adjustText's own fixed seed.
     """
-    x = np.asarray(x, dtype=float)
-    y = np.array(y, dtype=float)
-    width = 2 * min_gap if width is None else width
-    tolerance = 1e-9 * max(min_gap, 1.0)
-    for _ in range(passes):
-        moved = False
-        for i in range(len(y)):
-            for j in range(i + 1, len(y)):
-                gap = abs(y[i] - y[j])
-                if abs(x[i] - x[j]) >= width or gap >= min_gap - tolerance:
-                    continue
-                push = (min_gap - gap) / 2
-                upper, lower = (i, j) if y[i] >= y[j] else (j, i)
-                y[upper] += push
-                y[lower] -= push
-                moved = True
-        if not moved:
-            break
-    return y
+    from adjustText import adjust_text
+
+    if not texts:
+        return
+    avoid_x, avoid_y = list(avoid_x), list(avoid_y)
+    arrows = {"arrowprops": {"arrowstyle": "-", "color": "#888", "lw": 0.6}} if leader else {}
+    adjust_text(texts, x=avoid_x or None, y=avoid_y or None, objects=objects, ax=ax,
+                iter_lim=LABEL_STEPS,
+                time_lim=None, expand=(1.08, 1.25), ensure_inside_axes=True,
+                min_arrow_len=12, **arrows)
+
+
+def overlapping_labels(fig: plt.Figure, texts: list, slack: float = 0.0) -> list[tuple[str, str]]:
+    """The pairs of ``texts`` whose drawn boxes overlap (by more than ``slack`` pixels)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t.get_text()]
+    pairs = []
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            wide = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
+            tall = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
+            if wide > slack and tall > slack:
+                pairs.append((a, b))
+    return pairs
+
+
+def wrapped(text: str, width: int) -> str:
+    """``text`` broken into lines of at most ``width`` characters (a long title, a legend)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width, break_long_words=False)) or str(text)

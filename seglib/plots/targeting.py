@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from seglib import i18n
-from seglib.plots.base import segment_colour, spread_labels
+from seglib.plots.base import place_labels, segment_colour, wrapped
 from seglib.targeting.portfolio import (
     _BUBBLE_AREA,
     _BUBBLE_AREA_MIN,
@@ -78,8 +78,8 @@ def plot_nine_box(box: pd.DataFrame, names: Mapping[int, str], revenue: pd.Serie
     Bubble area is proportional to the segment's revenue (the largest gets
     1,800 square points; a bubble is never smaller than 20, so a segment with
     little or no revenue still shows as a dot). Labels sit right of the
-    bubbles (left of them near the right edge) and are pushed apart vertically
-    where they would overlap.
+    bubbles (left of them near the right edge) and are moved apart, and off the
+    bubbles, by :func:`seglib.plots.place_labels` (adjustText).
 
     Parameters
     ----------
@@ -114,23 +114,24 @@ def plot_nine_box(box: pd.DataFrame, names: Mapping[int, str], revenue: pd.Serie
             ax.add_patch(Rectangle((cuts[i], cuts[j]), cuts[i + 1] - cuts[i],
                                    cuts[j + 1] - cuts[j], facecolor=ZONE_COLOURS[zone],
                                    alpha=0.16, edgecolor="white", linewidth=2, zorder=0))
-    ax.scatter(data["strength"], data["attractiveness"], s=sizes.iloc[order],
-               color=[segment_colour(s) for s in data.index], alpha=0.8, edgecolor="white",
-               linewidth=1, zorder=2)
+    bubbles = ax.scatter(data["strength"], data["attractiveness"], s=sizes.iloc[order],
+                         color=[segment_colour(s) for s in data.index], alpha=0.8,
+                         edgecolor="white", linewidth=1, zorder=2)
+    ax.set_xlim(low, high)
+    ax.set_ylim(low, high)
 
     radius = np.sqrt(sizes.iloc[order].to_numpy()) / 2 / 40  # points -> about data units
     strength = data["strength"].to_numpy()
     left = strength > 7.5  # near the right edge the label goes left of the bubble
     label_x = np.where(left, strength - radius - 0.15, strength + radius + 0.15)
-    label_y = spread_labels(label_x, data["attractiveness"].to_numpy(), min_gap=0.35,
-                            width=2.5)
-    for seg, x, y, on_left in zip(data.index, label_x, label_y, left, strict=True):
-        text = _name(names, seg).replace("$", r"\$")  # no mathtext from client names
-        ax.text(x, y, text, va="center", ha="right" if on_left else "left", fontsize=9,
-                zorder=3)
+    texts = []
+    for seg, x, y, on_left in zip(data.index, label_x, data["attractiveness"], left,
+                                  strict=True):
+        text = wrapped(_name(names, seg), 34).replace("$", r"\$")  # no mathtext from names
+        texts.append(ax.text(x, y, text, va="center", ha="right" if on_left else "left",
+                             fontsize=9, zorder=3))
+    place_labels(ax, texts, objects=bubbles)
 
-    ax.set_xlim(low, high)
-    ax.set_ylim(low, high)
     ax.set_xticks(range(1, 11))
     ax.set_yticks(range(1, 11))
     ax.grid(False)
