@@ -423,6 +423,16 @@ def survey_items(collected: dict) -> list[str]:
             if source == "survey" and not c.startswith("survey_factor")]
 
 
+#: How clients write gender (English and Vietnamese, with and without accents) -> the name
+#: pool a persona's first name comes from; any other value takes names from both pools.
+GENDER_WORDS = {
+    "female": "female", "f": "female", "woman": "female", "women": "female", "w": "female",
+    "nữ": "female", "nu": "female", "phụ nữ": "female", "phu nu": "female",
+    "male": "male", "m": "male", "man": "male", "men": "male",
+    "nam": "male", "đàn ông": "male", "dan ong": "male",
+}
+
+
 def persona_names(genders: dict[int, str | None], locale: str, seed: int) -> dict[int, str]:
     """Distinct made-up first names, one per segment, matching the segment's main gender.
 
@@ -435,7 +445,7 @@ def persona_names(genders: dict[int, str | None], locale: str, seed: int) -> dic
     used: set[str] = set()
     chosen = {}
     for seg in sorted(genders):
-        gender = (genders[seg] or "").lower()
+        gender = GENDER_WORDS.get((genders[seg] or "").strip().lower())
         pool = pools.get(gender, mixed)
         name = next((n for n in pool + mixed if n not in used), f"Persona {seg}")
         used.add(name)

@@ -38,9 +38,10 @@ prospects borrow the demographics and tastes of one of the four established
 profiles, as real newcomers would.
 
 Currency: USD for ``locale="en"``; VND for ``locale="vi"`` (about USD x
-25,000, amounts in whole thousands). Coded values (channel, category, gender,
-reason, ...) are English codes in both locales; names, places and competitor
-brands follow the locale. E-mail addresses use the reserved domains
+25,000, amounts in whole thousands). Names, places, competitor brands and the
+coded values (gender, occupation, channel, category, contact reason, ...) follow
+the locale, as a Vietnamese client's exports would: ``nữ``, ``kỹ sư``,
+``cửa hàng``, ``nội thất`` (see :data:`_VI_VALUES`). E-mail addresses use the reserved domains
 example.com/.org/.net and British phone numbers the Ofcom drama range.
 """
 
@@ -427,6 +428,48 @@ _LOCALE_DATA = {
     },
 }
 _EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
+
+#: The coded values of the Vietnamese demo, as a Vietnamese retailer's systems write them:
+#: (table, column) -> English code -> Vietnamese value. Channels use labels the collection
+#: stage knows (``trực tuyến``, ``cửa hàng``, ``điện thoại``).
+_VI_VALUES: dict[tuple[str, str], dict[str, str]] = {
+    ("customers", "gender"): {"female": "nữ", "male": "nam", "other": "khác"},
+    ("customers", "education"): {
+        "secondary": "trung học", "vocational": "trung cấp nghề", "bachelor": "đại học",
+        "master": "thạc sĩ", "doctorate": "tiến sĩ"},
+    ("customers", "occupation"): {
+        "manager": "quản lý", "engineer": "kỹ sư", "doctor": "bác sĩ", "lawyer": "luật sư",
+        "accountant": "kế toán", "architect": "kiến trúc sư", "pharmacist": "dược sĩ",
+        "civil servant": "công chức", "teacher": "giáo viên", "student": "sinh viên",
+        "content creator": "sáng tạo nội dung", "barista": "nhân viên pha chế",
+        "retail assistant": "nhân viên bán hàng", "freelancer": "làm tự do",
+        "graphic designer": "thiết kế đồ họa", "office clerk": "nhân viên văn phòng",
+        "driver": "tài xế", "nurse": "y tá", "technician": "kỹ thuật viên",
+        "homemaker": "nội trợ", "factory worker": "công nhân", "retiree": "hưu trí",
+        "builder": "thợ xây", "contractor": "nhà thầu", "interior designer": "thiết kế nội thất",
+        "cafe owner": "chủ quán cà phê", "electrician": "thợ điện", "carpenter": "thợ mộc",
+        "plumber": "thợ ống nước", "property manager": "quản lý bất động sản",
+        "hotel manager": "quản lý khách sạn"},
+    ("customers", "marital_status"): {
+        "single": "độc thân", "married": "đã kết hôn", "divorced": "ly hôn", "widowed": "góa"},
+    ("customers", "referral_source"): {
+        "search": "tìm kiếm", "social": "mạng xã hội", "friend": "bạn bè giới thiệu",
+        "walk-in": "khách vãng lai", "email": "email", "trade fair": "hội chợ"},
+    ("transactions", "channel"): {"online": "trực tuyến", "store": "cửa hàng",
+                                  "phone": "điện thoại"},
+    ("transactions", "category"): {
+        "furniture": "nội thất", "kitchen": "nhà bếp", "decor": "trang trí",
+        "garden": "sân vườn", "tools": "dụng cụ", "textiles": "đồ vải", "gifts": "quà tặng"},
+    ("service", "channel"): {"phone": "điện thoại", "email": "email", "chat": "chat",
+                             "store": "cửa hàng"},
+    ("service", "reason"): {
+        "product question": "hỏi về sản phẩm", "delivery": "giao hàng", "return": "trả hàng",
+        "complaint": "khiếu nại", "invoice": "hóa đơn", "order change": "đổi đơn hàng",
+        "assembly help": "hỗ trợ lắp ráp", "account": "tài khoản"},
+    ("web", "referral_source"): {
+        "search": "tìm kiếm", "social": "mạng xã hội", "email": "email",
+        "direct": "truy cập trực tiếp", "referral": "trang giới thiệu"},
+}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -999,7 +1042,7 @@ def generate(
     pop = _population(rng, n)
     customers, referral = _customers(rng, pop, loc)
     transactions, order_summary = _orders(rng, pop, loc)
-    return {
+    data = {
         "customers": customers,
         "transactions": transactions,
         "survey": _survey(rng, pop, order_summary["n_orders"]),
@@ -1011,6 +1054,11 @@ def generate(
             "segment": _strings(SEGMENTS, pop["segment"]),
         }),
     }
+    if locale == "vi":
+        for (table, column), words in _VI_VALUES.items():
+            values = data[table][column]
+            data[table][column] = values.map(words).astype(values.dtype)
+    return data
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, date_columns: tuple[str, ...]) -> None:

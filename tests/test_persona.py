@@ -384,3 +384,10 @@ def test_feature_traits_are_labelled_in_the_runs_language():
     assert feature_label("n_orders") == "Orders per customer"
     assert feature_label("n_orders", "vi") == "Số đơn mỗi khách"
     assert feature_label("distance_to_store_km", "vi") == "Distance to store km"  # a column
+
+
+def test_names_follow_gender_written_in_vietnamese():
+    names = persona.persona_names({1: "nữ", 2: "Nam", 3: "khác"}, "vi", seed=3)
+    assert names[1] in persona.FIRST_NAMES["vi"]["female"]
+    assert names[2] in persona.FIRST_NAMES["vi"]["male"]
+    assert len(set(names.values())) == 3

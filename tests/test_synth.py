@@ -402,3 +402,27 @@ def test_smallest_allowed_population_works():
     assert len(data["customers"]) == 100
     assert (data["truth"]["segment"].value_counts() > 0).all()
     assert data["brand_ratings"]["respondent_id"].nunique() == 50
+
+
+def test_the_vietnamese_demo_writes_its_coded_values_in_vietnamese(demo_vi, demo_1k):
+    """Every code has its Vietnamese value; the customers are the same people as in English."""
+    vocabularies = {("customers", "gender"): synth._GENDERS,
+                    ("customers", "education"): synth._EDUCATION,
+                    ("customers", "occupation"): synth._OCCUPATIONS,
+                    ("customers", "marital_status"): synth._MARITAL,
+                    ("customers", "referral_source"): synth._REFERRALS,
+                    ("transactions", "channel"): synth._CHANNELS,
+                    ("transactions", "category"): synth._CATEGORIES,
+                    ("service", "channel"): synth._SERVICE_CHANNELS,
+                    ("service", "reason"): synth._REASONS,
+                    ("web", "referral_source"): synth._WEB_SOURCES}
+    assert set(vocabularies) == set(synth._VI_VALUES)
+    for (table, column), codes in vocabularies.items():
+        words = synth._VI_VALUES[(table, column)]
+        assert set(words) == set(codes), (table, column)
+        vi, en = demo_vi[table][column], demo_1k[table][column]
+        assert vi.notna().all() and vi.isin(list(words.values())).all()
+        if table == "customers":  # the same people in both locales (orders follow the calendar)
+            assert vi.equals(en.map(words).astype(vi.dtype)), (table, column)
+    assert {"nữ", "nam"} <= set(demo_vi["customers"]["gender"])
+    assert {"trực tuyến", "cửa hàng", "điện thoại"} == set(demo_vi["transactions"]["channel"])
