@@ -1596,7 +1596,8 @@ def write_outputs(collected: Collected, run: RunFolder | Path, *,
     meta = {"as_of": None if collected.as_of is None else str(collected.as_of.date()),
             "sources": collected.sources, "customers": len(collected.customers),
             "reads": collected.reads, "columns": collected.origin,
-            "source_names": collected.source_names}
+            "source_names": collected.source_names,
+            "categories": collected.categories}
     lines = None
     if collected.lines is not None:
         lines = TransactionWriter(collected.lines.con, "SELECT * REPLACE "

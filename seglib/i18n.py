@@ -584,6 +584,48 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                 "vi": "mã khách hàng không có trong bảng khách hàng"},
     "ledger.unknown_in_table.action": {"en": "not joined (no customer to attach them to)",
                                        "vi": "không ghép (không có khách hàng để gắn vào)"},
+    # ---- columns of the customer table, as plots and tables name them (i18n.column_label)
+    "column.n_orders": {"en": "Orders", "vi": "Số đơn"},
+    "column.revenue": {"en": "Revenue", "vi": "Doanh thu"},
+    "column.gross_revenue": {"en": "Gross revenue", "vi": "Doanh thu gộp"},
+    "column.refunds": {"en": "Refunds", "vi": "Hoàn tiền"},
+    "column.refund_rate": {"en": "Refund rate", "vi": "Tỷ lệ hoàn tiền"},
+    "column.avg_order_value": {"en": "Average order value", "vi": "Giá trị đơn trung bình"},
+    "column.recency_days": {"en": "Days since last order", "vi": "Số ngày từ đơn gần nhất"},
+    "column.tenure_days": {"en": "Days as a customer", "vi": "Số ngày là khách hàng"},
+    "column.orders_per_year": {"en": "Orders per year", "vi": "Số đơn mỗi năm"},
+    "column.purchase_days": {"en": "Days with a purchase", "vi": "Số ngày có mua hàng"},
+    "column.mean_days_between_purchases": {"en": "Days between purchases",
+                                           "vi": "Số ngày giữa hai lần mua"},
+    "column.margin": {"en": "Margin", "vi": "Lợi nhuận gộp"},
+    "column.margin_rate": {"en": "Margin rate", "vi": "Tỷ suất lợi nhuận gộp"},
+    "column.online_share": {"en": "Share of orders online", "vi": "Tỷ lệ đơn trực tuyến"},
+    "column.store_share": {"en": "Share of orders in store", "vi": "Tỷ lệ đơn tại cửa hàng"},
+    "column.phone_share": {"en": "Share of orders by phone", "vi": "Tỷ lệ đơn qua điện thoại"},
+    "column.special_occasion_share": {"en": "Share of orders for special occasions",
+                                      "vi": "Tỷ lệ đơn cho dịp đặc biệt"},
+    "column.returns_rate": {"en": "Returns rate", "vi": "Tỷ lệ trả hàng"},
+    "column.service_contacts": {"en": "Support contacts", "vi": "Số lần liên hệ hỗ trợ"},
+    "column.service_effort": {"en": "Service effort (1-10)",
+                              "vi": "Mức vất vả khi cần hỗ trợ (1-10)"},
+    "column.web_sessions": {"en": "Web sessions", "vi": "Số phiên truy cập web"},
+    "column.age": {"en": "Age", "vi": "Tuổi"},
+    "column.income": {"en": "Income", "vi": "Thu nhập"},
+    "column.gender": {"en": "Gender", "vi": "Giới tính"},
+    "column.education": {"en": "Education", "vi": "Học vấn"},
+    "column.occupation": {"en": "Occupation", "vi": "Nghề nghiệp"},
+    "column.marital_status": {"en": "Marital status", "vi": "Tình trạng hôn nhân"},
+    "column.household_size": {"en": "Household size", "vi": "Số người trong hộ"},
+    "column.city": {"en": "City", "vi": "Thành phố"},
+    "column.district": {"en": "District", "vi": "Quận/huyện"},
+    "column.distance_to_store_km": {"en": "Distance to store (km)",
+                                    "vi": "Khoảng cách đến cửa hàng (km)"},
+    "column.web_savviness": {"en": "Online shopping skill (1-5)",
+                             "vi": "Thành thạo mua online (1-5)"},
+    "column.social_followers": {"en": "Social media followers",
+                                "vi": "Người theo dõi trên mạng xã hội"},
+    "column.category_share": {"en": "Share of spend: {category}",
+                              "vi": "Tỷ trọng chi tiêu: {category}"},
 }
 
 
@@ -643,6 +685,27 @@ def _shown(value: object, locale: str) -> str:
     if isinstance(value, float):
         return number(value, locale, 2)
     return str(value)
+
+
+def column_label(column: str, locale: str, categories: Mapping[str, str] | None = None) -> str:
+    """How plots and tables name a column of the customer table, in ``locale``.
+
+    Known columns come from the catalogue (``avg_order_value`` -> "Giá trị đơn trung
+    bình"); ``category_share_<x>`` names its category (``categories``: category ->
+    column, from the collection, gives the client's spelling); a category's dummy
+    ``gender = nam`` keeps the value as the client wrote it; any other column is the
+    client's own name, underscores as spaces.
+    """
+    if " = " in column:
+        feature, value = column.split(" = ", 1)
+        return f"{column_label(feature, locale, categories)} = {value}"
+    if has(f"column.{column}"):
+        return t(f"column.{column}", locale)
+    if column.startswith("category_share_"):
+        named = {col: name for name, col in (categories or {}).items()}
+        category = named.get(column, column.removeprefix("category_share_").replace("_", " "))
+        return t("column.category_share", locale, category=category)
+    return column.replace("_", " ")
 
 
 def placeholders(text: str) -> set[str]:

@@ -537,6 +537,10 @@ class RunFolder:
         """``collect.json``: end of observation, sources, how each was read, column origins."""
         return self._json("collect.json")
 
+    def read_categories(self) -> dict[str, str]:
+        """Each purchase category as the client wrote it -> its ``category_share_`` column."""
+        return dict(self.read_collect_meta().get("categories") or {})
+
     def read_collected(self) -> tuple[pd.DataFrame, dict]:
         """The customer table and the collection facts later stages build on."""
         return self.read_customers(), self.read_collect_meta()

@@ -119,3 +119,39 @@ def test_the_house_font_draws_every_vietnamese_text_of_the_catalogue():
         warnings.simplefilter("error")
         fig.canvas.draw()
     plt.close(fig)
+
+
+def test_column_labels_in_the_runs_language():
+    assert i18n.column_label("avg_order_value", "vi") == "Giá trị đơn trung bình"
+    assert i18n.column_label("avg_order_value", "en") == "Average order value"
+    # a category's dummy keeps the client's value; a category share names the category
+    assert i18n.column_label("gender = nam", "vi") == "Giới tính = nam"
+    assert i18n.column_label("category_share_noi_that", "vi",
+                             {"nội thất": "category_share_noi_that"}) == \
+        "Tỷ trọng chi tiêu: nội thất"
+    assert i18n.column_label("category_share_noi_that", "en") == "Share of spend: noi that"
+    assert i18n.column_label("Loyalty_points", "vi") == "Loyalty points"  # the client's column
+
+
+def test_the_segment_heatmap_and_the_stage_bars_speak_the_runs_language():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from seglib import plots
+
+    differences = pd.DataFrame({"avg_order_value": [1.0, -1.0], "gender = nữ": [0.5, -0.5],
+                                "category_share_noi_that": [0.2, -0.2]}, index=[1, 2])
+    fig = plots.standardized_differences(differences, {1: "Khách quen", 2: "Khách mới"},
+                                         locale="vi",
+                                         categories={"nội thất": "category_share_noi_that"})
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert labels == ["Giá trị đơn trung bình", "Giới tính = nữ", "Tỷ trọng chi tiêu: nội thất"]
+    plt.close(fig)
+    table = pd.DataFrame({"segment_name": ["A", "A", "B"],
+                          "stage": ["At risk", "Lapsed", "At risk"]})
+    fig = plots.stages_by_segment(table, ("At risk", "Lapsed"), locale="vi")
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == ["0%", "20%", "40%", "60%", "80%", "100%"]
+    plt.close(fig)

@@ -26,6 +26,8 @@ def stages_by_segment(table: pd.DataFrame, stages: tuple[str, ...],
     ax.set_xlabel(i18n.t("plot.stages.x", locale))
     ax.set_ylabel("")
     ax.set_xlim(0, 1)
+    ticks = [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    ax.set_xticks(ticks, [i18n.percent(v, locale, 0) for v in ticks])
     ax.legend(title=i18n.t("plot.stages.legend", locale), bbox_to_anchor=(1.01, 1),
               loc="upper left")
     ax.set_title(i18n.t("plot.stages.title", locale))

@@ -59,8 +59,13 @@ def segment_stability(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 def standardized_differences(differences: pd.DataFrame, names: dict[int, str],
-                             max_columns: int = 14, locale: str = "en") -> plt.Figure:
+                             max_columns: int = 14, locale: str = "en",
+                             categories: dict[str, str] | None = None) -> plt.Figure:
     """Heatmap: each segment's mean minus the base's, in standard deviations.
+
+    Features are named in the run's language (:func:`seglib.i18n.column_label`;
+    ``categories``, from :meth:`RunFolder.read_categories`, spells purchase categories
+    as the client did).
 
     At most ``max_columns`` features, those that set a segment apart most, so that
     every cell's number stays readable when the figure is printed at page width.
@@ -71,7 +76,7 @@ def standardized_differences(differences: pd.DataFrame, names: dict[int, str],
     if data.shape[1] > max_columns:  # keep the features that set segments apart most
         keep = data.abs().max().sort_values(ascending=False).index[:max_columns]
         data = data[[c for c in data.columns if c in set(keep)]]
-    data = data.rename(columns=lambda c: c.replace("_", " "))
+    data = data.rename(columns=lambda c: i18n.column_label(str(c), locale, categories))
     fig, ax = plt.subplots(figsize=(0.75 * data.shape[1] + 4.5, 0.7 * len(data) + 2.8))
     sns.heatmap(data, annot=True, fmt=".1f", cmap="RdBu_r", center=0, vmin=-2.5, vmax=2.5,
                 cbar_kws={"label": i18n.t("plot.differences.bar", locale)}, ax=ax,
