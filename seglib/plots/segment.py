@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from seglib import i18n
-from seglib.plots.base import segment_colour
+from seglib.plots.base import segment_colour, wrapped
 
 
 def k_selection(k_table: pd.DataFrame, chosen: int, *, min_share: float | None = None,
@@ -72,7 +72,8 @@ def standardized_differences(differences: pd.DataFrame, names: dict[int, str],
     """
     import seaborn as sns
 
-    data = differences.rename(index=lambda s: names.get(int(s), str(s)))
+    # long segment names on two lines, so the cells keep most of the page's width
+    data = differences.rename(index=lambda s: wrapped(names.get(int(s), str(s)), 26))
     if data.shape[1] > max_columns:  # keep the features that set segments apart most
         keep = data.abs().max().sort_values(ascending=False).index[:max_columns]
         data = data[[c for c in data.columns if c in set(keep)]]
