@@ -892,6 +892,42 @@ def customer_rfm(transactions: Transactions) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def _customers_without_purchases(transactions: Transactions, per_customer: pd.DataFrame,
+                                 ledger: _Ledger) -> pd.DataFrame:
+    """Keep, as customers with 0 orders, those all of whose lines were excluded.
+
+    A customer whose only lines are at a zero price, duplicates or dated after the end of
+    observation would otherwise vanish from the customer table: they are kept with 0
+    orders (and no purchase features) and counted in one ledger line per reason. Test
+    accounts stay out (they are not customers).
+    """
+    missing = transactions.con.execute("""
+        SELECT CAST(customer_id AS VARCHAR) AS customer_id,
+               min(line_status) AS status, count(*) AS lines
+        FROM tx WHERE customer_id IS NOT NULL AND line_status <> 'test_account'
+        GROUP BY customer_id
+        HAVING bool_and(line_status IN ('zero_price', 'duplicate', 'future'))
+        ORDER BY customer_id
+    """).df()
+    missing = missing[~missing["customer_id"].isin(per_customer["customer_id"])]
+    if missing.empty:
+        return per_customer
+    ledger.add("transactions", msg("ledger.no_purchase_line"), len(missing),
+               action=msg("ledger.all_refunded.action"),
+               examples=missing["customer_id"].head(3))
+    added = pd.DataFrame({"customer_id": missing["customer_id"].astype("string")})
+    table = pd.concat([per_customer, added], ignore_index=True)
+    for column in ("n_orders", "outlier_orders", "purchase_days"):
+        if column in table:
+            table[column] = table[column].fillna(0).astype("int64")
+    for column in ("revenue", "gross_revenue", "refunds", "margin"):
+        if column in table:
+            table[column] = table[column].fillna(0.0)
+    if "repeat_customer" in table:
+        table["repeat_customer"] = table["repeat_customer"].fillna(False).astype(bool)
+    return table.sort_values("customer_id", kind="stable").reset_index(drop=True)
+
+
 def _check_overlap(ordering: pd.Series, known: pd.Series, sources: dict) -> None:
     """Stop when most buyers are missing from the customers file: the ids do not match."""
     matched = ordering.isin(known).mean()
@@ -1375,6 +1411,7 @@ def collect(config: RunConfig) -> Collected:
                        -excess.sum(), msg("ledger.refunds_beyond.action"),
                        examples=per_customer.loc[unmatched, "customer_id"].head(3))
         _ledger_outliers(transactions, per_customer, ledger, config)
+        per_customer = _customers_without_purchases(transactions, per_customer, ledger)
         emptied = per_customer["n_orders"] == 0
         if emptied.any():
             ledger.add("transactions", msg("ledger.all_refunded"),

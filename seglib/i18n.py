@@ -572,6 +572,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "vi": "không trừ quá tổng mua: doanh thu thấp nhất là 0"},
     "ledger.all_refunded": {"en": "customers whose every order was refunded or returned",
                             "vi": "khách có mọi đơn đều bị hoàn tiền hoặc trả lại"},
+    "ledger.no_purchase_line": {
+        "en": "customers with no purchase line (only zero-price, duplicate or future lines)",
+        "vi": "khách không có dòng mua hàng nào (chỉ có dòng giá 0, trùng lặp hoặc ghi ngày "
+              "sau kỳ quan sát)"},
     "ledger.all_refunded.action": {"en": "kept as customers with 0 orders",
                                    "vi": "giữ lại như khách có 0 đơn"},
     "ledger.unknown_in_customers_file": {

@@ -654,3 +654,26 @@ def test_ledger_status_rules_are_the_catalogues_english():
         shown_rule, shown_action = collect.status_rule(status)
         assert (str(shown_rule), str(shown_action)) == (rule, action)
         assert shown_rule.render("vi") != rule and shown_action.render("vi") != action
+
+
+def test_customers_whose_only_lines_are_excluded_are_kept_with_a_ledger_line(tmp_path):
+    """CDNOW has customers whose only rows are $0: they stay, with 0 orders, and are counted."""
+    pd.DataFrame({"c": ["A", "A", "Z", "Z", "F"],
+                  "d": ["2025-01-02", "2025-01-05", "2025-01-03", "2025-01-04", "2025-03-01"],
+                  "v": [10, 20, 0, 0, 5]}).to_csv(tmp_path / "o.csv", index=False)
+    write_config(tmp_path, """
+client: zero
+collect: {as_of: "2025-02-01"}
+data:
+  transactions: {path: o.csv, columns: {customer_id: c, date: d, amount: v}}
+""")
+    result = run_collect(tmp_path)
+    table = result.customers.set_index("customer_id")
+    assert sorted(table.index) == ["A", "F", "Z"]  # nobody vanished
+    assert table.loc["Z", "n_orders"] == 0 and table.loc["Z", "revenue"] == 0
+    assert table.loc["F", "n_orders"] == 0  # only a line after the end of observation
+    assert table.loc["A", "n_orders"] == 2
+    line = result.ledger.set_index("rule").loc[
+        "customers with no purchase line (only zero-price, duplicate or future lines)"]
+    assert line["rows"] == 2 and line["examples"] == "F, Z"
+    assert line["action"] == "kept as customers with 0 orders"
