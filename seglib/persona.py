@@ -12,6 +12,14 @@ Statistics: medians for amounts and counts (age, income, order value, orders a
 year, followers, web sessions), means for shares (channel shares are the mean
 share per customer), the most common value and its share for categories.
 Comparisons are with the whole customer table (the "customer base").
+
+A category trait (gender, occupation, city, marital status, favourite category)
+names a value only when the value describes the segment: a clear majority of
+the members with data (:data:`MAJORITY_SHARE`), or clearly over-represented
+against the customer base (:data:`OVER_RATIO` times the base's share and
+:data:`OVER_POINTS` above it). The evidence says which, with the segment's and
+the base's share; any other segment is "mixed" on that trait (see
+:func:`category_verdict`).
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from seglib.run_folder import RunFolder
 
 __all__ = ["FIRST_NAMES", "build_personas", "build_persona", "persona_names", "cards_html",
            "page_html", "survey_items", "write_outputs", "feature_label",
-           "check_targeting_matches"]
+           "check_targeting_matches", "category_verdict"]
 
 #: Made-up first names per locale and gender ("other" draws from both).
 FIRST_NAMES = {
@@ -71,7 +79,13 @@ TEXT: dict[str, dict[str, str]] = {
         "v_and": "{a} and {b}",
         # evidence
         "e_median": "median of the {n} members with a value",
-        "e_mode": "{share} of the {n} members with a value",
+        "v_mixed": "mixed",
+        "k_majority": "clear majority", "k_over": "over-represented",
+        "k_majority_over": "clear majority, over-represented",
+        "e_category": "{kind}: {share} of the {n} members with a value (customer base {base})",
+        "e_category_mixed": "no clear majority or over-represented value; the most common, "
+                            "{value}, is {share} of the {n} members with a value "
+                            "(customer base {base})",
         "e_income": "median yearly income {income}, {ratio} of the customer base's median; "
                     "bands are fifths of the customer base",
         "e_needs": "survey items the segment rates highest above the customer base: {items}; "
@@ -91,9 +105,12 @@ TEXT: dict[str, dict[str, str]] = {
                        "(customer base {base})",
         "e_occasion": "mean share of orders for a special occasion ({n} buyers; "
                       "customer base {base})",
-        "e_categories": "{cat} is the top category of {share} of the {n} buyers; "
-                        "share of spend: {spend}",
-        "e_categories_nospend": "{cat} is the top category of {share} of the {n} buyers",
+        "e_categories": "{kind}: {cat} is the top category of {share} of the {n} buyers "
+                        "(customer base {base})",
+        "e_categories_mixed": "no clear majority or over-represented category; {cat} is the "
+                              "top category of {share} of the {n} buyers "
+                              "(customer base {base})",
+        "e_categories_spend": "; share of spend: {spend}",
         "e_web_savvy": "median self-rating of the {n} members with a value",
         "e_social": "median followers of the {n} members with a value (customer base {base})",
         "e_service": "mean support contacts per member {contacts} (customer base {base}); "
@@ -136,6 +153,7 @@ TEXT: dict[str, dict[str, str]] = {
         "p_service": "Needs more help than most ({n} support contacts each).",
         "p_stage": "Largest lifecycle stage: {stage} ({share}).",
         # actions
+        "any_category": "their favourite categories",
         "a_email": "Weekly email: new arrivals and offers in {cat}",
         "a_email_w": "weekly", "a_email_c": "email",
         "a_email_why": "{share} of orders online; {ratio} of the base's email clicks",
@@ -207,7 +225,13 @@ TEXT: dict[str, dict[str, str]] = {
         "v_clv": "trung bình {mean}, trung vị {median}",
         "v_and": "{a} và {b}",
         "e_median": "trung vị của {n} thành viên có dữ liệu",
-        "e_mode": "{share} trong {n} thành viên có dữ liệu",
+        "v_mixed": "đa dạng",
+        "k_majority": "đa số rõ rệt", "k_over": "cao hơn hẳn toàn bộ",
+        "k_majority_over": "đa số rõ rệt, cao hơn hẳn toàn bộ",
+        "e_category": "{kind}: {share} trong {n} thành viên có dữ liệu (toàn bộ {base})",
+        "e_category_mixed": "không có giá trị chiếm đa số rõ rệt hay cao hơn hẳn toàn bộ; phổ "
+                            "biến nhất là {value}, {share} trong {n} thành viên có dữ liệu "
+                            "(toàn bộ {base})",
         "e_income": "thu nhập năm trung vị {income}, bằng {ratio} trung vị của toàn bộ khách "
                     "hàng; mỗi mức là một phần năm khách hàng",
         "e_needs": "các câu khảo sát phân khúc đánh giá cao hơn toàn bộ khách hàng nhiều nhất: "
@@ -225,9 +249,12 @@ TEXT: dict[str, dict[str, str]] = {
         "e_spend": "giá trị đơn trung vị của {n} người mua, bằng {ratio} trung vị toàn bộ",
         "e_frequency": "số đơn mỗi năm trung vị của {n} người mua (toàn bộ {base})",
         "e_occasion": "tỷ lệ đơn cho dịp đặc biệt trung bình ({n} người mua; toàn bộ {base})",
-        "e_categories": "{cat} là ngành hàng hàng đầu của {share} trong {n} người mua; "
-                        "tỷ lệ chi tiêu: {spend}",
-        "e_categories_nospend": "{cat} là ngành hàng hàng đầu của {share} trong {n} người mua",
+        "e_categories": "{kind}: {cat} là ngành hàng hàng đầu của {share} trong {n} người mua "
+                        "(toàn bộ {base})",
+        "e_categories_mixed": "không có ngành hàng chiếm đa số rõ rệt hay cao hơn hẳn toàn bộ; "
+                              "{cat} là ngành hàng hàng đầu của {share} trong {n} người mua "
+                              "(toàn bộ {base})",
+        "e_categories_spend": "; tỷ lệ chi tiêu: {spend}",
         "e_web_savvy": "trung vị tự đánh giá của {n} thành viên có dữ liệu",
         "e_social": "số người theo dõi trung vị của {n} thành viên có dữ liệu (toàn bộ {base})",
         "e_service": "số lần liên hệ hỗ trợ trung bình mỗi thành viên {contacts} (toàn bộ "
@@ -271,6 +298,7 @@ TEXT: dict[str, dict[str, str]] = {
         "p_social": "Chia sẻ điều mình mua với {n} người theo dõi.",
         "p_service": "Cần hỗ trợ nhiều hơn ({n} lần liên hệ mỗi người).",
         "p_stage": "Giai đoạn vòng đời đông nhất: {stage} ({share}).",
+        "any_category": "các ngành hàng họ yêu thích",
         "a_email": "Email hằng tuần: hàng mới và ưu đãi về {cat}",
         "a_email_w": "hằng tuần", "a_email_c": "email",
         "a_email_why": "{share} đơn hàng trực tuyến; lượt nhấp email bằng {ratio} toàn bộ",
@@ -399,6 +427,66 @@ def _ratio(value: float, base: float) -> float:
     return value / base if base else float("nan")
 
 
+#: A category value is a "clear majority" when at least this share of the members with a
+#: value have it (3 in 5: most members fit the description, not just over half).
+MAJORITY_SHARE = 0.60
+#: A category value is "over-represented" when the segment's share is at least this many
+#: times the customer base's share ...
+OVER_RATIO = 1.25
+#: ... and at least this many percentage points (as a fraction) above it.
+OVER_POINTS = 0.10
+#: Room for rounding in the comparisons (3 of 5 is 60%, 45% is 10 points over 35%).
+_EPS = 1e-9
+
+
+def category_verdict(values: pd.Series, base_values: pd.Series) -> dict:
+    """Whether a category trait names a value for the segment, and which one.
+
+    ``values`` are the segment members' values, ``base_values`` those of the whole
+    customer base (missing values left out of both). Returns ``value``, ``kind``,
+    ``share`` (the segment's share of ``value``), ``base`` (the base's share of it)
+    and ``n`` (members with a value). ``kind`` is
+
+    * ``"majority"``: the most common value has at least :data:`MAJORITY_SHARE` of the
+      members (``"majority_over"`` when it is over-represented as well);
+    * ``"over"``: no majority, but a value's share is at least :data:`OVER_RATIO` times
+      the base's share and :data:`OVER_POINTS` above it (the largest such share is taken;
+      ties: the larger lift, then alphabetical);
+    * ``"mixed"``: neither; ``value`` is then the most common value, for the evidence.
+
+    Why these thresholds: a segment's share near half is mostly noise (with 200 to 500
+    members the 95% margin of error of a share near 50% is 4 to 7 points, so 52% "female"
+    cannot be told from an even split), and a bare majority still leaves nearly half the
+    members unlike the persona; 60% means three in five. Against the base both conditions
+    are needed: the ratio alone would call 2% against 1% over-represented, the points
+    alone 58% against 48% (a fifth more, not a trait of the segment). A 45% share against
+    a 20% base passes both, a 54% share against a 56% base neither.
+    """
+    counts = values.dropna().astype(str).value_counts()
+    value, share, n = _mode(values)
+    if value is None:
+        return {"value": None, "kind": "mixed", "share": 0.0, "base": 0.0, "n": 0}
+    shares = counts / counts.sum()
+    base = base_values.dropna().astype(str).value_counts(normalize=True)
+
+    def base_of(v: str) -> float:
+        return float(base.get(v, 0.0))
+
+    def over(v: str) -> bool:
+        s, b = float(shares[v]), base_of(v)
+        return s >= OVER_RATIO * b - _EPS and s - b >= OVER_POINTS - _EPS
+
+    if share >= MAJORITY_SHARE - _EPS:
+        kind = "majority_over" if over(value) else "majority"
+    elif candidates := [str(v) for v in shares.index if over(str(v))]:
+        kind = "over"
+        value = min(candidates, key=lambda v: (-shares[v], -(shares[v] - base_of(v)), v))
+        share = float(shares[value])
+    else:
+        kind = "mixed"
+    return {"value": value, "kind": kind, "share": share, "base": base_of(value), "n": n}
+
+
 def without_pii(customers: pd.DataFrame) -> pd.DataFrame:
     """The customer table without columns that could hold a name, email, phone or address.
 
@@ -435,6 +523,9 @@ GENDER_WORDS = {
 
 def persona_names(genders: dict[int, str | None], locale: str, seed: int) -> dict[int, str]:
     """Distinct made-up first names, one per segment, matching the segment's main gender.
+
+    ``genders`` holds each segment's most common gender as the data write it (not the
+    card's "mixed"); a value not in :data:`GENDER_WORDS` draws from both pools.
 
     Reproducible from the seed; never taken from the client's data.
     """
@@ -521,15 +612,29 @@ class _Builder:
         self.facts[f"{key}_base"] = base
         return median
 
-    def mode_trait(self, key: str, column: str) -> str | None:
+    def category_trait(self, key: str, column: str) -> str | None:
+        """A category trait by :func:`category_verdict`: the value it names, or None (mixed).
+
+        The statistic is the segment's share of the value named (of the most common one
+        when the segment is mixed); ``facts`` get ``{key}_kind``, ``{key}_share`` and
+        ``{key}_base``, and ``{key}`` only when a value is named.
+        """
         values = self.usable(key, column, numeric=False)
         if values is None:
             return None
-        value, share, filled = _mode(values)
-        self.add(key, value, self.t("e_mode", share=self.pct(share), n=filled), share, filled)
-        self.facts[key] = value
-        self.facts[f"{key}_share"] = share
-        return value
+        v = category_verdict(values, self.base[column])
+        shares = {"share": self.pct(v["share"]), "base": self.pct(v["base"]), "n": v["n"]}
+        if v["kind"] == "mixed":
+            value = self.words["v_mixed"]
+            evidence = self.t("e_category_mixed", value=v["value"], **shares)
+        else:
+            value = v["value"]
+            evidence = self.t("e_category", kind=self.words[f"k_{v['kind']}"], **shares)
+            self.facts[key] = value
+        self.add(key, value, evidence, v["share"], v["n"])
+        self.facts.update({f"{key}_kind": v["kind"], f"{key}_share": v["share"],
+                           f"{key}_base": v["base"]})
+        return None if v["kind"] == "mixed" else value
 
 
 def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str, *,
@@ -564,13 +669,13 @@ def build_persona(members: pd.DataFrame, base: pd.DataFrame, name: str, *,
     """
     b = _Builder(members, base, locale, currency, min_customers)
     b.median_trait("age", "age", "v_age")
-    b.mode_trait("gender", "gender")
-    b.mode_trait("occupation", "occupation")
+    b.category_trait("gender", "gender")
+    b.category_trait("occupation", "occupation")
     _income(b)
-    b.mode_trait("city", "city")
+    b.category_trait("city", "city")
     b.median_trait("household", "household_size", "v_people")
     if "marital_status" in base:
-        b.mode_trait("marital", "marital_status")
+        b.category_trait("marital", "marital_status")
     _needs(b, survey, top_needs)
     _psychology(b)
     _research(b)
@@ -772,22 +877,30 @@ def _categories(b: _Builder) -> None:
     values = b.usable("categories", "favourite_category", numeric=False)
     if values is None:
         return
-    cat, share, filled = _mode(values)
+    v = category_verdict(values, b.base["favourite_category"])
+    cat, share, filled = v["value"], v["share"], v["n"]
     spend_columns = [c for c in b.base.columns if c.startswith("category_share_")
                      and _numeric(b.members, c)]
     spend = (b.members[spend_columns].mean().sort_values(ascending=False, kind="stable")
              if spend_columns else pd.Series(dtype=float))
-    cats = [cat] + [c.removeprefix("category_share_") for c in spend.index[:2]
-                    if c.removeprefix("category_share_") != cat and spend[c] >= 0.15]
-    cats = cats[:2]
-    b.facts["categories"] = cats
-    if spend.empty:
-        evidence = b.t("e_categories_nospend", cat=cat, share=b.pct(share), n=filled)
+    shares = {"cat": cat, "share": b.pct(share), "n": filled, "base": b.pct(v["base"])}
+    b.facts["categories_kind"] = v["kind"]
+    if v["kind"] == "mixed":  # no favourite to name: the card says mixed, the actions stay general
+        cats = []
+        value = b.words["v_mixed"]
+        evidence = b.t("e_categories_mixed", **shares)
     else:
+        cats = [cat] + [c.removeprefix("category_share_") for c in spend.index[:2]
+                        if c.removeprefix("category_share_") != cat and spend[c] >= 0.15]
+        cats = cats[:2]
+        value = ", ".join(cats)
+        evidence = b.t("e_categories", kind=b.words[f"k_{v['kind']}"], **shares)
+    b.facts["categories"] = cats
+    if not spend.empty:
         listed = ", ".join(f"{c.removeprefix('category_share_')} {b.pct(float(s))}"
                            for c, s in spend.head(3).items())
-        evidence = b.t("e_categories", cat=cat, share=b.pct(share), n=filled, spend=listed)
-    b.add("categories", ", ".join(cats), evidence, share, filled)
+        evidence += b.t("e_categories_spend", spend=listed)
+    b.add("categories", value, evidence, share, filled)
 
 
 def _service(b: _Builder) -> None:
@@ -867,7 +980,8 @@ def _clv(b: _Builder, clv: pd.DataFrame | None) -> None:
 
 # portrait and actions ---------------------------------------------------------------------
 
-#: A category trait enters the portrait only when at least this share of members has it.
+#: A category trait enters the portrait only when the card names its value (see
+#: :func:`category_verdict`) and at least this share of members has it.
 PORTRAIT_SHARE = 0.4
 
 
@@ -877,8 +991,8 @@ def _portrait(b: _Builder, name: str) -> str:
     intro = [name]
     if "age" in f:
         intro.append(t("p_age", age=b.num(f["age"])))
-    # the portrait speaks only of what most members share; the card shows the rest with
-    # its share
+    # the portrait speaks only of what the card names (facts hold no value for a mixed
+    # trait) and most members share; the card shows the rest with its share
     if "occupation" in f and f.get("occupation_share", 0) >= PORTRAIT_SHARE:
         intro.append(f["occupation"])
     if "city" in f and f.get("city_share", 1) >= PORTRAIT_SHARE:
@@ -932,7 +1046,7 @@ def _actions(b: _Builder) -> list[dict]:
     """What to send them, when and through which channel, each with the traits behind it."""
     f, t, out = b.facts, b.t, []
     channel = f.get("channel")
-    cats = ", ".join(f.get("categories", [])) or "-"
+    cats = ", ".join(f.get("categories", [])) or b.words["any_category"]
     main = b.words[f"ch_{channel}"] if channel else b.words["a_test_c"]
     if "channel2" in f:
         out.append(_action(b, "mixed", t("a_mixed_why", share=b.pct(f["channel_share"]),
@@ -1037,6 +1151,8 @@ def build_personas(customers: pd.DataFrame, segments: pd.DataFrame, targeting: p
     chosen = targeting[targeting["selected"].astype(bool)].sort_values("rank").head(max_personas)
     check_targeting_matches(chosen, segments)
     stages = stage_of_members(table, stages)
+    # a persona is one person: the name follows the segment's most common gender even where
+    # the card calls the segment mixed on gender (the card, not the name, carries the shares)
     genders = {int(seg): (_mode(table.loc[table["segment"] == seg, "gender"])[0]
                           if "gender" in table else None) for seg in chosen["segment"]}
     names = persona_names(genders, locale, seed)

@@ -89,7 +89,10 @@ def test_traits_match_the_segment_statistics(base, clv):
     store, young = traits(cards[0]), traits(cards[1])
     members = customers.iloc[5:]
     assert store["age"]["value"] == "40" and store["age"]["statistic"] == 40.0
-    assert store["gender"]["value"] == "male" and store["gender"]["evidence"].startswith("60% ")
+    # 3 of 5 male against 4 of 10 in the base: a clear majority and over-represented
+    assert store["gender"]["value"] == "male" and store["gender"]["statistic"] == 0.6
+    assert store["gender"]["evidence"] == ("clear majority, over-represented: 60% of the 5 "
+                                           "members with a value (customer base 40%)")
     assert store["occupation"]["value"] == "manager" and store["occupation"]["statistic"] == 0.8
     # income: the band is the fifth of all ten customers the segment's median falls in
     edges = customers["income"].quantile([0, 0.2, 0.4, 0.6, 0.8, 1.0]).to_list()
@@ -98,7 +101,9 @@ def test_traits_match_the_segment_statistics(base, clv):
     assert store["income"]["statistic"] == members["income"].median() == 85_000
     assert store["income"]["value"] == "upper-middle ($74,000 to $86,000)"
     assert young["income"]["value"] == "lower-middle ($20,800 to $23,800)"
-    assert store["city"]["value"] == "Hilltop" and store["city"]["evidence"].startswith("80% ")
+    assert store["city"]["value"] == "Hilltop"
+    assert store["city"]["evidence"] == ("clear majority, over-represented: 80% of the 5 "
+                                         "members with a value (customer base 40%)")
     assert store["household"]["value"] == "4 people"
     channel = store["channel"]
     assert channel["value"] == "in store"
@@ -121,6 +126,9 @@ def test_traits_match_the_segment_statistics(base, clv):
     assert young["psychology"]["value"] == "instant"
     assert young["research"]["value"] == "40 web sessions, mostly via social"
     assert store["categories"]["value"] == "furniture, kitchen"
+    assert store["categories"]["evidence"].startswith(
+        "clear majority, over-represented: furniture is the top category of 60% of the 5 "
+        "buyers (customer base 30%); share of spend: ")
     assert "furniture 52%" in store["categories"]["evidence"]   # mean of 0.8 .. 0.3
     assert store["service"]["statistic"] == pytest.approx(3.4)
     assert store["service"]["value"] == "3.4 contacts per customer, effort 6.4 / 10"
@@ -391,3 +399,175 @@ def test_names_follow_gender_written_in_vietnamese():
     assert names[1] in persona.FIRST_NAMES["vi"]["female"]
     assert names[2] in persona.FIRST_NAMES["vi"]["male"]
     assert len(set(names.values())) == 3
+
+
+# category traits: named only when a clear majority or over-represented -----------------------
+
+def counted(**counts):
+    """A column of values, ``counted(female=52, male=48)`` -> 52 "female" then 48 "male"."""
+    return [value for value, k in counts.items() for _ in range(k)]
+
+
+def segment_and_base(members: dict, others: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Members and the whole base (members first, then the others), from column -> values."""
+    n, m = len(next(iter(members.values()))), len(next(iter(others.values())))
+    seg = pd.DataFrame({"customer_id": [f"s{i}" for i in range(n)], **members})
+    rest = pd.DataFrame({"customer_id": [f"o{i}" for i in range(m)], **others})
+    return seg, pd.concat([seg, rest], ignore_index=True)
+
+
+def test_a_bare_most_common_value_is_described_as_mixed_with_both_shares():
+    # 52 of 100 members female against 523 of 1,000 customers (52.3%); occupation 50% clerk
+    # against 48%: the old card said "female" and the portrait "clerk"
+    members, base = segment_and_base(
+        {"gender": counted(female=52, male=48), "occupation": counted(clerk=50, nurse=50)},
+        {"gender": counted(female=471, male=429), "occupation": counted(clerk=430, nurse=470)})
+    assert base["gender"].eq("female").mean() == 0.523
+    card = persona.build_persona(members, base, "Sam")
+    gender, occupation = traits(card)["gender"], traits(card)["occupation"]
+    assert gender["value"] == "mixed"
+    assert gender["evidence"] == ("no clear majority or over-represented value; the most "
+                                  "common, female, is 52% of the 100 members with a value "
+                                  "(customer base 52%)")
+    assert gender["statistic"] == 0.52 and gender["customers"] == 100
+    assert occupation["value"] == "mixed"
+    assert occupation["evidence"] == ("no clear majority or over-represented value; the most "
+                                      "common, clerk, is 50% of the 100 members with a value "
+                                      "(customer base 48%)")
+    assert card["summary"].startswith("Sam.") and "clerk" not in card["summary"]
+
+
+def test_a_clear_majority_is_stated_with_both_shares():
+    members, base = segment_and_base(
+        {"gender": counted(female=80, male=20), "city": counted(Hanoi=80, Hue=20)},
+        {"gender": counted(female=443, male=457), "city": counted(Hanoi=700, Hue=200)})
+    card = persona.build_persona(members, base, "Mai")
+    gender, city = traits(card)["gender"], traits(card)["city"]
+    # 80% against 52.3%: a majority and over-represented (1.5 times, 28 points)
+    assert gender["value"] == "female" and gender["statistic"] == 0.8
+    assert gender["evidence"] == ("clear majority, over-represented: 80% of the 100 members "
+                                  "with a value (customer base 52%)")
+    # 80% against 78%: a majority, but not over-represented
+    assert city["value"] == "Hanoi"
+    assert city["evidence"] == ("clear majority: 80% of the 100 members with a value "
+                                "(customer base 78%)")
+    assert "lives in Hanoi" in card["summary"]
+
+
+def test_an_over_represented_minority_value_is_stated_as_over_represented():
+    # 45% nurses against 20% in the base; clerks are the most common (55%) but below their
+    # 70% in the base: the card names the nurses, not the clerks
+    members, base = segment_and_base(
+        {"occupation": counted(clerk=55, nurse=45)},
+        {"occupation": counted(clerk=645, nurse=155, teacher=100)})
+    card = persona.build_persona(members, base, "Sam")
+    occupation = traits(card)["occupation"]
+    assert occupation["value"] == "nurse" and occupation["statistic"] == 0.45
+    assert occupation["evidence"] == ("over-represented: 45% of the 100 members with a value "
+                                      "(customer base 20%)")
+    assert card["summary"] == "Sam, nurse."    # 45% reaches the portrait's 40%
+
+
+def test_vietnamese_cards_say_the_same_in_vietnamese():
+    members, base = segment_and_base(
+        {"gender": counted(nữ=52, nam=48), "occupation": counted(y_tá=45, nhân_viên=55),
+         "city": counted(Huế=80, Hà_Nội=20)},
+        {"gender": counted(nữ=471, nam=429),
+         "occupation": counted(y_tá=155, nhân_viên=645, giáo_viên=100),
+         "city": counted(Huế=700, Hà_Nội=200)})
+    card = persona.build_persona(members, base, "Lan", locale="vi")
+    by_key = traits(card)
+    assert by_key["gender"]["trait"] == "Giới tính" and by_key["gender"]["value"] == "đa dạng"
+    assert by_key["gender"]["evidence"] == (
+        "không có giá trị chiếm đa số rõ rệt hay cao hơn hẳn toàn bộ; phổ biến nhất là nữ, "
+        "52% trong 100 thành viên có dữ liệu (toàn bộ 52%)")
+    assert by_key["occupation"]["value"] == "y_tá"
+    assert by_key["occupation"]["evidence"] == ("cao hơn hẳn toàn bộ: 45% trong 100 thành viên "
+                                                "có dữ liệu (toàn bộ 20%)")
+    assert by_key["city"]["value"] == "Huế"
+    assert by_key["city"]["evidence"] == ("đa số rõ rệt: 80% trong 100 thành viên có dữ liệu "
+                                          "(toàn bộ 78%)")
+    html_card = persona.cards_html([{**card, "segment_name": "A", "customers": 100}], "vi")
+    assert "đa dạng" in html_card and "mixed" not in html_card
+
+
+@pytest.mark.parametrize(("segment", "rest", "expected"), [
+    # the issue's cases: a bare most-common value against a base about as large
+    ({"female": 52, "male": 48}, {"female": 471, "male": 429}, ("female", "mixed")),
+    ({"female": 54, "male": 46}, {"female": 506, "male": 394}, ("female", "mixed")),
+    # exactly 60%: a clear majority (as large as in the base: not over-represented)
+    ({"a": 60, "b": 40}, {"a": 540, "b": 360}, ("a", "majority")),
+    ({"a": 59, "b": 41}, {"a": 531, "b": 369}, ("a", "mixed")),
+    # 55% against 44%: 1.25 times and 11 points, over-represented
+    ({"a": 55, "b": 45}, {"a": 385, "b": 515}, ("a", "over")),
+    # 58% against 48%: 10 points but 1.21 times, not enough
+    ({"a": 58, "b": 42}, {"a": 422, "b": 478}, ("a", "mixed")),
+    # 15% against 4%: 3.75 times and 11 points; the most common value (30%) is not
+    ({"a": 30, "b": 30, "c": 25, "d": 15}, {"a": 300, "b": 300, "c": 275, "d": 25},
+     ("d", "over")),
+    # 8% against 2%: 4 times but 6 points, too few to describe the segment
+    ({"a": 50, "b": 42, "c": 8}, {"a": 450, "b": 438, "c": 12}, ("a", "mixed")),
+])
+def test_category_verdict_thresholds(segment, rest, expected):
+    members = pd.Series(counted(**segment))
+    base = pd.concat([members, pd.Series(counted(**rest))], ignore_index=True)
+    verdict = persona.category_verdict(members, base)
+    assert (verdict["value"], verdict["kind"]) == expected
+    assert verdict["share"] == members.eq(expected[0]).mean()
+    assert verdict["base"] == base.eq(expected[0]).mean()
+    assert verdict["n"] == len(members)
+
+
+def test_category_verdict_ignores_missing_values():
+    members = pd.Series(["x"] * 6 + ["y"] * 4 + [None] * 10)
+    base = pd.concat([members, pd.Series(["x"] * 54 + ["y"] * 36 + [None] * 20)])
+    assert persona.category_verdict(members, base) == {
+        "value": "x", "kind": "majority", "share": 0.6, "base": 0.6, "n": 10}
+
+
+def test_a_mixed_favourite_category_is_not_named_on_the_card_or_in_the_actions():
+    members, base = segment_and_base(
+        {"favourite_category": counted(gifts=40, decor=35, toys=25), "online_share": [1.0] * 100},
+        {"favourite_category": counted(gifts=340, decor=315, toys=245),
+         "online_share": [0.5] * 900})
+    card = persona.build_persona(members, base, "Sam")
+    categories = traits(card)["categories"]
+    assert categories["value"] == "mixed" and categories["statistic"] == 0.4
+    assert categories["evidence"] == ("no clear majority or over-represented category; gifts is "
+                                      "the top category of 40% of the 100 buyers "
+                                      "(customer base 38%)")
+    assert "Favourite" not in card["summary"] and "gifts" not in card["summary"]
+    assert card["actions"][0]["what"] == ("Weekly email: new arrivals and offers in their "
+                                          "favourite categories")
+
+
+def test_names_follow_the_most_common_gender_even_where_the_card_says_mixed():
+    # segment 1: 52% female against 52% in the base (mixed on the card), segment 2: 80% male;
+    # segment 3 (not selected) balances the base
+    customers = pd.DataFrame({"customer_id": [f"c{i}" for i in range(300)],
+                              "gender": counted(female=52, male=48) + counted(male=80, female=20)
+                              + counted(female=84, male=16)})
+    segments = pd.DataFrame({"customer_id": customers["customer_id"],
+                             "segment": [1] * 100 + [2] * 100 + [3] * 100,
+                             "segment_name": ["Mixed"] * 100 + ["Men"] * 100 + ["Women"] * 100})
+    targeting = pd.DataFrame({"segment": [1, 2], "segment_name": ["Mixed", "Men"],
+                              "rank": [1, 2], "selected": [True, True]})
+    for seed in range(5):
+        for locale in ("en", "vi"):
+            mixed, men = persona.build_personas(customers, segments, targeting, seed=seed,
+                                                locale=locale)
+            assert traits(mixed)["gender"]["value"] == persona.TEXT[locale]["v_mixed"]
+            assert traits(men)["gender"]["value"] == "male"
+            assert mixed["name"] in persona.FIRST_NAMES[locale]["female"]
+            assert men["name"] in persona.FIRST_NAMES[locale]["male"]
+
+
+def test_card_texts_have_both_locales_with_the_same_placeholders():
+    import string
+
+    def fields(text):
+        return sorted({f for _, f, _, _ in string.Formatter().parse(text) if f})
+
+    en, vi = persona.TEXT["en"], persona.TEXT["vi"]
+    assert set(en) == set(vi)
+    assert [k for k in en if fields(en[k]) != fields(vi[k])] == []
