@@ -1040,37 +1040,90 @@ def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger, keep_pii: 
     customers = _dates_where_named(customers, "customers", path, ledger, config_src)
     customers = _numeric_where_possible(customers, "customers", path, ledger,
                                         exclude={"customer_id"}, src=config_src, locale=locale)
-    _check_ranges(customers, "customers", path)  # before test accounts go: rows as in the file
     test_ids = customers.loc[tests, "customer_id"].tolist()
     if tests.any():
         ledger.add(src, msg("ledger.status.test_account"), tests.sum(),
                    action=msg("ledger.excluded"),
                    examples=test_ids[:3])
         customers = customers[~tests].reset_index(drop=True)
+    customers = _check_ranges(customers, "customers", ledger)
+    _customer_table_findings(customers, "customers", ledger)
     return customers, test_ids
 
 
-#: Plausible ranges of customer attributes; a value outside is a typo to fix, not data.
-RANGES = {"age": (0, 120), "income": (0, None), "household_size": (0, 50),
+#: Plausible ranges of customer attributes. A value outside is a data-quality finding, not a
+#: reason to stop: it is set missing, with a ledger line (a bad key or date stays an error).
+RANGES = {"age": (0, 110), "income": (0, None), "household_size": (0, 50),
           "distance_to_store_km": (0, None), "social_followers": (0, None),
-          "web_savviness": (1, 5)}
+          "web_savviness": (1, 5), "birth_year": (1900, None)}
+
+#: An income this many interquartile ranges beyond the quartiles, on the log scale, is "far
+#: out": kept (it may be true) and reported.
+INCOME_LOG_IQR = 3.0
 
 
-def _check_ranges(table: pd.DataFrame, source: str, path: Path) -> None:
+def _check_ranges(table: pd.DataFrame, source: str, ledger: _Ledger) -> pd.DataFrame:
+    """Set values outside :data:`RANGES` missing, one ledger line per column."""
+    table = table.copy()
     for column, (low, high) in RANGES.items():
-        if column not in table or not pd.api.types.is_numeric_dtype(table[column]):
+        if column not in table or not pd.api.types.is_numeric_dtype(table[column]) \
+                or pd.api.types.is_bool_dtype(table[column]):
             continue
         values = table[column]
         bad = (values < low) if low is not None else pd.Series(False, index=values.index)
         if high is not None:
             bad |= values > high
         if bad.any():
-            span = f"from {low} to {high}" if high is not None else f"of at least {low}"
-            raise DataError(
-                f"data.{source} ({path}): column {_label(table, column)}: "
-                f"{int(bad.sum())} value(s) out of range, first at data row {row_of(bad)}: "
-                f"{values[bad].iloc[0]:g}; expected values {span}"
-            )
+            span = (msg("ledger.range_between", low=low, high=high) if high is not None
+                    else msg("ledger.range_at_least", low=low))
+            ledger.add(source, msg("ledger.out_of_range", column=_label(table, column),
+                                   span=span), int(bad.sum()),
+                       action=msg("ledger.set_missing"),
+                       examples=[f"{i}: {v:g}" for i, v in
+                                 zip(table.loc[bad, "customer_id"].head(3), values[bad].head(3),
+                                     strict=False)])
+            table[column] = values.astype("float64").mask(bad)
+    return table
+
+
+def _customer_table_findings(table: pd.DataFrame, source: str, ledger: _Ledger) -> None:
+    """Ledger lines on the customer table; nothing in it is changed.
+
+    Far-out incomes, constant columns, missing values per column, and rows that repeat
+    another apart from the id, each with its count and example ids.
+    """
+    ids = table["customer_id"]
+    if "income" in table and pd.api.types.is_numeric_dtype(table["income"]):
+        logs = np.log(table["income"].where(table["income"] > 0))
+        q1, q3 = logs.quantile(0.25), logs.quantile(0.75)
+        if pd.notna(q1) and q3 > q1:
+            reach = INCOME_LOG_IQR * (q3 - q1)
+            far = (logs > q3 + reach) | (logs < q1 - reach)
+            if far.any():
+                ledger.add(source, msg("ledger.income_far_out", column=_label(table, "income"),
+                                       iqr=f"{INCOME_LOG_IQR:g}"), int(far.sum()),
+                           action=msg("ledger.kept_as_given"),
+                           examples=[f"{i}: {v:,.0f}" for i, v in
+                                     zip(ids[far].head(3), table.loc[far, "income"].head(3),
+                                         strict=False)])
+    others = [c for c in table.columns if c != "customer_id" and not c.startswith("has_")]
+    constant = [c for c in others if len(table) > 1
+                and (table[c].isna().all() or table[c].eq(table[c].iloc[0]).all())]
+    if constant:
+        ledger.add(source, msg("ledger.constant_columns",
+                               columns=", ".join(map(str, constant))), len(constant),
+                   action=msg("ledger.constant_action"))
+    for column in others:
+        missing = table[column].isna()
+        if missing.any() and column not in constant:
+            ledger.add(source, msg("ledger.missing_values", column=_label(table, column)),
+                       int(missing.sum()), action=msg("ledger.kept_missing"),
+                       examples=ids[missing].head(3))
+    if others and len(table) > 1:
+        repeated = table.duplicated(subset=others, keep="first")
+        if repeated.any():
+            ledger.add(source, msg("ledger.repeated_rows"), int(repeated.sum()),
+                       action=msg("ledger.repeated_action"), examples=ids[repeated].head(3))
 
 
 #: Customer attributes that must be numbers when present.

@@ -572,6 +572,33 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "vi": "không trừ quá tổng mua: doanh thu thấp nhất là 0"},
     "ledger.all_refunded": {"en": "customers whose every order was refunded or returned",
                             "vi": "khách có mọi đơn đều bị hoàn tiền hoặc trả lại"},
+    "ledger.out_of_range": {"en": "column {column}: values outside the plausible range ({span})",
+                            "vi": "cột {column}: giá trị ngoài khoảng hợp lý ({span})"},
+    "ledger.range_between": {"en": "{low} to {high}", "vi": "từ {low} đến {high}"},
+    "ledger.range_at_least": {"en": "at least {low}", "vi": "tối thiểu {low}"},
+    "ledger.set_missing": {"en": "set missing", "vi": "coi là thiếu dữ liệu"},
+    "ledger.income_far_out": {
+        "en": "column {column}: incomes far from the others (beyond {iqr} interquartile ranges "
+              "on the log scale)",
+        "vi": "cột {column}: thu nhập cách xa phần còn lại (quá {iqr} khoảng tứ phân vị trên "
+              "thang log)"},
+    "ledger.constant_columns": {"en": "columns with the same value for every customer: {columns}",
+                                "vi": "cột có cùng một giá trị cho mọi khách hàng: {columns}"},
+    "ledger.constant_action": {
+        "en": "kept; they cannot tell customers apart, so no segment rests on them",
+        "vi": "giữ lại; chúng không phân biệt được khách hàng nên không phân khúc nào dựa vào "
+              "chúng"},
+    "ledger.missing_values": {"en": "column {column}: missing values",
+                              "vi": "cột {column}: giá trị bị thiếu"},
+    "ledger.kept_missing": {
+        "en": "kept as missing (segmentation fills them from similar customers)",
+        "vi": "giữ là thiếu (khi phân khúc, giá trị được điền từ các khách hàng tương tự)"},
+    "ledger.repeated_rows": {
+        "en": "rows equal to another row in every column but the customer id",
+        "vi": "dòng giống hệt một dòng khác ở mọi cột trừ mã khách hàng"},
+    "ledger.repeated_action": {
+        "en": "kept (check whether they are the same person entered twice)",
+        "vi": "giữ lại (nên kiểm tra xem có phải một người được nhập hai lần)"},
     "ledger.no_purchase_line": {
         "en": "customers with no purchase line (only zero-price, duplicate or future lines)",
         "vi": "khách không có dòng mua hàng nào (chỉ có dòng giá 0, trùng lặp hoặc ghi ngày "

@@ -346,17 +346,52 @@ def test_email_activity_counts_are_not_mistaken_for_personal_data(tiny_sources):
     assert "web_phone" not in result.customers.columns  # nine-digit numbers named phone: PII
 
 
-@pytest.mark.parametrize("column, values, expected", [
-    ("age", [30, -34], "column 'age': 1 value(s) out of range, first at data row 2: -34; expected values from 0 to 120"),
-    ("age", [340, 30], "first at data row 1: 340"),
-    ("income", [-50000, 10], "expected values of at least 0"),
+@pytest.mark.parametrize("column, values, expected, example", [
+    ("age", [30, -34, 41], "column 'age': values outside the plausible range (0 to 110)",
+     "b: -34"),
+    ("age", [340, 30, 41], "column 'age': values outside the plausible range (0 to 110)",
+     "a: 340"),
+    ("income", [-50000, 10, 20], "column 'income': values outside the plausible range "
+     "(at least 0)", "a: -50000"),
+    ("birth_year", [1893, 1980, 1975], "column 'birth_year': values outside the plausible "
+     "range (at least 1,900)", "a: 1893"),
 ])
-def test_impossible_attribute_values(tmp_path, column, values, expected):
-    pd.DataFrame({"customer_id": ["a", "b"], column: values}).to_csv(tmp_path / "c.csv", index=False)
+def test_impossible_attribute_values_are_set_missing_with_a_ledger_line(tmp_path, column,
+                                                                        values, expected,
+                                                                        example):
+    """A typo in a descriptive attribute is a finding, not a reason to stop the run."""
+    pd.DataFrame({"customer_id": ["a", "b", "c"], column: values}).to_csv(tmp_path / "c.csv",
+                                                                        index=False)
     write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv}\n")
-    with pytest.raises(DataError) as err:
-        run_collect(tmp_path)
-    assert expected in str(err.value)
+    result = run_collect(tmp_path)
+    line = result.ledger.set_index("rule").loc[expected]
+    assert line["rows"] == 1 and line["action"] == "set missing"
+    assert line["examples"] == example
+    table = result.customers.set_index("customer_id")[column]
+    assert table.isna().sum() == 1 and len(table) == 3  # nobody dropped
+
+
+def test_the_customer_table_findings(tmp_path):
+    pd.DataFrame({"customer_id": [f"c{i}" for i in range(12)],
+                  "income": [30_000, 32_000, 35_000, 31_000, 40_000, 38_000, 36_000, 33_000,
+                             34_000, None, 37_000, 66_666_666],
+                  "plan": ["basic"] * 12,
+                  "city": ["Hue", "Hue", "Hanoi", "Hue", "Hanoi", "Hue", "Hanoi", "Hue",
+                           "Hanoi", "Hue", "Hanoi", "Hue"]}).assign(
+        income=lambda t: t["income"].where(t.index != 1, 30_000)).to_csv(
+        tmp_path / "c.csv", index=False)
+    write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv}\n")
+    ledger = run_collect(tmp_path).ledger.set_index("rule")
+    far = ledger.loc["column 'income': incomes far from the others (beyond 3 interquartile "
+                     "ranges on the log scale)"]
+    assert far["rows"] == 1 and far["examples"] == "c11: 66,666,666"
+    assert far["action"] == "kept as given"
+    constant = ledger.loc["columns with the same value for every customer: plan"]
+    assert constant["rows"] == 1
+    missing = ledger.loc["column 'income': missing values"]
+    assert missing["rows"] == 1 and missing["examples"] == "c9"
+    repeated = ledger.loc["rows equal to another row in every column but the customer id"]
+    assert repeated["rows"] == 1 and repeated["examples"] == "c1"  # c1 repeats c0
 
 
 @pytest.mark.parametrize("stamps", [
@@ -579,14 +614,17 @@ def test_trailing_blank_rows_are_skipped_with_a_ledger_line(tmp_path):
     assert line["rows"].tolist() == [2]
 
 
-def test_row_numbers_in_messages_count_test_accounts_too(tmp_path):
+def test_out_of_range_values_of_test_accounts_are_not_counted(tmp_path):
     pd.DataFrame({"customer_id": ["T1", "C2", "C3"], "email": ["qa@example.com", "a@b.com",
                                                               "c@d.com"],
-                  "age": [30, 40, 150]}).to_csv(tmp_path / "c.csv", index=False)
+                  "age": [300, 40, 150]}).to_csv(tmp_path / "c.csv", index=False)
     write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv}\n"
                            "collect: {test_accounts: ['*@example.com']}\n")
-    with pytest.raises(DataError, match="data row 3: 150"):
-        run_collect(tmp_path)
+    result = run_collect(tmp_path)
+    line = result.ledger.set_index("rule").loc[
+        "column 'age': values outside the plausible range (0 to 110)"]
+    assert line["rows"] == 1 and line["examples"] == "C3: 150"
+    assert result.customers["customer_id"].tolist() == ["C2", "C3"]
 
 
 def test_dictionary_names_each_category_and_text_columns_of_web_are_kept(tmp_path):
