@@ -20,7 +20,13 @@ import numpy as np
 import pandas as pd
 
 from seglib import i18n, rfm
-from seglib.config import CANONICAL_COLUMNS, RunConfig, SourceConfig, file_format
+from seglib.config import (
+    CANONICAL_COLUMNS,
+    CUSTOMER_COLUMNS,
+    RunConfig,
+    SourceConfig,
+    file_format,
+)
 from seglib.errors import DataError
 from seglib.i18n import msg
 from seglib.pii import (
@@ -53,6 +59,8 @@ _CHANNEL_SYNONYMS = {
     "truc tuyen": "online", "cửa hàng": "store", "cua hang": "store", "tại cửa hàng": "store",
     "tai cua hang": "store", "tại quầy": "store", "điện thoại": "phone", "dien thoai": "phone",
     "tổng đài": "phone", "tong dai": "phone",
+    # a catalogue order is placed by phone or by mail: remote and assisted, as by phone
+    "catalog": "phone", "catalogue": "phone", "mail order": "phone", "mail": "phone",
 }
 #: The data dictionary: what each computed feature means, its unit and its source.
 FEATURES: dict[str, tuple[str, str, str]] = {
@@ -182,6 +190,81 @@ class _Ledger:
 
 
 # --------------------------------------------------------------------------- reading
+
+
+def column_key(name: object) -> str:
+    """A column name with case, accents, spaces and underscores ignored.
+
+    ``Marital_Status`` and ``marital status`` both give ``maritalstatus``: how client
+    names are matched to ours.
+    """
+    return plain_name(name).replace("_", "")
+
+
+#: The canonical columns each source's columns are matched to without a mapping.
+KNOWN_COLUMNS = {"customers": CUSTOMER_COLUMNS,
+                 "transactions": CANONICAL_COLUMNS["transactions"],
+                 "survey": ("customer_id",), "service": ("customer_id",),
+                 "web": ("customer_id",),
+                 "brand_ratings": ("customer_id", "respondent_id", "brand")}
+
+
+def header_names(name: str, src: SourceConfig) -> list[str]:
+    """The column names of a source file (its header), without reading the data."""
+    if file_format(src.path) == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return [str(n) for n in pq.read_schema(src.path).names]
+        except Exception:  # noqa: BLE001 - the full read gives the precise message
+            return []
+    try:
+        head = read_table(src.path, source=name, sheet=src.sheet, sep=src.sep,
+                          encoding=src.encoding, nrows=1)
+    except DataError:
+        return []  # reading the whole file gives the message
+    return [str(c) for c in head.columns]
+
+
+def resolve_columns(src: SourceConfig, names: Iterable[str], source: str
+                    ) -> tuple[SourceConfig, dict[str, list[str]]]:
+    """The source's mapping completed against the file's header.
+
+    A mapped name that differs from the file's only in case, spaces or underscores is
+    taken as the file spells it; an unmapped canonical column (:data:`KNOWN_COLUMNS`)
+    whose name matches one of the file's that way (``Income`` -> ``income``) is mapped
+    to it, unless two of the file's columns would match. Lists of columns (summed, see
+    :data:`seglib.config.SUMMED_COLUMNS`) are returned apart: ``(source with one column
+    per canonical name, canonical name -> the columns to sum)``.
+    """
+    names = [str(n) for n in names]
+    by_key: dict[str, list[str]] = {}
+    for name in names:
+        by_key.setdefault(column_key(name), []).append(name)
+
+    def spelled(client: str) -> str:
+        if client in names:
+            return client
+        hits = by_key.get(column_key(client), [])
+        return hits[0] if len(hits) == 1 else client  # not found: apply_mapping says so
+
+    columns: dict[str, str] = {}
+    summed: dict[str, list[str]] = {}
+    for canon, client in src.columns.items():
+        if isinstance(client, list):
+            summed[canon] = [spelled(c) for c in client]
+        else:
+            columns[canon] = spelled(client)
+    taken = set(columns.values()) | {c for cols in summed.values() for c in cols}
+    for canon in KNOWN_COLUMNS.get(source, ()):
+        if canon in columns or canon in summed or canon in names \
+                or (canon == "customer_id" and src.id_from_row):
+            continue
+        hits = by_key.get(column_key(canon), [])
+        if len(hits) == 1 and hits[0] not in taken:
+            columns[canon] = hits[0]
+            taken.add(hits[0])
+    return src.model_copy(update={"columns": columns}), summed
 
 
 def apply_mapping(table: pd.DataFrame, src: SourceConfig, source: str) -> pd.DataFrame:
@@ -986,6 +1069,8 @@ def test_account_mask(table: pd.DataFrame, patterns: Iterable[str]) -> pd.Series
     return mask
 
 
+#: Canonical customer columns that hold dates, whatever the client called them.
+_DATE_COLUMNS = ("signup_date", "last_purchase", "birth_date")
 _DATE_NAME = re.compile(r"(^|_)(date|dt|dob|birthday|ngay(_\w+)?)($|_)|_at$|_on$")
 
 
@@ -998,7 +1083,8 @@ def _dates_where_named(table: pd.DataFrame, source: str, path: Path, ledger: _Le
     """
     table = table.copy()
     for column in table.columns:
-        if (column == "customer_id" or not _DATE_NAME.search(plain_name(column))
+        if (column == "customer_id" or not (column in _DATE_COLUMNS
+                                            or _DATE_NAME.search(plain_name(column)))
                 or pd.api.types.is_datetime64_any_dtype(table[column])):
             continue
         try:
@@ -1013,11 +1099,15 @@ def _dates_where_named(table: pd.DataFrame, source: str, path: Path, ledger: _Le
 
 def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger, keep_pii: bool,
                       test_accounts: Iterable[str] = (), src: SourceConfig | None = None,
-                      locale: str = "en") -> tuple[pd.DataFrame, list[str]]:
+                      locale: str = "en", summed: dict[str, list[str]] | None = None,
+                      as_of: object = None, channels: dict[str, str] | None = None,
+                      ) -> tuple[pd.DataFrame, list[str]]:
     """Return the customers table (canonical ids, numbers parsed, PII removed) and test ids.
 
     Customers matching a ``collect.test_accounts`` pattern are taken out (a ledger
-    line) and their ids returned, so that their orders are excluded too.
+    line) and their ids returned, so that their orders are excluded too. Behaviour a
+    CRM export already sums per customer (``summed`` lists, ``birth_year``,
+    ``last_purchase``, ...) becomes the canonical columns, see :func:`customer_behaviour`.
     """
     config_src, src = src, "customers"
     _require(raw, "customer_id", src, path)
@@ -1047,8 +1137,147 @@ def prepare_customers(raw: pd.DataFrame, path: Path, ledger: _Ledger, keep_pii: 
                    examples=test_ids[:3])
         customers = customers[~tests].reset_index(drop=True)
     customers = _check_ranges(customers, "customers", ledger)
-    _customer_table_findings(customers, "customers", ledger)
+    _customer_table_findings(customers, "customers", ledger)  # on the client's columns
+    customers = customer_behaviour(customers, summed or {}, path, ledger, as_of=as_of,
+                                   channels=channels)
     return customers, test_ids
+
+
+def _words(name: str) -> list[str]:
+    """A column name's words: split at spaces, underscores, hyphens and camelCase."""
+    return [w for part in re.split(r"[\s_\-.]+", str(name))
+            for w in re.split(r"(?<=[a-z])(?=[A-Z])", part) if w]
+
+
+def _parts(names: list[str]) -> dict[str, str]:
+    """Each summed column -> the words that tell it apart from the others.
+
+    The words every name shares at its start and its end are dropped: ``MntWines``,
+    ``MntFruits`` -> ``Wines``, ``Fruits``; ``NumWebPurchases``, ``NumStorePurchases``
+    -> ``Web``, ``Store``. A name left with nothing keeps all its words.
+    """
+    words = {n: _words(n) for n in names}
+    if len(names) < 2:
+        return {n: " ".join(w) for n, w in words.items()}
+    lists = list(words.values())
+    prefix = 0
+    while all(len(w) > prefix for w in lists) and len({w[prefix] for w in lists}) == 1:
+        prefix += 1
+    suffix = 0
+    while all(len(w) > prefix + suffix for w in lists) \
+            and len({w[-1 - suffix] for w in lists}) == 1:
+        suffix += 1
+    return {n: " ".join(w[prefix:len(w) - suffix]) or " ".join(w) for n, w in words.items()}
+
+
+def customer_behaviour(table: pd.DataFrame, summed: dict[str, list[str]], path: Path,
+                       ledger: _Ledger, *, as_of: object = None,
+                       channels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Canonical behaviour columns from a customers file that already sums it per customer.
+
+    * ``revenue`` mapped to a list of spend columns: their sum, and each column's share
+      of it as ``category_share_<category>`` (the category is what sets the column's
+      name apart: ``MntWines``, ``MntFruits`` -> ``Wines``, ``Fruits``);
+    * ``n_orders`` mapped to a list of order counts per channel: their sum, and
+      ``online_share`` / ``store_share`` / ``phone_share`` where the column names a known
+      channel (``NumWebPurchases`` -> web -> online); a count of no known channel is a
+      ledger line and counts in no share;
+    * ``avg_order_value`` = revenue / n_orders; ``repeat_customer`` = n_orders > 1;
+    * ``birth_year`` or ``birth_date`` -> ``age`` at the end of observation;
+      ``last_purchase`` -> ``recency_days``; ``signup_date`` -> ``tenure_days``.
+
+    The end of observation is ``collect.as_of``, else the latest date in the file
+    (a ledger line says which). The client's own columns are kept as they are.
+    """
+    table = table.copy()
+    ids = table["customer_id"]
+    for canon, columns in summed.items():
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            raise DataError(f"data.customers ({path}): column {missing[0]!r} (listed in "
+                            f"data.customers.columns.{canon}) is not in the file; its columns "
+                            f"are: {', '.join(map(str, table.columns))}")
+        values = table[columns]
+        text = [c for c in columns if not pd.api.types.is_numeric_dtype(values[c])]
+        if text:
+            raise DataError(f"data.customers ({path}): column {text[0]!r} (summed into "
+                            f"{canon}) is not numbers; expected a number per customer")
+        total = values.sum(axis=1, min_count=1)
+        table[canon] = total.astype("float64")
+        parts = _parts(columns)
+        if canon == "revenue":
+            categories = {}
+            for column in columns:
+                name = f"category_share_{plain_name(parts[column])}"
+                table[name] = (values[column] / total.where(total > 0)).astype("float64")
+                categories[parts[column]] = name
+            table.attrs["categories"] = categories
+        elif canon == "n_orders":
+            synonyms = channel_synonyms(channels)
+            known: dict[str, list[str]] = {}
+            unknown = []
+            for column in columns:
+                label = parts[column].strip().lower()
+                channel = synonyms.get(label) or synonyms.get(plain_name(label).replace("_", " "))
+                (known.setdefault(channel, []) if channel in CHANNELS else unknown).append(column)
+            for channel in CHANNELS:
+                share = values[known[channel]].sum(axis=1) if channel in known else 0.0
+                table[f"{channel}_share"] = (share / total.where(total > 0)).astype("float64")
+            if unknown:
+                ledger.add("customers", msg("ledger.channel_columns_unknown",
+                                            columns=", ".join(unknown)),
+                           int(values[unknown].sum().sum()),
+                           action=msg("ledger.channels_action"))
+    if "n_orders" in table and pd.api.types.is_numeric_dtype(table["n_orders"]) \
+            and not pd.api.types.is_integer_dtype(table["n_orders"]):
+        orders = table["n_orders"]
+        bad = orders.notna() & ((orders < 0) | (orders != orders.round()))
+        if bad.any():
+            raise DataError(f"data.customers ({path}): column {_label(table, 'n_orders')}: "
+                            f"{int(bad.sum())} value(s) are not whole numbers of orders, "
+                            f"first for customer {ids[bad].iloc[0]!r}: {orders[bad].iloc[0]:g}")
+        table["n_orders"] = orders.fillna(0).astype("int64")
+    if "revenue" in table and "n_orders" in table \
+            and pd.api.types.is_numeric_dtype(table["revenue"]) \
+            and pd.api.types.is_numeric_dtype(table["n_orders"]):
+        if "avg_order_value" not in table:
+            table["avg_order_value"] = table["revenue"] / table["n_orders"].where(
+                table["n_orders"] > 0)
+        table["repeat_customer"] = table["n_orders"] > 1
+    dated = [c for c in ("last_purchase", "signup_date", "birth_date")
+             if c in table and pd.api.types.is_datetime64_any_dtype(table[c])]
+    needs_date = "birth_year" in table or bool(dated)
+    end = None
+    if as_of is not None:
+        end = pd.Timestamp(as_of)
+    elif needs_date:
+        latest = [table[c].max() for c in ("last_purchase", "signup_date") if c in dated]
+        latest = [d for d in latest if pd.notna(d)]
+        if latest:
+            end = max(latest).normalize() + pd.Timedelta(days=1)
+            table.attrs["as_of"] = end
+            ledger.add("customers", msg("ledger.end_from_customers",
+                                        date=str((end - pd.Timedelta(days=1)).date())),
+                       len(table), action=msg("ledger.end_action"))
+    if end is not None:
+        end_naive = end.tz_localize(None) if end.tzinfo else end
+        if "age" not in table:
+            if "birth_year" in table and pd.api.types.is_numeric_dtype(table["birth_year"]):
+                table["age"] = (end_naive.year - table["birth_year"]).astype("float64")
+            elif "birth_date" in dated:
+                table["age"] = ((end_naive - table["birth_date"]).dt.days / 365.25).floordiv(1)
+            if "age" in table:
+                table = _check_ranges(table, "customers", ledger)
+        if "recency_days" not in table and "last_purchase" in dated:
+            table["recency_days"] = (end_naive.normalize()
+                                     - table["last_purchase"].dt.normalize()).dt.days.astype(
+                "float64")
+        if "tenure_days" not in table and "signup_date" in dated:
+            table["tenure_days"] = (end_naive.normalize()
+                                    - table["signup_date"].dt.normalize()).dt.days.astype(
+                "float64")
+    del ids
+    return table
 
 
 #: Plausible ranges of customer attributes. A value outside is a data-quality finding, not a
@@ -1437,7 +1666,9 @@ def _load(name: str, src: SourceConfig, reads: list[dict], ledger: _Ledger) -> p
 def collect(config: RunConfig) -> Collected:
     """Run the collection stage: read, clean and join every configured source."""
     ledger = _Ledger(config.locale)
-    sources = config.sources()
+    sources, summed = {}, {}
+    for name, src in config.sources().items():
+        sources[name], summed[name] = resolve_columns(src, header_names(name, src), name)
     reads = []
     customers, test_ids = None, []
     if "customers" in sources:
@@ -1445,8 +1676,18 @@ def collect(config: RunConfig) -> Collected:
         raw = _load("customers", src, reads, ledger)
         customers, test_ids = prepare_customers(raw, src.path, ledger, config.collect.keep_pii,
                                                 test_accounts=config.collect.test_accounts,
-                                                src=src, locale=config.locale)
+                                                src=src, locale=config.locale,
+                                                summed=summed["customers"],
+                                                as_of=config.collect.as_of,
+                                                channels=config.collect.channels)
     transactions, as_of, categories = None, None, {}
+    if customers is not None:  # a CRM export that sums spend per category, see customer_behaviour
+        categories = dict(customers.attrs.pop("categories", {}))
+        end = customers.attrs.pop("as_of", None)
+        if end is not None and "transactions" not in sources:
+            as_of = end
+        elif config.collect.as_of is not None and "transactions" not in sources:
+            as_of = pd.Timestamp(config.collect.as_of)
     table = customers
     if "transactions" in sources:
         src = sources["transactions"]

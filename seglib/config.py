@@ -58,6 +58,24 @@ CANONICAL_COLUMNS: dict[str, tuple[str, ...] | None] = {
     "brand_ratings": None,
 }
 
+#: Canonical columns of a customers file (one row per customer) the workbook reads by
+#: name; a client column whose name differs only in case, spaces or underscores
+#: (``Income``, ``Marital_Status``) is matched without a mapping. ``birth_year`` /
+#: ``birth_date`` give the age at the end of observation; ``revenue``, ``n_orders``,
+#: ``recency_days`` / ``last_purchase`` and ``campaign_response`` let a CRM export that
+#: already sums behaviour per customer drive value segmentation, targeting and lifecycle.
+CUSTOMER_COLUMNS = (
+    "customer_id", "age", "birth_year", "birth_date", "gender", "income", "education",
+    "occupation", "marital_status", "household_size", "city", "district",
+    "distance_to_store_km", "signup_date", "referral_source", "web_savviness",
+    "social_followers", "revenue", "n_orders", "recency_days", "last_purchase",
+    "campaign_response",
+)
+
+#: Canonical customer columns that may be mapped to a list of the client's columns, summed:
+#: spend per category (giving ``category_share_*``), orders per channel (channel shares).
+SUMMED_COLUMNS = ("revenue", "n_orders")
+
 #: Segment criteria the targeting stage computes from the data (see seglib.targeting).
 TARGETING_CRITERIA = (
     "size",
@@ -129,7 +147,10 @@ class SourceConfig(_Strict):
     dayfirst: StrictBool | None = None
     decimal: Literal[",", "."] | None = None
     id_from_row: StrictBool = False
-    columns: dict[str, str] = Field(default_factory=dict)
+    #: canonical name -> the client's column; for a customers file, ``revenue`` and
+    #: ``n_orders`` may name a list of columns that are summed (spend per category, orders
+    #: per channel), see :data:`SUMMED_COLUMNS`
+    columns: dict[str, str | list[str]] = Field(default_factory=dict)
 
     @field_validator("sheet", mode="before")
     @classmethod
@@ -531,6 +552,16 @@ def parse_config(raw: Any, path: Path) -> RunConfig:
         if not full.is_file():
             problems.append(f"{path}: data.{name}.path: file not found: {full}")
         allowed = CANONICAL_COLUMNS[name]
+        for canonical, client in src.columns.items():
+            if isinstance(client, list) and (name != "customers"
+                                             or canonical not in SUMMED_COLUMNS):
+                problems.append(
+                    f"{path}: data.{name}.columns.{canonical}: a list of columns is summed only "
+                    f"for {' and '.join(SUMMED_COLUMNS)} of the customers file; name one column"
+                )
+            elif isinstance(client, list) and not client:
+                problems.append(f"{path}: data.{name}.columns.{canonical}: the list is empty; "
+                                f"name the columns to sum")
         if allowed is not None:
             for canonical in src.columns:
                 if canonical not in allowed:

@@ -599,6 +599,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "ledger.repeated_action": {
         "en": "kept (check whether they are the same person entered twice)",
         "vi": "giữ lại (nên kiểm tra xem có phải một người được nhập hai lần)"},
+    "ledger.channel_columns_unknown": {
+        "en": "order counts of no known channel: {columns}",
+        "vi": "số đơn không thuộc kênh nào đã biết: {columns}"},
+    "ledger.end_from_customers": {
+        "en": "end of observation: the latest date in the customers file ({date})",
+        "vi": "cuối kỳ quan sát: ngày muộn nhất trong tệp khách hàng ({date})"},
+    "ledger.end_action": {
+        "en": "ages, days since the last purchase and days as a customer counted to the next "
+              "day; set collect.as_of to change",
+        "vi": "tuổi, số ngày từ lần mua gần nhất và số ngày là khách tính đến ngày hôm sau; "
+              "đặt collect.as_of để đổi"},
     "ledger.no_purchase_line": {
         "en": "customers with no purchase line (only zero-price, duplicate or future lines)",
         "vi": "khách không có dòng mua hàng nào (chỉ có dòng giá 0, trùng lặp hoặc ghi ngày "

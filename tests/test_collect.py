@@ -715,3 +715,62 @@ data:
         "customers with no purchase line (only zero-price, duplicate or future lines)"]
     assert line["rows"] == 2 and line["examples"] == "F, Z"
     assert line["action"] == "kept as customers with 0 orders"
+
+
+def test_columns_are_matched_ignoring_case_spaces_and_underscores(tmp_path):
+    pd.DataFrame({"ID": ["a", "b"], "Income": [10, 20], "Marital_Status": ["x", "y"],
+                  "City": ["H", "S"], "CITY": ["H", "S"]}).to_csv(tmp_path / "c.csv",
+                                                                  index=False)
+    # the mapping's "id" is the file's "ID"; "City" and "CITY" both match: no guess
+    write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv, columns: "
+                           "{customer_id: id}}\n")
+    table = run_collect(tmp_path).customers
+    assert {"income", "marital_status"} <= set(table.columns)
+    assert "Income" not in table.columns and "city" not in table.columns
+    assert table["income"].tolist() == [10.0, 20.0]
+
+
+def test_a_list_of_columns_is_summed_only_for_revenue_and_orders(tmp_path):
+    from seglib.errors import ConfigError
+
+    pd.DataFrame({"c": ["a"], "d": ["2025-01-01"], "v": [1]}).to_csv(tmp_path / "t.csv",
+                                                                     index=False)
+    write_config(tmp_path, "client: x\ndata:\n  transactions: {path: t.csv, columns: "
+                           "{customer_id: c, date: d, amount: [v, v]}}\n")
+    with pytest.raises(ConfigError, match="data.transactions.columns.amount: a list of "
+                                          "columns is summed only for revenue and n_orders"):
+        load_config(tmp_path / "config.yaml")
+
+
+def test_summed_spend_and_orders_give_shares_and_unknown_channels_a_ledger_line(tmp_path):
+    pd.DataFrame({"id": ["a", "b", "c"], "SpendFood": [30, 0, 5], "SpendToys": [10, 0, 5],
+                  "OrdersWeb": [1, 0, 2], "OrdersShop": [3, 0, 0], "OrdersKiosk": [0, 0, 2],
+                  "LastBuy": ["2025-01-10", "2024-12-01", "2025-01-30"],
+                  "Born": [1980, 1990, 2000]}).to_csv(tmp_path / "c.csv", index=False)
+    write_config(tmp_path, """
+client: x
+data:
+  customers:
+    path: c.csv
+    columns:
+      customer_id: id
+      birth_year: Born
+      last_purchase: LastBuy
+      revenue: [SpendFood, SpendToys]
+      n_orders: [OrdersWeb, OrdersShop, OrdersKiosk]
+""")
+    result = run_collect(tmp_path)
+    table = result.customers.set_index("customer_id")
+    assert table["revenue"].tolist() == [40.0, 0.0, 10.0]
+    assert table["n_orders"].tolist() == [4, 0, 4]
+    assert table.loc["a", "category_share_food"] == 0.75
+    assert pd.isna(table.loc["b", "category_share_food"])  # nothing spent: no share
+    assert table.loc["a", "online_share"] == 0.25 and table.loc["a", "store_share"] == 0.75
+    assert table.loc["c", "avg_order_value"] == 2.5
+    # the end of observation is the day after the latest purchase, 2025-01-30
+    assert table["recency_days"].tolist() == [21.0, 61.0, 1.0]
+    assert table["age"].tolist() == [45.0, 35.0, 25.0]
+    assert result.as_of == pd.Timestamp("2025-01-31")
+    assert result.categories == {"Food": "category_share_food", "Toys": "category_share_toys"}
+    kiosk = result.ledger.set_index("rule").loc["order counts of no known channel: OrdersKiosk"]
+    assert kiosk["rows"] == 2

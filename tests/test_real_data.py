@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -362,12 +364,14 @@ def test_customer_personality(personality):
     ledger = personality.ledger
     assert ledger.loc[(ledger["source"] == "customers") & (ledger["rule"] == "rows read"),
                       "rows"].tolist() == [2_240]
-    # Income missing for 24 customers: NaN, kept
-    assert pd.api.types.is_float_dtype(customers["Income"])
-    assert int(customers["Income"].isna().sum()) == 24
+    # "Income" is matched to the canonical income without a mapping (case is ignored);
+    # missing for 24 customers: NaN, kept, and a ledger line says so
+    assert "Income" not in customers.columns
+    assert pd.api.types.is_float_dtype(customers["income"])
+    assert int(customers["income"].isna().sum()) == 24
     by_id = customers.set_index(customers["customer_id"].astype(str))
     income = raw.set_index(raw["ID"].astype(str))["Income"]
-    np.testing.assert_array_equal(by_id["Income"].reindex(income.index).to_numpy(float),
+    np.testing.assert_array_equal(by_id["income"].reindex(income.index).to_numpy(float),
                                   income.to_numpy(float))
     assert by_id["MntWines"].sum() == raw["MntWines"].sum()
 
@@ -489,11 +493,11 @@ def test_online_retail_rfm_segments(retail):
 
 
 def test_customer_personality_segments_on_client_columns(personality):
-    result = _segment(personality, features=["Income", "Kidhome", "Teenhome", "MntWines",
+    result = _segment(personality, features=["income", "Kidhome", "Teenhome", "MntWines",
                                              "MntMeatProducts", "NumWebPurchases",
-                                             "NumStorePurchases", "Education"])
+                                             "NumStorePurchases", "education"])
     assert result.method == "kprototypes"
-    assert result.model.categorical_ == ["Education"]
+    assert result.model.categorical_ == ["education"]
     # Income is missing for 24 customers: imputed, nobody left out for 1 of 8 features
     assert (result.segments["segment"] != 0).all()
     _every_segment_above_the_minimum_share(result)
@@ -525,3 +529,104 @@ def test_online_retail_ii_clv_models_fit_and_targeting_completes(retail2):
     assert scored["selected"].sum() == 2
     assert scored.loc[scored["selected"], "segment"].ne(0).all()
     assert scored["growth_revenue"].notna().any()
+
+
+# --------------------------------------------------------------------------- a CRM export, end to end
+
+PERSONALITY_COLUMNS = """
+      customer_id: ID
+      birth_year: Year_Birth
+      signup_date: Dt_Customer
+      recency_days: Recency
+      campaign_response: Response
+      revenue: [MntWines, MntFruits, MntMeatProducts, MntFishProducts, MntSweetProducts,
+                MntGoldProds]
+      n_orders: [NumWebPurchases, NumCatalogPurchases, NumStorePurchases]"""
+
+
+@pytest.fixture(scope="module")
+def personality_run(tmp_path_factory):
+    """The six stages on the customer_personality export: one row per customer, behaviour
+    already summed (spend per category, purchases per channel, a campaign response)."""
+    from seglib.cli import main
+
+    _need(PERSONALITY)
+    folder = tmp_path_factory.mktemp("personality-run")
+    before = file_hash(PERSONALITY)
+    config = write_config(folder, f"""
+client: customer-personality
+currency: USD
+data:
+  customers:
+    path: "{PERSONALITY}"
+    columns:{PERSONALITY_COLUMNS}
+""")
+    out = folder / "run"
+    assert main(["run", str(config), "--out", str(out)]) == 0
+    assert file_hash(PERSONALITY) == before
+    return out
+
+
+def test_a_crm_export_gives_the_canonical_behaviour_columns(personality_run):
+    raw = pd.read_csv(PERSONALITY, sep="\t").set_index("ID")
+    customers = pd.read_parquet(personality_run / "customers.parquet")
+    customers = customers.set_index(customers["customer_id"].astype(int))
+    assert len(customers) == 2_240
+    spend = raw[["MntWines", "MntFruits", "MntMeatProducts", "MntFishProducts",
+                 "MntSweetProducts", "MntGoldProds"]].sum(axis=1)
+    np.testing.assert_allclose(customers["revenue"].reindex(raw.index), spend)
+    orders = raw[["NumWebPurchases", "NumCatalogPurchases", "NumStorePurchases"]].sum(axis=1)
+    assert (customers["n_orders"].reindex(raw.index) == orders).all()
+    buyers = orders > 0
+    np.testing.assert_allclose(customers["online_share"].reindex(raw.index)[buyers],
+                               (raw["NumWebPurchases"] / orders)[buyers])
+    np.testing.assert_allclose(customers["phone_share"].reindex(raw.index)[buyers],
+                               (raw["NumCatalogPurchases"] / orders)[buyers])  # catalogue
+    np.testing.assert_allclose(customers["category_share_wines"].reindex(raw.index)[spend > 0],
+                               (raw["MntWines"] / spend)[spend > 0])
+    # the latest enrolment is 29-06-2014: ages at the end of observation, 2014
+    age = (2014 - raw["Year_Birth"]).where(raw["Year_Birth"] >= 1900)
+    age = age.where(age <= 110)
+    np.testing.assert_array_equal(customers["age"].reindex(raw.index).to_numpy(float),
+                                  age.to_numpy(float))
+    assert (customers["recency_days"].reindex(raw.index) == raw["Recency"]).all()
+    assert customers["income"].isna().sum() == 24  # "Income" matched without a mapping
+    categories = json.loads((personality_run / "collect.json").read_text())["categories"]
+    assert categories["Wines"] == "category_share_wines"
+
+
+def test_a_crm_export_ledger_reports_the_customer_table(personality_run):
+    ledger = pd.read_csv(personality_run / "data_quality.csv").set_index("rule")
+    years = ledger.loc["column 'Year_Birth' (mapped to 'birth_year'): values outside the "
+                       "plausible range (at least 1,900)"]
+    assert years["rows"] == 2 and years["action"] == "set missing"
+    assert years["examples"] == "11004: 1893, 1150: 1899"
+    old = ledger.loc["column 'age': values outside the plausible range (0 to 110)"]
+    assert old["rows"] == 1 and old["examples"] == "7829: 114"  # born 1900
+    assert ledger.loc["column 'Income' (mapped to 'income'): missing values", "rows"] == 24
+    assert ledger.loc["columns with the same value for every customer: Z_CostContact, "
+                      "Z_Revenue", "rows"] == 2
+    repeated = ledger.loc["rows equal to another row in every column but the customer id"]
+    assert repeated["rows"] == 182
+    far = [r for r in ledger.index if r.startswith("column 'Income' (mapped to 'income'): "
+                                                   "incomes far from the others")]
+    assert far and ledger.loc[far[0], "rows"] == 6 and ledger.loc[far[0], "action"] == \
+        "kept as given"
+    end = ledger.loc["end of observation: the latest date in the customers file (2014-06-29)"]
+    assert end["rows"] == 2_240
+
+
+def test_a_crm_export_segments_target_and_stages(personality_run):
+    segments = pd.read_csv(personality_run / "segments.csv")
+    assert len(segments) == 2_240
+    scored = pd.read_csv(personality_run / "targeting.csv")
+    scored = scored[scored["segment"] != 0].sort_values("rank")
+    assert len(scored) >= 2
+    # the high-spend, high-response segment ranks above the low-spend one
+    top, low = scored.iloc[0], scored.iloc[-1]
+    assert top["revenue_per_customer"] > 5 * low["revenue_per_customer"]
+    assert top["response_rate"] > low["response_rate"]
+    assert top["attractiveness"] > low["attractiveness"]
+    assert scored["response_source"].iloc[0].startswith("campaign_response")
+    stages = pd.read_csv(personality_run / "lifecycle.csv")["stage"].value_counts()
+    assert stages.get("Loyal & advocate", 0) > 500 and stages.get("At risk", 0) > 100
