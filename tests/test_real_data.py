@@ -17,9 +17,8 @@ change of the data file itself is caught too.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
