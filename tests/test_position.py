@@ -263,18 +263,74 @@ def test_ideal_point_from_ratings_alone_is_the_relative_profile():
     np.testing.assert_allclose(needs.loc[1, ATTRIBUTES].astype(float), difference / spread)
 
 
-def test_white_space_is_the_attribute_direction_no_brand_owns():
+def owner_ratings():
+    # one respondent per brand, so the brand means are these rows. B has the clearly highest
+    # standardised trendy mean (6 against E's 4: 1.04 standard deviations ahead), but the
+    # 2-D map (84% of the differences) puts D nearer the trendy arrow's direction than B
+    return pd.DataFrame({"brand": ["A", "B", "C", "D", "E"],
+                         "quality": [2, 6, 4, 7, 1], "price": [4, 4, 7, 2, 2],
+                         "service": [6, 5, 4, 6, 6], "trendy": [2, 6, 1, 3, 4]})
+
+
+def test_the_clearly_highest_standardised_mean_owns_an_attribute_whatever_the_map_shows():
+    data = owner_ratings()
+    pmap = position.perceptual_map(data)
+    means = position.brand_means(data)
+    z = (means - means.mean()) / means.std(ddof=1)
+    trendy = z["trendy"].sort_values(ascending=False)
+    assert list(trendy.index[:2]) == ["B", "E"]
+    assert trendy["B"] - trendy["E"] == pytest.approx(2 / np.std([2, 6, 1, 3, 4], ddof=1))
+    assert trendy["B"] - trendy["E"] > 1.0
+    table = position.white_space(pmap, means).set_index("attribute")
+    # on the map, D is nearer than B to the point drawn in the trendy direction ...
+    probe = table.loc["trendy", ["dim1", "dim2"]].astype(float).to_numpy()
+    xy = pmap.brands.set_index("brand")[["dim1", "dim2"]]
+    assert np.hypot(*(xy - probe).to_numpy().T).argmin() == list(xy.index).index("D")
+    # ... but ownership comes from the means: B owns trendy, no white space there
+    assert table.loc["trendy", "owner"] == table.loc["trendy", "leader"] == "B"
+    assert table.loc["trendy", "lead"] == pytest.approx(trendy["B"] - trendy["E"])
+    assert not table.loc["trendy", "open"]
+    # price: C leads (7 against 4) by 3 / sd(4, 4, 7, 2, 2) = 1.46, owned
+    assert table.loc["price", "owner"] == "C"
+    assert table.loc["price", "lead"] == pytest.approx(3 / np.std([4, 4, 7, 2, 2], ddof=1))
+    # quality: D leads B (7 against 6) by only 1 / sd = 0.39 < 0.5: open
+    assert table.loc["quality", "leader"] == "D" and table.loc["quality", "owner"] == ""
+    assert table.loc["quality", "lead"] == pytest.approx(1 / np.std([2, 6, 4, 7, 1], ddof=1))
+    assert table.loc["quality", "open"]
+    # service: A, D and E tie at 6: nobody owns it
+    assert table.loc["service", "lead"] == pytest.approx(0.0) and table.loc["service", "open"]
+    assert list(table.index) == ["service", "quality", "trendy", "price"]  # open, then lead
+    assert set(position.attribute_owners(means)["owner"].dropna()) == {"B", "C"}
+    # the stage and its text say the same
+    result = position.position_brands(data, params())
+    pd.testing.assert_frame_equal(result.white_space, table.reset_index())
+    text = position.white_space_text(result)
+    assert "no brand clearly owns service (A and D tie); quality (D leads B by only 0.39 SD)" \
+        in text
+    assert "trendy: B (ahead of E by 1.04 SD)" in text and "owns trendy" not in text
+
+
+def test_white_space_draws_each_attribute_at_the_maps_edge_and_asks_the_means_who_owns_it():
     brands = pd.DataFrame({"brand": ["A", "B", "C"], "dim1": [2.0, -2.0, 0.0],
                            "dim2": [0.0, 0.0, -2.0]})
     attributes = pd.DataFrame({"attribute": ["east", "up"], "dim1": [0.9, 0.0],
                                "dim2": [0.0, 0.8]})
     pmap = position.PerceptualMap(brands, attributes, (0.6, 0.3))
-    table = position.white_space(pmap, distance=0.5).set_index("attribute")
-    assert table.loc["east", "nearest_brand"] == "A" and not table.loc["east", "open"]
-    # the probe for "up" is (0, 2): the nearest brands are 2 * sqrt(2) away, more than 0.5 * 2
-    assert table.loc["up", "distance"] == pytest.approx(2 * np.sqrt(2))
-    assert table.loc["up", "open"]
-    assert list(table.index) == ["up", "east"]
+    # "up" points where no brand stands on this map, yet C leads it by far in the means;
+    # "east" points at A, yet A and B are rated alike on it
+    means = pd.DataFrame({"east": [5.0, 4.9, 1.0], "up": [2.0, 2.0, 6.0]},
+                         index=pd.Index(["A", "B", "C"], name="brand"))
+    table = position.white_space(pmap, means, margin=0.5).set_index("attribute")
+    np.testing.assert_allclose(table.loc["up", ["dim1", "dim2"]].astype(float), [0.0, 2.0])
+    np.testing.assert_allclose(table.loc["east", ["dim1", "dim2"]].astype(float), [2.0, 0.0])
+    assert table.loc["up", "owner"] == "C" and not table.loc["up", "open"]
+    sd = np.std([5.0, 4.9, 1.0], ddof=1)
+    assert table.loc["east", "lead"] == pytest.approx(0.1 / sd)
+    assert table.loc["east", "open"] and table.loc["east", "leader"] == "A"
+    assert list(table.index) == ["east", "up"]
+    # a narrower margin makes A's lead enough
+    assert not position.white_space(pmap, means, margin=0.01).set_index("attribute").loc[
+        "east", "open"]
 
 
 def expected_benefit(attributes, competitor: str) -> str:
@@ -362,15 +418,249 @@ def test_text_from_the_data_is_escaped_in_the_markdown():
     assert "<b>" not in position.map_text(result)
 
 
-def test_respondents_outside_the_run_are_noted_and_ratings_without_customers_skip_segments():
+def test_respondents_outside_the_run_are_noted_and_ratings_without_customers_get_no_maps():
     data = survey()
     data.loc[data["customer_id"] == "C3", "customer_id"] = "C9"
     result = position.position_brands(data, params(), SEGMENTS, TARGETING)
     assert any("1 of 3 respondents are not customers" in n for n in result.notes)
     result = position.position_brands(data.drop(columns="customer_id"), params(), SEGMENTS,
                                       TARGETING)
-    assert result.ideals.empty and any("no `customer_id`" in n for n in result.notes)
+    # no map or ideal point per segment, but still a statement per target segment
+    assert result.ideals.empty and result.views.empty
+    assert any("no `customer_id`" in n for n in result.notes)
+    assert list(result.statements["segment"]) == [1, 2]
     assert position.position_brands(None, params()) is None
+
+
+# ---- statements when respondents are not linked to customers
+
+#: Behaviour per segment, as 03_targeting writes it. Customer base (weighted by customers):
+#: revenue per customer (50 * 100 + 100 * 100 + 100 * 200) / 400 = 87.5, online share
+#: (0.2 * 100 + 0.8 * 100 + 0.4 * 200) / 400 = 0.45. Savers: 50 / 87.5 = 0.57 (at most
+#: 1 / 1.25: spend less) and 0.2 - 0.45 = -0.25 (at least 0.15 below: online less);
+#: Hurried: 100 / 87.5 = 1.14 (not 1.25: not a trait) and 0.8 - 0.45 = +0.35 (online more).
+BEHAVIOUR = TARGETING.assign(customers=[100, 100, 200], revenue_per_customer=[50.0, 100, 100],
+                             online_share=[0.2, 0.8, 0.4])
+
+
+def unlinked():
+    """The brand ratings of :func:`survey` as the usual survey gives them: no customer_id."""
+    return survey().drop(columns="customer_id")
+
+
+def test_without_customer_id_every_target_gets_a_statement_from_its_behaviour():
+    result = position.position_brands(unlinked(), params(our_brand="Cheap"), SEGMENTS,
+                                      BEHAVIOUR)
+    rows = result.statements.set_index("segment")
+    assert list(rows.index) == [1, 2]   # every target, in rank order; not segment 3
+    assert set(rows["source"]) == {"behaviour"}
+    z = profile_z()
+    # Savers spend less than the customer base: their need points to price. The rival that
+    # best offers it is the other brand with the highest standardised price mean
+    rival = z.drop(index="Cheap")["price"].idxmax()
+    assert rival == "Fast"
+    assert rows.loc[1, "statement"] == (
+        "For Savers who spend less than the average customer and buy online less than the "
+        f"average customer, Cheap is the [category: set positioning.category] that leads on "
+        f"price, unlike {rival}, because [reason: set positioning.reason].")
+    assert rows.loc[1, "need_attributes"] == "price"
+    assert rows.loc[1, "evidence"] == (
+        "revenue per customer 50.0 against 87.5 for the average customer; share of orders "
+        "online 20% against 45% for the average customer; all 3 survey respondents rate "
+        "Cheap 7.0 on price, the best of 4 brands (next: Fast 4.0)")
+    # Hurried buy online more: convenience, which the attribute "speed" serves; Fast owns
+    # it and Cheap is not ahead of it there: the benefit is a gap to close, not a claim
+    assert rows.loc[2, "need_attributes"] == "speed"
+    assert rows.loc[2, "competitor"] == z.drop(index="Cheap")["speed"].idxmax() == "Fast"
+    assert "who buy online more than the average customer, Cheap" in rows.loc[2, "statement"]
+    assert "[benefit: Cheap does not lead Fast on speed" in rows.loc[2, "statement"]
+    assert rows.loc[2, "placeholders"] == "category, benefit, reason"
+    # the limitation, said plainly in every statement's notes
+    for note in rows["notes"]:
+        assert note.startswith("The brand survey is not linked to customers (the ratings have "
+                               "no customer_id), so this segment's needs are inferred from its "
+                               "behaviour (the targeting table), not read from its own brand "
+                               "ratings")
+    text = position.statements_markdown(result)
+    assert text.count("_Note: The brand survey is not linked to customers") == 2
+    assert "**Savers**: For Savers who spend less" in text
+
+
+def test_without_customer_id_the_targets_file_holds_every_statement(tmp_path):
+    result = position.position_brands(unlinked(), params(our_brand="Cheap"), SEGMENTS,
+                                      BEHAVIOUR)
+    paths = position.write_outputs(result, tmp_path)
+    assert "segments" not in paths   # no segment's own view of the brands
+    targets = pd.read_csv(paths["targets"])
+    assert list(targets["segment"]) == [1, 2]
+    assert list(targets["respondents"]) == [0, 0]
+    assert list(targets["source"]) == ["behaviour", "behaviour"]
+    assert not targets["open_position"].any() and not targets["weak"].any()
+    assert targets[["dim1", "dim2"]].isna().all().all()
+    assert list(targets["top_needs"]) == ["price", "speed"]
+    assert list(targets["nearest_competitor"]) == ["Fast", "Fast"]
+    assert targets["statement"].str.startswith("For ").all()
+    assert targets["notes"].str.contains("not linked to customers").all()
+
+
+def test_a_segment_that_stands_out_in_nothing_gets_a_need_placeholder_and_says_why():
+    result = position.position_brands(unlinked(), params(our_brand="Ours"), SEGMENTS,
+                                      TARGETING)   # no behaviour columns at all
+    row = result.statements.set_index("segment").loc[1]
+    assert row["source"] == "none"
+    assert ("who [need: set positioning.need; nothing the run knows sets this segment's needs "
+            "apart], Ours is the") in row["statement"]
+    # no need to go by: the competitor is the brand nearest ours on the whole-market map,
+    # the benefit our largest lead over the field
+    brands = result.pmap.brands.set_index("brand")[["dim1", "dim2"]]
+    others = brands.drop(index="Ours")
+    nearest = others.index[np.hypot(*(others - brands.loc["Ours"]).to_numpy().T).argmin()]
+    assert f"that {expected_benefit(ATTRIBUTES, nearest)}, unlike {nearest}," in row["statement"]
+    assert "needs are unknown: neither its customers' survey answers nor its behaviour" \
+        in row["notes"]
+
+
+def survey_segments():
+    """30 customers, 10 per segment, with their answers to two survey items."""
+    rng = np.random.default_rng(3)
+    segment = np.repeat([1, 2, 3], 10)
+    price = np.where(segment == 1, 5.0, 2.0) + rng.normal(0, 0.3, 30)
+    delivery = np.where(segment == 2, 4.5, 2.5) + rng.normal(0, 0.3, 30)
+    return pd.DataFrame({"customer_id": [f"C{i}" for i in range(1, 31)], "segment": segment,
+                         "segment_name": pd.Series(segment).map(
+                             {1: "Savers", 2: "Hurried", 3: "Others"}),
+                         "price_sensitivity": price, "values_same_day_delivery": delivery})
+
+
+def test_without_customer_id_the_customers_survey_answers_come_before_behaviour():
+    from seglib.persona import SURVEY_LABELS
+
+    segments = survey_segments()
+    result = position.position_brands(unlinked(), params(our_brand="Cheap"), segments,
+                                      BEHAVIOUR)
+    rows = result.statements.set_index("segment")
+    assert set(rows["source"]) == {"customer_survey"}
+    # Savers answer price_sensitivity far above all 30 customers; nothing else
+    answers = segments[segments["segment"] == 1]["price_sensitivity"]
+    everyone = segments["price_sensitivity"]
+    assert (answers.mean() - everyone.mean()) / everyone.std() > position.SURVEY_LIFT
+    label = SURVEY_LABELS["en"]["price_sensitivity"]
+    assert rows.loc[1, "statement"].startswith(
+        f"For Savers who care most about {label}, Cheap is the ")
+    assert "that leads on price, unlike Fast," in rows.loc[1, "statement"]
+    assert rows.loc[1, "evidence"].startswith(
+        f"{label} (price_sensitivity): mean answer {answers.mean():.1f} against "
+        f"{everyone.mean():.1f} for all customers (10 of its customers answered)")
+    assert "inferred from its customers' survey answers" in rows.loc[1, "notes"]
+    # Hurried want same-day delivery: convenience, served by speed
+    assert rows.loc[2, "need_attributes"] == "speed"
+    # fewer than MIN_SURVEY_ANSWERS answers: the item says nothing, behaviour is used
+    few = segments.assign(price_sensitivity=segments["price_sensitivity"].where(
+        segments["customer_id"] != "C1"))
+    rows = position.position_brands(unlinked(), params(our_brand="Cheap"), few,
+                                    BEHAVIOUR).statements.set_index("segment")
+    assert rows.loc[1, "source"] == "behaviour"
+
+
+def test_a_linked_target_without_respondents_still_gets_a_statement():
+    # Others (customer C3) is a target too; its service effort 3 against the base's
+    # (1 * 100 + 1 * 100 + 3 * 200) / 400 = 2 is 1.5 times as much: it needs more help
+    targeting = BEHAVIOUR.assign(selected=True, service_effort=[1.0, 1.0, 3.0])
+    data = survey(ideals={"C1": PROFILES["Cheap"]})
+    data = data[data["customer_id"] != "C3"]
+    result = position.position_brands(data, params(our_brand="Ours"), SEGMENTS, targeting)
+    assert list(result.ideals["segment"]) == [1, 2]
+    rows = result.statements.set_index("segment")
+    assert list(rows.index) == [1, 2, 3]
+    assert rows.loc[3, "notes"].startswith(
+        "None of this segment's customers answered the brand survey, so this segment's needs "
+        "are inferred from its behaviour")
+    assert "For Others who need more help than the average customer, Ours" \
+        in rows.loc[3, "statement"]
+    assert rows.loc[3, "need_attributes"] == "service"
+    assert rows.loc[1, "notes"] == "" and rows.loc[1, "source"] == "ideal"
+    assert any("No survey respondents in target segment(s) Others" in n for n in result.notes)
+
+
+def placeholder_keys(result):
+    """Every config key a placeholder of the result asks to set."""
+    return {part.get("key") for parts in result.statements["parts"] for part in parts.values()
+            if part["placeholder"]} - {None}
+
+
+def test_a_config_key_that_is_set_is_never_asked_for():
+    config = params(our_brand="Ours", category={1: "furniture store"},
+                    need={"Savers": "furnish a first home"}, reason={2: "made to order"})
+    keys = {"positioning.our_brand", "positioning.category", "positioning.need",
+            "positioning.reason"}
+    for data, targeting in ((survey(), TARGETING),            # weak ideal points
+                            (unlinked(), TARGETING)):         # no customer_id, no behaviour
+        result = position.position_brands(data, config, SEGMENTS, targeting)
+        rows = result.statements.set_index("segment")
+        text = position.statements_markdown(result)
+        assert placeholder_keys(result) == set()
+        for key in keys:
+            assert f"set {key}" not in "".join(rows["statement"])
+            assert f"set `{key}`" not in text
+        assert rows.loc[1, "statement"].startswith(
+            "For Savers who furnish a first home, Ours is the furniture store that ")
+        assert rows.loc[1, "statement"].endswith(
+            "because [reason: positioning.reason has no entry for Savers].")
+        assert "Ours is the [category: positioning.category has no entry for Hurried] that" \
+            in rows.loc[2, "statement"]
+        assert "[need: positioning.need has no entry for Hurried;" in rows.loc[2, "statement"]
+        assert rows.loc[2, "statement"].endswith("because made to order.")
+        assert ("add an entry for Hurried to `positioning.need`, `positioning.category`"
+                in text)
+    # an unset key is still asked for
+    result = position.position_brands(survey(), params(our_brand="Ours"), SEGMENTS, TARGETING)
+    assert placeholder_keys(result) == {"positioning.category", "positioning.need",
+                                        "positioning.reason"}
+
+
+def test_our_brand_unrated_by_a_segment_is_not_a_missing_config_key():
+    data = survey(ideals={"C1": PROFILES["Cheap"], "C2": PROFILES["Fast"]})
+    data = data[~((data["customer_id"] == "C2") & (data["brand"] == "Ours"))]
+    result = position.position_brands(data, params(our_brand="Ours"), SEGMENTS, TARGETING)
+    row = result.statements.set_index("segment").loc[2]
+    assert "[benefit: this segment's respondents did not rate Ours]" in row["statement"]
+    assert "positioning.our_brand" not in row["statement"]
+    assert placeholder_keys(result) == {"positioning.category", "positioning.reason"}
+
+
+def test_read_inputs_adds_the_customers_survey_answers_to_the_segments(tmp_path):
+    from seglib.run_folder import RunFolder
+
+    segments = survey_segments()
+    customers = segments[["customer_id", "price_sensitivity", "values_same_day_delivery"]] \
+        .assign(email=[f"c{i}@example.com" for i in range(30)], survey_factor_1=0.0)
+    RunFolder(tmp_path).write_collected(
+        customers=customers,
+        ledger=pd.DataFrame({"source": [], "rule": [], "rows": pd.Series([], dtype="int64"),
+                             "revenue": [], "action": [], "examples": []}),
+        dictionary=pd.DataFrame({"column": ["customer_id"], "meaning": ["id"], "unit": ["id"],
+                                 "source": ["all"], "filled": [1.0]}),
+        meta={"columns": {"price_sensitivity": "survey", "values_same_day_delivery": "survey",
+                          "survey_factor_1": "survey", "email": "customers"}},
+        brand_ratings=unlinked())
+    run = RunFolder(tmp_path)
+    run.read_customers()
+    run.write_segmentation(segments=segments, model=None, profiles=pd.DataFrame(
+        {"segment": [1, 2, 3], "segment_name": ["Savers", "Hurried", "Others"],
+         "customers": [10, 10, 10], "share": [1 / 3] * 3}))
+    run = RunFolder(tmp_path)
+    run.read_segments()
+    run.write_targeting(BEHAVIOUR.assign(attractiveness=[8.0, 6.0, 2.0]))
+    ratings, read, targeting = position.read_inputs(tmp_path)
+    assert "customer_id" not in ratings
+    assert list(read.columns) == ["customer_id", "segment", "segment_name",
+                                  "unclassified_reason", "price_sensitivity",
+                                  "values_same_day_delivery"]   # no e-mail, no factor score
+    np.testing.assert_allclose(read.set_index("customer_id").loc[segments["customer_id"],
+                                                                 "price_sensitivity"],
+                               segments["price_sensitivity"])
+    result = position.position_brands(ratings, params(our_brand="Cheap"), read, targeting)
+    assert set(result.statements["source"]) == {"customer_survey"}
 
 
 def test_write_outputs_writes_the_segment_maps_and_statements(tmp_path):
