@@ -123,10 +123,12 @@ FILES: dict[str, RunFile] = _files(
     RunFile("survey_factors.csv", "collect", {"item": "text"}, unique=("item",),
             what="the survey's factor loadings"),
     # 02_segment
-    RunFile("segments.parquet", "segment", {**_ID, **_SEGMENT}, closed=True,
+    RunFile("segments.parquet", "segment", {**_ID, **_SEGMENT, "unclassified_reason": "text"},
+            closed=True,
             unique=("customer_id",), not_null=("customer_id", "segment", "segment_name"),
             what="each customer's segment"),
-    RunFile("segments.csv", "segment", {**_ID, **_SEGMENT}, closed=True,
+    RunFile("segments.csv", "segment", {**_ID, **_SEGMENT, "unclassified_reason": "text"},
+            closed=True,
             unique=("customer_id",), not_null=("customer_id", "segment", "segment_name"),
             what="each customer's segment, for the CRM"),
     RunFile("segment_profiles.csv", "segment",
@@ -580,7 +582,11 @@ class RunFolder:
         import joblib
 
         self._require_read("customers.parquet", "segments.parquet")
-        segments = segments[["customer_id", "segment", "segment_name"]].copy()
+        segments = segments[["customer_id", "segment", "segment_name"]
+                            + (["unclassified_reason"] if "unclassified_reason" in segments
+                               else [])].copy()
+        if "unclassified_reason" not in segments:
+            segments["unclassified_reason"] = ""
         segments["customer_id"] = to_ids(segments["customer_id"])
         segments = segments.sort_values("customer_id", kind="stable").reset_index(drop=True)
         written = self._write_frames({

@@ -45,7 +45,7 @@ STAGES = (
 #: Run-level parameters each notebook receives besides its section's keys.
 COMMON_PARAMETERS = {
     "collect": ("run_dir", "config_path"),
-    "segment": ("run_dir", "seed", "locale"),
+    "segment": ("run_dir", "seed", "locale", "lifecycle"),
     "targeting": ("run_dir", "seed", "locale", "currency"),
     "position": ("run_dir", "locale"),
     "lifecycle": ("run_dir", "locale"),

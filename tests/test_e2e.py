@@ -30,7 +30,8 @@ def test_run_folder_holds_every_output(demo_run):
 def test_every_customer_in_exactly_one_segment_and_planted_segments_found(demo_run, demo_dir):
     customers = pd.read_csv(demo_dir / "customers.csv")
     segments = pd.read_csv(demo_run / "segments.csv", dtype={"customer_id": str})
-    assert list(segments.columns) == ["customer_id", "segment", "segment_name"]
+    assert list(segments.columns) == ["customer_id", "segment", "segment_name",
+                                      "unclassified_reason"]
     assert len(segments) == len(customers) == 1000
     assert segments["customer_id"].is_unique
     assert set(segments["customer_id"]) == set(customers["customer_id"])
@@ -46,8 +47,19 @@ def test_every_customer_in_exactly_one_segment_and_planted_segments_found(demo_r
     # new customers (one order) and prospects are never forced into a segment
     small = truth[truth.isin(["new_customer", "prospect"])].index
     assert (merged.set_index("customer_id").loc[small, "segment"] == 0).all()
-    assert (merged.set_index("customer_id").loc[small, "segment_name"]
-            == "New / unclassified").all()
+    names = set(merged.set_index("customer_id").loc[small, "segment_name"])
+    assert len(names) == 1 and names.pop().startswith("Not segmented: ")
+    # the group's reasons never contradict the lifecycle: "new" is never lapsed or at risk
+    segments = pd.read_csv(demo_run / "segments.csv").set_index("customer_id")
+    stages = pd.read_csv(demo_run / "lifecycle.csv").set_index("customer_id")["stage"]
+    said = segments.loc[segments["segment"] == 0, "unclassified_reason"]
+    for reason, allowed in (("new: ", {"First purchase", "Post-purchase / repeat",
+                                       "Loyal & advocate"}),
+                            ("one order, more than", {"Lapsed"}),
+                            ("one order, and none", {"At risk"}),
+                            ("no purchase yet", {"Awareness", "Engagement & evaluation"})):
+        who = said[said.str.startswith(reason)].index
+        assert set(stages.loc[who]) <= allowed, (reason, set(stages.loc[who]))
 
 
 def test_targeting_selects_top_n_and_personas_follow(demo_run):

@@ -54,7 +54,10 @@ def test_planted_segments_are_recovered_and_k_recommended():
     # one-order customers are the unclassified group, never forced into a cluster
     assert (labels[~clustered] == segment.UNCLASSIFIED).all()
     assert (labels[clustered] != segment.UNCLASSIFIED).all()
-    assert result.names[segment.UNCLASSIFIED] == "New / unclassified"
+    # one order in the last 30 days: new customers, as the lifecycle calls them
+    assert result.names[segment.UNCLASSIFIED] == "Not segmented: new customers"
+    assert set(result.reasons[labels == segment.UNCLASSIFIED]) == {
+        "new: one order, within the last 60 days"}
     assert len(set(result.names.values())) == len(result.names)
     assert "k = 3 has the best combined score" in result.recommendation.reasoning
     # planted blobs are stable: every segment's bootstrap Jaccard close to 1
@@ -280,7 +283,8 @@ def test_rfm_rules_through_the_stage():
     names = set(result.segments["segment_name"])
     assert names <= {"Champions", "Loyal customers", "Potential loyalists", "New customers",
                      "Promising", "Need attention", "About to sleep", "At risk",
-                     "Can't lose them", "Hibernating", "Lost", "Others", "New / unclassified"}
+                     "Can't lose them", "Hibernating", "Lost", "Others",
+                     "Not segmented: prospects"}
     # the documented map: R 5 and F 4-5 is Champions, R 3-4 and F 4-5 Loyal, R 1 and F 1-2 Lost
     buyers = customers[customers["n_orders"] > 0]
     scores = result.model.segmenter_.transform(buyers[result.features])
@@ -310,7 +314,7 @@ def test_age_groups_through_the_stage():
     result = segment.segment_customers(customers, method="age_groups", max_missing_share=0.0)
     got = dict(zip(result.segments["customer_id"], result.segments["segment_name"], strict=True))
     assert got == {"a": "Children", "b": "Teenagers", "c": "Adults", "d": "Middle-aged",
-                   "e": "Elderly", "f": "New / unclassified"}
+                   "e": "Elderly", "f": "Not segmented: too little data"}
 
 
 def test_names_can_be_overridden_by_id_or_automatic_name():
@@ -460,7 +464,7 @@ def test_cli_assign_pseudonymises_email_ids_and_reports_unclassified(fitted_run,
     text = out.read_text()
     assert "@" not in text and "h_" in text
     assigned = pd.read_csv(out, keep_default_na=False)
-    assert assigned.loc[0, "segment_name"] == "New / unclassified"
+    assert assigned.loc[0, "segment_name"].startswith("Not segmented: ")
     assert assigned.loc[0, "unclassified_reason"] == "fewer than 2 orders"
 
 
@@ -646,3 +650,34 @@ def test_cli_assign_empty_or_malformed_files_are_exit_2_and_untouched(fitted_run
     err = capsys.readouterr().err
     assert f"({bad}): column 'n_orders'" in err and "first at data row 4: 'many'" in err
     assert bad.read_bytes() == before and not out.exists()
+
+
+def test_one_time_buyers_of_long_ago_are_not_called_new_and_agree_with_the_lifecycle():
+    """CDNOW: half the customers bought once, 500 days before the end of the data."""
+    from seglib import lifecycle
+
+    customers, _ = planted_customers()
+    old = customers["n_orders"] == 1
+    customers.loc[old, "recency_days"] = np.r_[np.full(30, 503), np.full(6, 20),
+                                               np.full(4, 120)]
+    result = segment.segment_customers(customers, features=FEATURES, k_min=2, k_max=6,
+                                       random_state=0)
+    assert result.names[segment.UNCLASSIFIED] == ("Not segmented: lapsed one-time buyers, "
+                                                  "new customers, one-time buyers gone quiet")
+    reasons = result.reasons[old.to_numpy()]
+    stages = lifecycle.assign_stages(customers)[old].astype(str)
+    said = {"one order, more than 365 days ago": "Lapsed",
+            "new: one order, within the last 60 days": "First purchase",
+            "one order, and none in the 60 days since": "At risk"}
+    assert (reasons.map(said).to_numpy() == stages.to_numpy()).all()
+    # the run's own lifecycle rules decide: with lapsed_days 600, nobody is lapsed yet
+    result = segment.segment_customers(customers, features=FEATURES, k_min=2, k_max=6,
+                                       random_state=0, lifecycle={"lapsed_days": 600})
+    assert "lapsed" not in result.names[segment.UNCLASSIFIED]
+
+
+def test_the_unclassified_group_is_named_in_vietnamese():
+    customers, _ = planted_customers()
+    result = segment.segment_customers(customers, features=FEATURES, k_min=2, k_max=6,
+                                       random_state=0, locale="vi")
+    assert result.names[segment.UNCLASSIFIED] == "Chưa phân khúc: khách mới"

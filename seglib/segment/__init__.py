@@ -34,6 +34,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils.validation import check_is_fitted
 
+from seglib import i18n
 from seglib.errors import DataError, ModelError
 from seglib.run_folder import RunFolder
 from seglib.segment import explain, selection
@@ -300,7 +301,8 @@ def segment_customers(customers: pd.DataFrame, *, bases: list[str] | None = None
                       rfm: Mapping | None = None, age_groups: Mapping | None = None,
                       origin: Mapping[str, str] | None = None,
                       source_names: Mapping[str, str] | None = None,
-                      random_state: int = 0, locale: str = "en") -> Segmentation:
+                      random_state: int = 0, locale: str = "en",
+                      lifecycle: Mapping | None = None) -> Segmentation:
     """Segment the customer table: the whole stage in one call.
 
     The keyword arguments are the keys of the config's ``segmentation`` section
@@ -380,12 +382,17 @@ def segment_customers(customers: pd.DataFrame, *, bases: list[str] | None = None
     prof = profile(customers, labels, chosen_features)
     auto = (rule_names(model.rule_names_, locale) if method in RULE_METHODS
             else name_segments(prof, chosen_features, differences, locale=locale))
-    final = apply_names(auto, names or {}, reserved=unclassified_name(locale))
-    final[UNCLASSIFIED] = unclassified_name(locale)
+    kinds = unclassified_kinds(customers, model.reasons(customers), lifecycle,
+                               max_missing_share=max_missing_share)
+    group = unclassified_group_name(kinds[kinds != ""], locale)
+    final = apply_names(auto, names or {}, reserved=group)
+    final[UNCLASSIFIED] = group
     model.names_ = final
     model.auto_names_ = auto
     model.source_names_ = dict(source_names or {})
     segments["segment_name"] = segments["segment"].map(final)
+    texts = unclassified_texts(kinds, lifecycle, max_missing_share, locale)
+    segments["unclassified_reason"] = texts.to_numpy()  # "" for the segmented
     prof.insert(1, "segment_name", prof["segment"].map(final))
     tree = None
     if kept["segment"].nunique() >= 2:
@@ -405,7 +412,8 @@ def segment_customers(customers: pd.DataFrame, *, bases: list[str] | None = None
                         features=chosen_features, names=final, method=method, k_table=k_table,
                         recommendation=recommendation, stability=stability,
                         differences=differences, top=top, tree=tree, agreement=agreement,
-                        reasons=model.reasons(customers), settings=settings)
+                        reasons=texts,
+                        settings=settings)
 
 
 def compare(model: SegmentModel, Z: np.ndarray, method: str, others: list[str] | None,
@@ -484,6 +492,71 @@ def rule_names(names: Mapping[int, str], locale: str = "en") -> dict[int, str]:
 
     return {seg: i18n.t(f"rule.{name}", locale) if i18n.has(f"rule.{name}") else name
             for seg, name in names.items()}
+
+
+#: Why a customer is in the unclassified group, each consistent with the customer's
+#: lifecycle stage (same rules, :func:`seglib.lifecycle.assign_stages`), in this order.
+UNCLASSIFIED_KINDS = ("new", "one_order_quiet", "one_order_lapsed", "no_purchase", "refunded",
+                      "too_little_data")
+
+
+def unclassified_kinds(customers: pd.DataFrame, reasons: pd.Series,
+                       lifecycle: Mapping | None = None, *,
+                       max_missing_share: float = 0.5) -> pd.Series:
+    """Each unclassified customer's kind (:data:`UNCLASSIFIED_KINDS`; "" when classified).
+
+    Customers left out for their purchase history are told apart by their lifecycle
+    stage under the run's lifecycle rules (``lifecycle``: the config's section), so the
+    group never calls "new" a customer the lifecycle calls lapsed: one order within
+    the welcome window is ``new``, one order and quiet since ``one_order_quiet``, one
+    order long ago ``one_order_lapsed``; no order ``no_purchase`` (or ``refunded`` when
+    every order was refunded or returned). The others have too little data.
+    """
+    from seglib import lifecycle as stages
+
+    kinds = pd.Series("", index=customers.index, dtype=object)
+    left = reasons.reindex(customers.index).fillna("") != ""
+    kinds[left] = "too_little_data"
+    missing_text = f"more than {max_missing_share:.0%} of the segmentation features missing"
+    by_history = left & (reasons.reindex(customers.index) != missing_text)
+    if not by_history.any() or not stages.has_history(customers):
+        return kinds
+    stage = stages.assign_stages(customers, **dict(lifecycle or {})).astype(str)
+    orders = pd.to_numeric(customers["n_orders"], errors="coerce").fillna(0)
+    kinds[by_history & (orders == 0)] = "no_purchase"
+    kinds[by_history & (orders == 0) & (stage == "Lapsed")] = "refunded"
+    bought = by_history & (orders > 0)
+    kinds[bought] = "new"
+    kinds[bought & (stage == "At risk")] = "one_order_quiet"
+    kinds[bought & (stage == "Lapsed")] = "one_order_lapsed"
+    return kinds
+
+
+def unclassified_texts(kinds: pd.Series, lifecycle: Mapping | None, max_missing_share: float,
+                       locale: str = "en") -> pd.Series:
+    """Each unclassified customer's reason, in words ("" for the classified)."""
+    from seglib.config import stage_config
+
+    rules = stage_config("lifecycle", **dict(lifecycle or {}))
+    values = {"new_days": rules.new_days, "lapsed_days": rules.lapsed_days,
+              "share": i18n.percent(max_missing_share, locale, 0)}
+    texts = {kind: i18n.t(f"unclassified.{kind}", locale, **values) for kind in UNCLASSIFIED_KINDS}
+    return kinds.map(lambda k: texts.get(k, "")).astype(object)
+
+
+def unclassified_group_name(kinds: pd.Series, locale: str = "en") -> str:
+    """The unclassified group's name: what its customers are, the largest kinds first.
+
+    Kinds of at least a tenth of the group are named (at most three), so that a group
+    of lapsed one-time buyers is never called "new".
+    """
+    counts = kinds.value_counts()
+    if counts.empty:
+        return unclassified_name(locale)
+    order = sorted(counts.index, key=lambda k: (-counts[k], UNCLASSIFIED_KINDS.index(k)))
+    shown = [k for k in order if counts[k] >= 0.1 * counts.sum()][:3] or order[:1]
+    words = [i18n.t(f"unclassified.group.{k}", locale) for k in shown]
+    return i18n.t("unclassified.group", locale, kinds=", ".join(words))
 
 
 def unclassified_name(locale: str = "en") -> str:
@@ -699,7 +772,8 @@ def summary_text(result: Segmentation) -> str:
         reasons = result.reasons[result.reasons != ""].value_counts()
         why = "; ".join(f"{n:,} {md(r)}" for r, n in reasons.items())
         text += (f" **{unclassified:,} customers** ({unclassified / total:.0%}) have too little "
-                 f"data for these features ({why}) and form the group \"{UNCLASSIFIED_NAME}\" "
+                 f"data for these features ({why}) and form the group "
+                 f"\"{md(result.names.get(UNCLASSIFIED, UNCLASSIFIED_NAME))}\" "
                  "instead of being forced into a segment.")
     else:
         text += " Every customer has enough data to be segmented: nobody is unclassified."
