@@ -76,6 +76,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "is {competitor}.",
         "vi": "{name}: họ coi trọng nhất {needs}; đối thủ gần nhất với mong muốn của họ là "
               "{competitor}."},
+    "summary.position_inferred": {
+        "en": "{name}: their behaviour suggests they value {needs} (inferred: the brand survey is "
+              "not linked to customers); the strongest competitor on that is {competitor}.",
+        "vi": "{name}: hành vi mua cho thấy họ coi trọng {needs} (suy ra: khảo sát thương hiệu "
+              "không gắn với khách hàng); đối thủ mạnh nhất ở điểm này là {competitor}."},
     "summary.position_open": {
         "en": "{name}: no brand owns their ideal yet; an open position to claim.",
         "vi": "{name}: chưa thương hiệu nào chiếm vị trí lý tưởng của họ; đây là khoảng trống."},

@@ -147,10 +147,12 @@ def executive_summary(run_dir: str | Path, *, locale: str = "en", currency: str 
         place.lines.append(tr("summary.position_none"))
     else:
         for row in positions.itertuples(index=False):
+            inferred = getattr(row, "respondents", 1) == 0  # no ratings of its own
             if bool(getattr(row, "open_position", False)):
                 place.lines.append(tr("summary.position_open", name=row.segment_name))
             else:
-                place.lines.append(tr("summary.position_line", name=row.segment_name,
+                place.lines.append(tr("summary.position_inferred" if inferred
+                                      else "summary.position_line", name=row.segment_name,
                                       needs=row.top_needs.replace("_", " ")
                                       if isinstance(row.top_needs, str)
                                       else "–",
