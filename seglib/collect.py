@@ -30,8 +30,10 @@ from seglib.config import (
 from seglib.errors import DataError
 from seglib.i18n import msg
 from seglib.pii import (
+    PII_VALUE_SQL,
     find_pii_columns,
     pii_kind,
+    pii_values,
     plain_name,
     pseudonym,
 )
@@ -328,8 +330,15 @@ def customer_ids(values: pd.Series, source: str, ledger: _Ledger,
     such ids become :func:`pseudonym` s (the same in every source), with a ledger line.
     """
     ids = normalize_ids(values)
+    if keep_pii:
+        return ids
     kind = pii_kind(ids)
-    if keep_pii or kind is None:
+    if kind is None:  # some ids only: those that are an address or a number go
+        some = pii_values(ids)
+        if some.any():
+            ledger.add(source, msg("ledger.ids_some_pii"), int(some.sum()),
+                       action=msg("ledger.pseudonyms"), examples=pseudonym(ids[some]).head(3))
+            ids = ids.where(~some, pseudonym(ids.where(some)))
         return ids
     ledger.add(source, msg("ledger.ids_email" if kind == "email" else "ledger.ids_phone"),
                int(ids.notna().sum()), action=msg("ledger.pseudonyms"))
@@ -529,6 +538,13 @@ def _native_select(con: duckdb.DuckDBPyConnection, src: SourceConfig,
                                                    else "ledger.ids_phone"), count,
                                action=msg("ledger.pseudonyms"))
                     return f"'h_' || left(sha256(lower({text})), 16)"
+                some = PII_VALUE_SQL.format(text=text)
+                count = con.execute(f"SELECT count(*) FROM {source} WHERE {some}").fetchall()[0][0]
+                if count:  # some ids only: each address or number becomes its pseudonym
+                    ledger.add("transactions", msg("ledger.ids_some_pii"), count,
+                               action=msg("ledger.pseudonyms"))
+                    return (f"CASE WHEN {some} THEN 'h_' || left(sha256(lower({text})), 16) "
+                            f"ELSE {text} END")
             return text
         return name  # integer ids stay integers in DuckDB: text only for the final table
 

@@ -481,6 +481,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
                          "vi": "mã khách hàng là địa chỉ email"},
     "ledger.ids_phone": {"en": "customer ids are phone numbers",
                          "vi": "mã khách hàng là số điện thoại"},
+    "ledger.ids_some_pii": {
+        "en": "customer ids that are an email address or a phone number (some of the ids)",
+        "vi": "mã khách hàng là địa chỉ email hoặc số điện thoại (một phần các mã)"},
     "ledger.pseudonyms": {
         "en": "replaced by pseudonyms: h_ + the first 16 hex digits of their SHA-256",
         "vi": "thay bằng bí danh: h_ + 16 chữ số hex đầu của mã băm SHA-256"},

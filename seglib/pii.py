@@ -61,6 +61,32 @@ def pii_kind(values: pd.Series) -> str | None:
     return None
 
 
+#: A phone number among other ids: a leading + or separators, so that a zero-padded
+#: customer number (0001234567) among others is not taken for one.
+_PHONE_SHAPED = re.compile(r"^\+|[\s().-]")
+
+
+def pii_values(values: pd.Series) -> pd.Series:
+    """True for each value that is itself an email address or a phone number.
+
+    For ids that are only *sometimes* personal data (one in six a customer's email):
+    each such value is pseudonymised, whatever the others are.
+    """
+    text = values.astype("string").str.strip()
+    email = text.str.match(_EMAIL_VALUE).fillna(False)
+    digits = text.str.count(r"\d").fillna(0)
+    phone = (text.str.match(_PHONE_VALUE).fillna(False) & (digits >= 9)
+             & text.str.contains(_PHONE_SHAPED).fillna(False))
+    return (email | phone).astype(bool)
+
+
+#: The same test in DuckDB SQL, for ``{text}`` (trimmed text).
+PII_VALUE_SQL = ("(regexp_matches({text}, '^[^@\\s]+@[^@\\s]+\\.[A-Za-z]{{2,}}$') OR "
+                 "(regexp_matches({text}, '^(\\+|0)[0-9\\s().-]{{7,}}$') AND "
+                 "regexp_matches({text}, '^\\+|[\\s().-]') AND "
+                 "length(regexp_replace({text}, '[^0-9]', '', 'g')) >= 9))")
+
+
 def small_counts(values: pd.Series) -> bool:
     """True for a column of small numbers (``email_opens``), which no phone number is."""
     numbers = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")

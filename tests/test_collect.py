@@ -774,3 +774,33 @@ data:
     assert result.categories == {"Food": "category_share_food", "Toys": "category_share_toys"}
     kiosk = result.ledger.set_index("rule").loc["order counts of no known channel: OrdersKiosk"]
     assert kiosk["rows"] == 2
+
+
+def test_ids_that_are_sometimes_an_email_or_a_phone_are_pseudonymised_everywhere(tmp_path):
+    """One id in six is the customer's email: it must not reach any output."""
+    from seglib.pii import pseudonym
+
+    ids = ["C1", "ann@example.com", "C3", "C4", "+84 90 123 4567", "C6"]
+    pd.DataFrame({"id": ids, "age": [30, 40, 50, 60, 35, 45]}).to_csv(tmp_path / "c.csv",
+                                                                     index=False)
+    pd.DataFrame({"c": ids + ids, "d": ["2025-01-02"] * 6 + ["2025-01-09"] * 6,
+                  "v": [10.0] * 12}).to_csv(tmp_path / "o.csv", index=False)
+    write_config(tmp_path, """
+client: mixed
+data:
+  customers: {path: c.csv, columns: {customer_id: id}}
+  transactions: {path: o.csv, columns: {customer_id: c, date: d, amount: v}}
+""")
+    result = run_collect(tmp_path)
+    table = result.customers.set_index("customer_id")
+    email, phone = (pseudonym(pd.Series([x])).iloc[0] for x in (ids[1], ids[4]))
+    assert set(table.index) == {"C1", "C3", "C4", "C6", email, phone}
+    assert table.loc[email, "n_orders"] == 2 and table.loc[phone, "age"] == 35  # joined
+    assert not result.customers["customer_id"].str.contains("@|\\+84").any()
+    lines = result.transactions
+    assert not lines["customer_id"].astype(str).str.contains("@|\\+84").any()
+    ledger = result.ledger.set_index(["source", "rule"])
+    rule = "customer ids that are an email address or a phone number (some of the ids)"
+    assert ledger.loc[("customers", rule), "rows"] == 2
+    assert ledger.loc[("transactions", rule), "rows"] == 4
+    assert "@" not in result.ledger.to_csv()
