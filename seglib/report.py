@@ -28,6 +28,7 @@ from typing import Any
 
 import mistune
 import nbformat
+import nh3
 
 if int(mistune.__version__.split(".")[0]) < 3:  # pragma: no cover - depends on the env
     raise ImportError(
@@ -60,6 +61,27 @@ _EMBEDDED_IMAGE_PREFIXES = (
     "data:image/webp;",
     "data:image/svg+xml;",
 )
+
+#: What HTML outputs of the notebooks (pandas tables) may keep: nh3 (a maintained
+#: sanitiser, Rust's ammonia) drops every other tag and attribute, event handlers,
+#: ``javascript:`` links and SVG; ``<style>`` and ``<script>`` go with their content.
+_OUTPUT_TAGS = {"table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup",
+                "col", "div", "span", "p", "br", "b", "i", "strong", "em", "code", "pre",
+                "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "sub", "sup", "small"}
+_OUTPUT_ATTRIBUTES = {"*": {"class", "title"}, "th": {"colspan", "rowspan", "style"},
+                      "td": {"colspan", "rowspan", "style"}, "tr": {"style"},
+                      "table": {"border"}}
+
+
+def sanitise_html(fragment: str) -> str:
+    """``fragment`` with only the tags and attributes a table or a note needs.
+
+    Inline styles keep only ``text-align`` (pandas aligns its headers with it).
+    """
+    return nh3.clean(fragment, tags=_OUTPUT_TAGS, attributes=_OUTPUT_ATTRIBUTES,
+                     clean_content_tags={"script", "style"}, url_schemes=set(),
+                     filter_style_properties={"text-align"}, link_rel=None)
+
 
 #: HTML that runs code or loads something from outside the page.
 _ACTIVE_HTML_RE = re.compile(
@@ -395,7 +417,8 @@ def _render_mimebundle(
         if mime == "text/html":
             if _is_active_html(value):
                 continue
-            return f'<div class="output output-html">\n{_align_text_cells(value)}\n</div>'
+            clean = sanitise_html(value)
+            return f'<div class="output output-html">\n{_align_text_cells(clean)}\n</div>'
         if mime == "text/markdown":
             return f'<div class="output output-markdown">\n{render_markdown(value)}</div>'
         text = _clean_terminal_text(value)

@@ -388,3 +388,32 @@ def test_table_cells_of_words_are_left_aligned_numbers_right():
     assert '<td class="text">age in years</td>' in aligned
     for number in ("1,234.50", "0.93", "NaN", "-5%"):
         assert f"<td>{number}</td>" in aligned
+
+
+@pytest.mark.parametrize("payload, gone", [
+    ('<div onmouseover="alert(1)">Loyal</div>', "onmouseover"),
+    ('<a href="javascript:alert(2)">Loyal</a>', "javascript:"),
+    ('<svg><animate onbegin="alert(3)" attributeName="x"/></svg>Loyal', "onbegin"),
+    ('<img src=x onerror="alert(4)">Loyal', "onerror"),
+    ('<table><tr><td style="background:url(//evil.example/x)">Loyal</td></tr></table>',
+     "evil.example"),
+    ('<style>td{color:red}</style><p>Loyal</p>', "color:red"),
+])
+def test_html_outputs_are_sanitised(tmp_path, payload, gone):
+    """An HTML output (a table of client text) keeps its text, never live code."""
+    data = {"text/html": payload, "text/plain": "x"}
+    page = build(tmp_path, [code(outputs=[new_output("display_data", data=data)])])
+    assert gone not in page and "<script" not in page
+    if '<div class="output output-html">' in page:  # kept as sanitised HTML, text and all
+        assert "Loyal" in page.split('<div class="output output-html">', 1)[1]
+    else:  # HTML that loads a resource falls back to its plain text
+        assert "<pre>x</pre>" in page
+
+
+def test_pandas_tables_survive_the_sanitiser(tmp_path):
+    table = pd.DataFrame({"segment": ["<b>Loyal</b>", "Bargain"], "share": [0.6, 0.4]})
+    data = {"text/html": table.to_html(), "text/plain": "x"}
+    page = build(tmp_path, [code(outputs=[new_output("display_data", data=data)])])
+    assert '<table border="1" class="dataframe">' in page
+    assert "&lt;b&gt;Loyal&lt;/b&gt;" in page  # pandas escaped it; still text
+    assert '<th>segment</th>' in page and '<td>0.6</td>' in page
