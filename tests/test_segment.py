@@ -344,7 +344,8 @@ def test_customers_only_segments_are_named_by_what_sets_them_apart():
     })
     result = segment.segment_customers(customers, n_segments=2, random_state=0)
     names = sorted(v for k, v in result.names.items() if k != segment.UNCLASSIFIED)
-    assert sorted(names) == ["Customers with high income and high age",
+    # both traits about 1 sd out: listed in the features' order, not by a 0.01 sd difference
+    assert sorted(names) == ["Customers with high age and high income",
                              "Young customers with low income"]  # "young" says the age
 
 
@@ -578,8 +579,187 @@ def test_every_default_rule_name_has_a_translation():
 def test_names_without_tier_or_channel_in_vietnamese():
     prof = pd.DataFrame({"segment": [1, 2], "income": [90.0, 30.0]})
     differences = pd.DataFrame({"income": [1.5, -1.2]}, index=[1, 2])
+    # the feature in the run's language (the catalogue's column label), not the column name
     assert segment.name_segments(prof, ["income"], differences, locale="vi") == {
-        1: "Khách hàng có income cao", 2: "Khách hàng có income thấp"}
+        1: "Khách hàng có thu nhập cao", 2: "Khách hàng có thu nhập thấp"}
+
+
+# --------------------------------------------------------------------------- names a CRM keeps
+
+
+def consumer_segments(seed=5):
+    """Chapman & Feit's simulated consumers (R for Marketing Research and Analytics, ch. 5):
+    client columns as an export has them, values like "ownNo" and "subYes"."""
+    rng = np.random.default_rng(seed)
+    spec = [  # customers, age, share female, income, kids, own home, subscribe, sd age, income
+        (100, 40, .5, 55000, 2, .5, .1, 5, 12000), (50, 24, .7, 21000, 1, .2, .2, 2, 5000),
+        (80, 58, .5, 64000, 0, .7, .05, 8, 21000), (70, 36, .3, 52000, 2, .3, .2, 4, 10000)]
+    blocks = [pd.DataFrame({
+        "age": rng.normal(age, sd_age, n).round(1),
+        "gender": np.where(rng.random(n) < female, "Female", "Male"),
+        "income": rng.normal(income, sd_income, n).round(0),
+        "kids": rng.poisson(kids, n),
+        "ownHome": np.where(rng.random(n) < own, "ownYes", "ownNo"),
+        "subscribe": np.where(rng.random(n) < sub, "subYes", "subNo")})
+        for n, age, female, income, kids, own, sub, sd_age, sd_income in spec]
+    table = pd.concat(blocks, ignore_index=True)
+    table.insert(0, "customer_id", [f"s{i:03d}" for i in range(len(table))])
+    return table
+
+
+CONSUMER_FEATURES = ["age", "gender", "income", "kids", "ownHome", "subscribe"]
+
+
+def segment_consumers(table, locale="en"):
+    return segment.segment_customers(table, features=CONSUMER_FEATURES, n_segments=4,
+                                     min_orders=0, stability_resamples=0, compare_methods=[],
+                                     random_state=0, locale=locale)
+
+
+def names_by_segment(first, second, left_out):
+    """Each segment's name in ``first`` and in ``second``, segments matched by their customers."""
+    a = first.segments.drop(index=left_out)
+    b = second.segments.drop(index=left_out)
+    pairs = {}
+    for seg in sorted(set(a["segment"]) - {segment.UNCLASSIFIED}):
+        twin = b.loc[a["segment"] == seg, "segment"].mode().iloc[0]
+        pairs[first.names[seg]] = second.names[twin]
+    return pairs
+
+
+def test_names_stay_the_same_when_one_customer_moves():
+    """Issue 14: moving one customer renamed a segment ("... and mostly Female (gender)")."""
+    customers = consumer_segments()
+    first = segment_consumers(customers)
+    assert sorted(first.names[s] for s in first.model.segment_ids) == [
+        "Customers close to the average", "Customers with high age and few kids",
+        "Customers with many kids", "Young customers with low income"]
+    richest = int(customers["income"].idxmax())
+    for who in (0, 184):  # each, one at a time, gets another segment's customer's answers
+        moved = customers.copy()
+        moved.loc[who, CONSUMER_FEATURES] = customers.loc[(who + 150) % 300, CONSUMER_FEATURES]
+        again = segment_consumers(moved)
+        kept = first.segments.index != who
+        assert adjusted_rand_score(first.segments["segment"][kept],
+                                   again.segments["segment"][kept]) > 0.95
+        assert all(a == b for a, b in names_by_segment(first, again, [who]).items()), who
+    nudged = customers.copy()
+    nudged.loc[richest, "income"] *= 1.05  # one row a little different
+    again = segment_consumers(nudged)
+    assert all(a == b for a, b in names_by_segment(first, again, []).items())
+
+
+def test_client_crm_columns_are_named_by_readable_labels():
+    rng = np.random.default_rng(3)
+    n = 200
+    customers = pd.DataFrame({
+        "customer_id": [f"k{i}" for i in range(2 * n)],
+        "Kidhome": np.r_[rng.integers(1, 3, n), rng.integers(0, 2, n) * 0],
+        "MntWines": np.r_[rng.normal(60, 20, n), rng.normal(700, 150, n)].clip(0),
+        "NumCatalogPurchases": np.r_[rng.poisson(0.5, n), rng.poisson(6, n)],
+    })
+    features = ["Kidhome", "MntWines", "NumCatalogPurchases"]
+    names = {}
+    for locale in ("en", "vi"):
+        result = segment.segment_customers(customers, features=features, n_segments=2,
+                                           min_orders=0, random_state=0, locale=locale)
+        names[locale] = sorted(result.names[s] for s in result.model.segment_ids)
+    assert names["en"] == ["Customers with few kids at home and high wine spend",
+                           "Customers with many kids at home and low wine spend"]
+    assert names["vi"] == ["Khách hàng có nhiều trẻ nhỏ trong nhà và chi tiêu cho rượu vang thấp",
+                           "Khách hàng có ít trẻ nhỏ trong nhà và chi tiêu cho rượu vang cao"]
+    for name in names["en"] + names["vi"]:
+        assert not any(raw in name for raw in ("Kidhome", "MntWines", "Mnt", "Num", "_"))
+
+
+@pytest.mark.parametrize(("column", "en", "vi"), [
+    ("Kidhome", "kids at home", "trẻ nhỏ trong nhà"),        # the table of CRM columns
+    ("MntWines", "wine spend", "chi tiêu cho rượu vang"),
+    ("NumCatalogPurchases", "catalog purchases", "số lần mua qua catalogue"),
+    ("income", "income", "thu nhập"),                        # the catalogue's column labels
+    ("distance_to_store_km", "distance to store", "khoảng cách đến cửa hàng"),
+    ("MntOrganicFood", "spend on organic food", "chi tiêu cho organic food"),  # in words
+    ("NumAppLogins", "app logins", "app logins"),
+    ("loyaltyTier", "loyalty tier", "loyalty tier"),
+    ("CLV_12m", "CLV 12m", "CLV 12m"),
+    ("Points", "points", "points"),
+])
+def test_feature_labels_for_names(column, en, vi):
+    assert segment.feature_label(column, "en") == en
+    assert segment.feature_label(column, "vi") == vi
+
+
+def test_mostly_only_for_a_clear_majority_and_never_a_raw_value_with_its_column():
+    prof = pd.DataFrame({"segment": [1, 2, 3], "income": [90.0, 30.0, 50.0],
+                         "gender": ["Female", "Male", "Female"],
+                         "gender_top_share": [0.55, 0.8, 0.5],
+                         "ownHome": ["ownNo", "ownYes", "ownYes"],
+                         "ownHome_top_share": [0.9, 0.7, 0.52]})
+    differences = pd.DataFrame({
+        "income": [1.5, -1.2, 0.1],
+        "gender = Female": [0.9, -0.9, 0.1], "gender = Male": [-0.9, 0.9, -0.1],
+        "ownHome = ownNo": [1.1, -0.9, -0.2], "ownHome = ownYes": [-1.1, 0.9, 0.2]},
+        index=[1, 2, 3])
+    features = ["income", "gender", "ownHome"]
+    # segment 1 is over-represented in women, but 55% is no majority: not "mostly Female"
+    assert segment.name_segments(prof, features, differences) == {
+        1: "Customers with high income and mostly no own home",
+        2: "Customers with low income and gender mostly Male",
+        3: "Customers close to the average"}
+    assert segment.name_segments(prof, features, differences, locale="vi") == {
+        1: "Khách hàng có thu nhập cao và phần lớn không có nhà riêng",
+        2: "Khách hàng có thu nhập thấp và giới tính chủ yếu là Male",
+        3: "Khách hàng gần mức trung bình"}
+
+
+def test_no_raw_value_with_its_column_in_the_names_end_to_end():
+    """Issue 14: a name read "... and mostly ownNo (ownHome)"."""
+    rng = np.random.default_rng(1)
+    n = 150
+    customers = pd.DataFrame({
+        "customer_id": [f"h{i}" for i in range(2 * n)],
+        "income": np.r_[rng.normal(30_000, 3_000, n), rng.normal(80_000, 5_000, n)],
+        "ownHome": np.r_[np.where(rng.random(n) < 0.95, "ownNo", "ownYes"),
+                         np.where(rng.random(n) < 0.95, "ownYes", "ownNo")],
+    })
+    result = segment.segment_customers(customers, features=["income", "ownHome"], n_segments=2,
+                                       min_orders=0, random_state=0)
+    names = sorted(result.names[s] for s in result.model.segment_ids)
+    assert names == ["Customers with high income and mostly own home",
+                     "Customers with low income and mostly no own home"]
+    assert not any("(" in name or "own" + "No" in name or "ownHome" in name for name in names)
+
+
+def test_a_clash_is_told_apart_by_what_differs_most_between_the_two():
+    # both are mid-value online customers, and both differ from the base most in income;
+    # between the two, what differs most is kids at home
+    prof = pd.DataFrame({"segment": [1, 2], "revenue": [100.0, 105.0],
+                         "online_share": [0.9, 0.92], "store_share": [0.1, 0.08]})
+    differences = pd.DataFrame({"online_share": [0.1, 0.2], "income": [1.5, 1.4],
+                                "Kidhome": [0.2, -0.9]}, index=[1, 2])
+    features = ["online_share", "store_share", "revenue", "income", "Kidhome"]
+    assert segment.name_segments(prof, features, differences) == {
+        1: "Mid-value online customers with more kids at home",
+        2: "Mid-value online customers with few kids at home"}
+    assert segment.name_segments(prof, features, differences, locale="vi") == {
+        1: "Khách hàng giá trị trung bình mua trực tuyến, nhiều trẻ nhỏ trong nhà hơn",
+        2: "Khách hàng giá trị trung bình mua trực tuyến, ít trẻ nhỏ trong nhà"}
+    # three alike: split where the widest gap is, then the two left by the next feature
+    prof = pd.concat([prof, prof.iloc[[0]].assign(segment=3)], ignore_index=True)
+    differences = pd.DataFrame({"online_share": [0.1, 0.2, 0.1], "income": [0.3, 0.4, 0.35],
+                                "Kidhome": [0.6, -0.9, 0.8]}, index=[1, 2, 3])
+    assert segment.name_segments(prof, features, differences) == {
+        1: "Mid-value online customers with many kids at home and lower income",
+        2: "Mid-value online customers with few kids at home",
+        3: "Mid-value online customers with many kids at home and higher income"}
+    # twins on a category: the majority where there is one, else "less often"
+    prof = pd.DataFrame({"segment": [1, 2], "revenue": [100.0, 100.0],
+                         "education": ["PhD", "Basic"], "education_top_share": [0.7, 0.45]})
+    differences = pd.DataFrame({"education = PhD": [0.6, -0.6],
+                                "education = Basic": [-0.2, 0.2]}, index=[1, 2])
+    names = segment.name_segments(prof, ["revenue", "education"], differences)
+    assert names == {1: "Mid-value customers with education mostly PhD",
+                     2: "Mid-value customers with education less often PhD"}
 
 
 def test_summary_warns_about_narrow_and_dissolving_segments():

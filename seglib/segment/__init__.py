@@ -25,6 +25,7 @@ The stage, in the order a consultant defends it:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -380,8 +381,11 @@ def segment_customers(customers: pd.DataFrame, *, bases: list[str] | None = None
     differences = explain.standardized_differences(kept, kept["segment"], chosen_features)
     top = explain.top_features(kept, kept["segment"], chosen_features)
     prof = profile(customers, labels, chosen_features)
-    auto = (rule_names(model.rule_names_, locale) if method in RULE_METHODS
-            else name_segments(prof, chosen_features, differences, locale=locale))
+    if method in RULE_METHODS:
+        auto = rule_names(model.rule_names_, locale)
+    else:  # named from robust statistics: one extreme customer cannot rename a segment
+        naming_prof, naming_differences = naming_inputs(customers, labels, chosen_features)
+        auto = name_segments(naming_prof, chosen_features, naming_differences, locale=locale)
     kinds = unclassified_kinds(customers, model.reasons(customers), lifecycle,
                                max_missing_share=max_missing_share)
     group = unclassified_group_name(kinds[kinds != ""], locale)
@@ -566,6 +570,57 @@ def unclassified_name(locale: str = "en") -> str:
     return i18n.t("segment.unclassified", locale)
 
 
+#: A standardised difference (in standard deviations from the segmented customers' mean)
+#: from which a trait counts ...
+TRAIT_GAP = 0.5
+#: ... and from which it is clearly beyond that line: a name gives the (at most two) traits
+#: clearly beyond it, and only a segment with none is named by its strongest trait from
+#: TRAIT_GAP. A trait just past the line does not come and go when one customer moves.
+CLEAR_GAP = 0.8
+#: Traits in a name, at most (listed in the features' order, never reordered by noise).
+MAX_TRAITS = 2
+#: "mostly X" only when X is at least this share of the segment (and over-represented).
+MAJORITY = 0.6
+#: Before naming, numbers are clipped to these quantiles of the segmented customers, so one
+#: extreme customer cannot move a segment's name.
+NAMING_CLIP = (0.01, 0.99)
+#: Words that name a trait, known under another key ("recency_days" -> "recency").
+_WORD_ALIASES = {"recencydays": "recency"}
+#: Leading words of CRM column names: an amount spent, or a count (dropped).
+_SPEND_PREFIXES = frozenset(("mnt", "amt"))
+_COUNT_PREFIXES = frozenset(("num", "nb", "nr", "cnt", "n"))
+_YES = frozenset(("yes", "y", "true", "t", "1", "có"))
+_NO = frozenset(("no", "n", "false", "f", "0", "không"))
+
+
+def naming_inputs(customers: pd.DataFrame, labels: np.ndarray, features: list[str]
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The profile and standardised differences the names are made from.
+
+    As :func:`profile` and :func:`explain.standardized_differences`, on the customers
+    with every unbounded number (not shares, rates or flags) clipped to its 1st and 99th
+    percentile among the segmented customers: robust statistics, so that moving one big
+    spender does not move a segment across a naming threshold.
+    """
+    labels = np.asarray(labels)
+    classified = labels != UNCLASSIFIED
+    calm = customers.copy()
+    numeric, _ = split_kinds(customers, features)
+    for column in dict.fromkeys([*numeric, "revenue", "n_orders", "avg_order_value", "age"]):
+        if column not in calm.columns or not pd.api.types.is_numeric_dtype(calm[column]) \
+                or pd.api.types.is_bool_dtype(calm[column]) \
+                or str(column).endswith(explain._SHARE_SUFFIXES):
+            continue
+        values = calm.loc[classified, column]
+        if values.notna().sum() < 2:
+            continue
+        low, high = values.quantile(list(NAMING_CLIP))
+        calm[column] = calm[column].clip(low, high)
+    kept = calm.assign(segment=labels)[classified]
+    differences = explain.standardized_differences(kept, kept["segment"], features)
+    return profile(calm, labels, features), differences
+
+
 def name_segments(prof: pd.DataFrame, features: list[str] | None = None,
                   differences: pd.DataFrame | None = None,
                   locale: str = "en") -> dict[int, str]:
@@ -575,25 +630,38 @@ def name_segments(prof: pd.DataFrame, features: list[str] | None = None,
     customer against the other segments) when value or purchase features were
     used, the channel when channel shares were, the habit (occasion buyers,
     regulars, occasional buyers) when frequency or special occasions were, and
-    "young" when age was. Without such features, or when two segments would get
-    the same name, the name says which features set the segment apart most
-    ("Customers with high income and low household size", from the standardised
-    differences). Names are unique, and in the run's language (``locale``: the words
-    and their order come from :mod:`seglib.i18n`; "Khách quen giá trị cao mua qua
-    điện thoại" for "High-value phone regulars").
-    """
-    from seglib import i18n
+    "young" when age was. Without such features the name says which features set
+    the segment apart most ("Customers with high income and few kids at home", from
+    the standardised differences):
 
+    - features are named by readable labels (:func:`feature_label`: the catalogue's
+      column labels, a table of known CRM columns, else the column name in words),
+      never the raw column or a value glued to it;
+    - the traits named are those clearly beyond the line (:data:`CLEAR_GAP`, the
+      :data:`MAX_TRAITS` strongest), else the single strongest from :data:`TRAIT_GAP`;
+      they are listed in the features' order, so that noise does not reorder a name;
+    - a category is named ("education mostly PhD", "mostly no own home") only
+      when it is over-represented and at least :data:`MAJORITY` of the segment.
+
+    Two segments that would get the same name are told apart by the feature that
+    differs most between them ("... with higher income" / "... with lower income"),
+    never by a number. Names are in the run's language (``locale``: the words and
+    their order come from :mod:`seglib.i18n`; "Khách quen giá trị cao mua qua điện
+    thoại" for "High-value phone regulars"). ``segment_customers`` names from
+    :func:`naming_inputs` (robust statistics).
+    """
     def word(key: str) -> str:
         return i18n.t(key, locale)
 
     used = set(features or [])
+    order = list(dict.fromkeys(features or (
+        [c.split(" = ", 1)[0] for c in differences.columns] if differences is not None
+        else [])))
     clustered = prof[prof["segment"] != UNCLASSIFIED]
     value = None
     if used & VALUE_FEATURES and "revenue" in clustered and (clustered["revenue"] > 0).all():
         value = clustered["revenue"] / np.exp(np.log(clustered["revenue"]).mean())
-    names: dict[int, str] = {}
-    spoken: dict[int, set[str]] = {}
+    plans: dict[int, _Plan] = {}
     for i, row in clustered.iterrows():
         seg = int(row["segment"])
         parts = dict.fromkeys(("value", "young", "channel", "habit"), "")
@@ -623,24 +691,26 @@ def name_segments(prof: pd.DataFrame, features: list[str] | None = None,
         elif "n_orders" in used and row.get("index_n_orders", 100) <= 60:
             habit = "occasional"
             said.add("n_orders")
+        gaps = _gaps(seg, row, order, differences)
         if value is None and not shares and habit is None:  # nothing said but maybe "young"
-            names[seg] = _distinguishing(seg, row, features or [], differences, young=young,
-                                         said=said, locale=locale)
+            traits = _chosen(_candidates(row, gaps, order, said, locale), order)
+            subject = word("segment.subject_young" if young else "segment.subject")
+            plans[seg] = _Plan(subject=subject, traits=[t.text for t in traits],
+                               said=said | {t.feature for t in traits}, gaps=gaps, row=row)
         else:
             parts["habit"] = word(f"segment.habit.{habit or 'customers'}")
             name = " ".join(word("segment.order").format(**parts).split())
-            names[seg] = name[:1].upper() + name[1:]
-        spoken[seg] = said
-    # same name twice: tell them apart by what sets each apart, beyond what the name says
-    for name in {n for n in names.values() if list(names.values()).count(n) > 1}:
-        for seg in [k for k, v in names.items() if v == name]:
-            traits = _traits(seg, clustered.set_index("segment").loc[seg], features or [],
-                             differences, said=spoken[seg], limit=1, locale=locale)
-            if traits:
-                names[seg] = i18n.t("segment.also_with", locale, name=name,
-                                    traits=_joined(traits, locale))
+            plans[seg] = _Plan(name=name[:1].upper() + name[1:], said=said, gaps=gaps, row=row)
+    names = {seg: plan.render(locale) for seg, plan in plans.items()}
+    for _ in range(len(order) + 1):  # the same name twice: tell them apart
+        twins = [[s for s in names if names[s] == n] for n in dict.fromkeys(names.values())]
+        twins = [group for group in twins if len(group) > 1]
+        if not twins or not any([_tell_apart(group, plans, order, locale)
+                                 for group in twins]):
+            break
+        names = {seg: plan.render(locale) for seg, plan in plans.items()}
     seen: dict[str, int] = {}
-    for seg in sorted(names):
+    for seg in sorted(names):  # last resort: segments that differ in no feature at all
         base = names[seg]
         seen[base] = seen.get(base, 0) + 1
         if seen[base] > 1:
@@ -648,63 +718,256 @@ def name_segments(prof: pd.DataFrame, features: list[str] | None = None,
     return names
 
 
-def _joined(words: list[str], locale: str) -> str:
-    from seglib import i18n
+@dataclass
+class _Plan:
+    """How one segment is named: a tier name, or a subject with traits; and any twin traits."""
 
+    name: str = ""
+    subject: str = ""
+    traits: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    said: set[str] = field(default_factory=set)
+    gaps: dict[str, float] = field(default_factory=dict)
+    row: pd.Series | None = None
+
+    def render(self, locale: str) -> str:
+        if self.name:
+            if not self.extra:
+                return self.name
+            return i18n.t("segment.also_with", locale, name=self.name,
+                          traits=_joined(self.extra, locale))
+        words = self.traits + self.extra
+        if not words:
+            return i18n.t("segment.average", locale, subject=self.subject)
+        return i18n.t("segment.with", locale, subject=self.subject,
+                      traits=_joined(words, locale))
+
+
+@dataclass(frozen=True)
+class _Trait:
+    feature: str
+    text: str
+    gap: float
+
+
+def _joined(words: list[str], locale: str) -> str:
     if len(words) == 1:
         return words[0]
     return i18n.t("segment.and", locale, first=", ".join(words[:-1]), second=words[-1])
 
 
-def _traits(segment: int, row: pd.Series, features: list[str],
-            differences: pd.DataFrame | None, said: set[str] = frozenset(),
-            limit: int = 2, locale: str = "en") -> list[str]:
-    """The features furthest from the base, as words ("high income", "low household size")."""
-    from seglib import i18n
+def _gaps(segment: int, row: pd.Series, order: list[str],
+          differences: pd.DataFrame | None) -> dict[str, float]:
+    """The segment's standardised differences (from the profile's index without them)."""
+    if differences is not None:
+        if segment not in differences.index:
+            return {}
+        return {c: float(v) for c, v in differences.loc[segment].items()
+                if pd.notna(v) and np.isfinite(v)}
+    gaps = {}
+    for feature in order:
+        index = row.get(f"index_{feature}", np.nan)
+        if index is not None and np.isfinite(index) and index > 0:
+            gaps[feature] = float(np.log(index / 100) / np.log(1.15) * 0.5)
+    return gaps
 
-    gaps: dict[str, float] = {}
-    if differences is not None and segment in differences.index:
-        gaps = {c: float(v) for c, v in differences.loc[segment].items() if np.isfinite(v)}
-    else:
-        for feature in features:
-            index = row.get(f"index_{feature}", np.nan)
-            if index is not None and np.isfinite(index) and index > 0:
-                gaps[feature] = float(np.log(index / 100) / np.log(1.15) * 0.5)
-    gaps = {f: g for f, g in gaps.items() if f.split(" = ", 1)[0] not in said}
-    strong = sorted((f for f in gaps if abs(gaps[f]) >= 0.5), key=lambda f: -abs(gaps[f]))
-    words, features_named = [], set()
-    for f in strong:
-        feature = f.split(" = ", 1)[0]
-        if feature in features_named:
+
+def _is_category(feature: str, row: pd.Series, gaps: Mapping[str, float]) -> bool:
+    return f"{feature}_top_share" in row.index or any(
+        c.startswith(f"{feature} = ") for c in gaps)
+
+
+def _candidates(row: pd.Series, gaps: Mapping[str, float], order: list[str],
+                said: set[str], locale: str) -> list[_Trait]:
+    """The traits a segment could be named by, against all segmented customers."""
+    traits = []
+    for feature in order:
+        if feature in said:
             continue
-        if " = " in f:
-            if gaps[f] <= 0:  # "fewer X" says little; a category the segment favours says more
-                continue
-            category = f.split(" = ", 1)[1]
-            words.append(i18n.t("segment.trait.mostly", locale, category=category,
-                                feature=feature.replace("_", " ")))
+        if _is_category(feature, row, gaps):
+            top, share = row.get(feature), row.get(f"{feature}_top_share", np.nan)
+            gap = gaps.get(f"{feature} = {top}", np.nan)
+            if pd.notna(top) and pd.notna(share) and share >= MAJORITY and gap >= TRAIT_GAP:
+                traits.append(_Trait(feature, _majority_text(feature, top, locale), gap))
+        elif feature in gaps and abs(gaps[feature]) >= TRAIT_GAP:
+            gap = gaps[feature]
+            traits.append(_Trait(feature, _level_text(feature, "high" if gap > 0 else "low",
+                                                      locale), gap))
+    return traits
+
+
+def _position(order: list[str], feature: str) -> int:
+    return order.index(feature) if feature in order else len(order)
+
+
+def _chosen(traits: list[_Trait], order: list[str]) -> list[_Trait]:
+    """The traits clearly beyond the line (the strongest few), else the strongest one."""
+    clear = [t for t in traits if abs(t.gap) >= CLEAR_GAP]
+    pool = sorted(clear or traits, key=lambda t: (-abs(t.gap), _position(order, t.feature)))
+    return sorted(pool[:MAX_TRAITS if clear else 1], key=lambda t: _position(order, t.feature))
+
+
+def _tell_apart(group: list[int], plans: dict[int, _Plan], order: list[str],
+                locale: str) -> bool:
+    """Add to each segment of ``group`` (same name) the feature that differs most between them.
+
+    The segments are split where that feature's values (standardised differences) have
+    their widest gap: those above get "higher X" ("high X" when all of them are also high
+    against all segmented customers), those below "lower X". The segments of one side say
+    the same, so that a side of several is told apart in the next round. False when no
+    feature differs.
+    """
+    said = set().union(*(plans[s].said for s in group))
+    options = []  # (spread, feature, column)
+    for feature in order:
+        if feature in said:
+            continue
+        columns = [c for c in plans[group[0]].gaps if c.split(" = ", 1)[0] == feature]
+        for column in columns:
+            values = [plans[s].gaps.get(column, np.nan) for s in group]
+            if all(np.isfinite(values)):
+                options.append((max(values) - min(values), feature, column))
+    options = [o for o in options if o[0] > 0]
+    if not options:
+        return False
+    spread, feature, column = min(options, key=lambda o: (-o[0], _position(order, o[1])))
+    values = sorted((plans[s].gaps[column], s) for s in group)
+    cut = max(range(1, len(values)), key=lambda i: values[i][0] - values[i - 1][0])
+    sides = {True: [s for _, s in values[cut:]], False: [s for _, s in values[:cut]]}
+    for up, side in sides.items():
+        if " = " in column:
+            rows = [plans[s].row for s in side]
+            text = _twin_category_text(feature, column.split(" = ", 1)[1], up,
+                                       rows[0] if len(side) == 1 else None, locale)
+        elif up:
+            high = all(plans[s].gaps[column] >= TRAIT_GAP for s in side)
+            text = _level_text(feature, "high" if high else "higher", locale)
         else:
-            words.append(i18n.t("segment.trait." + ("high" if gaps[f] > 0 else "low"), locale,
-                                feature=readable(f)))
-        features_named.add(feature)
-        if len(words) == limit:
-            break
-    return words
+            low = all(plans[s].gaps[column] <= -TRAIT_GAP for s in side)
+            text = _level_text(feature, "low" if low else "lower", locale)
+        for seg in side:
+            plans[seg].extra.append(text)
+            plans[seg].said.add(feature)
+    return True
 
 
-def _distinguishing(segment: int, row: pd.Series, features: list[str],
-                    differences: pd.DataFrame | None, young: bool, said: set[str] = frozenset(),
-                    limit: int = 2, locale: str = "en") -> str:
-    """"Customers with high X and low Y" from the features furthest from the base."""
-    from seglib import i18n
+def _key(feature: str) -> str:
+    """A column name in lower case without separators ("Num_Web-Purchases" -> "numwebpurchases")."""
+    return "".join(ch for ch in str(feature).lower() if ch.isalnum())
 
-    if young:
-        said = set(said) | {"age"}
-    words = _traits(segment, row, features, differences, said=said, limit=limit, locale=locale)
-    subject = i18n.t("segment.subject_young" if young else "segment.subject", locale)
+
+def _level_text(feature: str, level: str, locale: str) -> str:
+    """"high income", "lower kids at home"; own words where the catalogue has them."""
+    key = _key(feature)
+    own = f"segment.word.{_WORD_ALIASES.get(key, key)}.{level}"
+    if i18n.has(own):
+        return i18n.t(own, locale)
+    return i18n.t(f"segment.trait.{level}", locale, feature=feature_label(feature, locale))
+
+
+def _category_value(feature: str, value) -> str:
+    """A category as the client wrote it, without the column's own prefix ("ownNo" -> "No")."""
+    text = str(value).strip()
+    words = _words(text)
+    if len(words) > 1 and len(words[0]) >= 2 and words[0].isalpha() \
+            and _key(feature).startswith(words[0].lower()):
+        text = text[len(words[0]):].lstrip(" _-.")
+    return text.replace("_", " ")
+
+
+def _flag(value: str) -> str | None:
+    """"yes" or "no" when a category reads as one."""
+    text = value.strip().lower()
+    return "yes" if text in _YES else "no" if text in _NO else None
+
+
+def _majority_text(feature: str, value, locale: str) -> str:
+    """"education mostly PhD"; "mostly own home" / "mostly no own home" for a yes/no column."""
+    category = _category_value(feature, value)
+    label = feature_label(feature, locale)
+    flag = _flag(category)
+    if flag:
+        return i18n.t(f"segment.trait.flag_{flag}", locale, feature=label)
+    return i18n.t("segment.trait.majority", locale, feature=label, category=category)
+
+
+def _twin_category_text(feature: str, value: str, more: bool, row: pd.Series | None,
+                        locale: str) -> str:
+    """How a segment differs from its twin in a category: its majority, else more or less often."""
+    if row is not None:
+        top, share = row.get(feature), row.get(f"{feature}_top_share", np.nan)
+        if pd.notna(top) and pd.notna(share) and share >= MAJORITY \
+                and (str(top) == value) == more:
+            return _majority_text(feature, top, locale)
+    category = _category_value(feature, value)
+    label = feature_label(feature, locale)
+    flag = _flag(category)
+    if flag:
+        return i18n.t("segment.trait.flag_" + ("more" if more == (flag == "yes") else "less"),
+                      locale, feature=label)
+    return i18n.t("segment.trait." + ("more_often" if more else "less_often"), locale,
+                  feature=label, category=category)
+
+
+def _words(text: str) -> list[str]:
+    """A name split at separators, camelCase and before digits ("NumWebVisitsMonth": 4 words)."""
+    out = []
+    for part in re.split(r"[\s_\-./]+", str(text)):
+        current = ""
+        for i, ch in enumerate(part):
+            prev, nxt = (part[i - 1] if i else ""), (part[i + 1] if i + 1 < len(part) else "")
+            if current and ((prev.islower() and ch.isupper())
+                            or (prev.isupper() and ch.isupper() and nxt.islower())
+                            or (prev.isalpha() and ch.isdigit())):
+                out.append(current)
+                current = ""
+            current += ch
+        if current:
+            out.append(current)
+    return out
+
+
+def humanised(column: str, locale: str = "en") -> str:
+    """A client's column name in words: "NumCatalogPurchases" -> "catalog purchases".
+
+    Split at underscores, camelCase and digits; capitalised words in lower case (acronyms
+    kept); a leading count prefix (Num, Nb, Cnt, N) dropped and an amount prefix (Mnt,
+    Amt) said as spend ("MntWines" -> "spend on wines") when the rest reads as words.
+    """
+    words = _words(column)
     if not words:
-        return i18n.t("segment.average", locale, subject=subject)
-    return i18n.t("segment.with", locale, subject=subject, traits=_joined(words, locale))
+        return str(column)
+    shown = [w.lower() if w[:1].isupper() and (len(w) == 1 or w[1:].islower()) else w
+             for w in words]
+    rest = shown[1:]
+    readable_rest = bool(rest) and all(w.isalpha() for w in rest) and any(len(w) >= 3
+                                                                          for w in rest)
+    head = words[0].lower()
+    if readable_rest and head in _SPEND_PREFIXES:
+        return i18n.t("segment.label.spend", locale, what=" ".join(rest))
+    if readable_rest and head in _COUNT_PREFIXES:
+        return " ".join(rest)
+    return " ".join(shown)
+
+
+def feature_label(feature: str, locale: str = "en") -> str:
+    """How a segment name says a feature, in the run's language, in lower case.
+
+    The catalogue's column label (the data dictionary's columns: "Income" -> "income",
+    "Distance to store (km)" -> "distance to store"), else a known CRM export column
+    ("Kidhome" -> "kids at home", "MntWines" -> "wine spend"), else the column name in
+    words (:func:`humanised`).
+    """
+    feature = str(feature)
+    if feature.startswith("category_share_") and not i18n.has(f"column.{feature}"):
+        return i18n.t("segment.label.category_share", locale,
+                      category=feature.removeprefix("category_share_").replace("_", " "))
+    if i18n.has(f"column.{feature}"):
+        text = re.sub(r"\s*\([^)]*\)$", "", i18n.column_label(feature, locale))
+        return text[:1].lower() + text[1:] if not text[1:2].isupper() else text
+    if i18n.has(f"segment.crm.{_key(feature)}"):
+        return i18n.t(f"segment.crm.{_key(feature)}", locale)
+    return humanised(feature, locale)
 
 
 def readable(feature: str) -> str:
