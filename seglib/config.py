@@ -97,9 +97,14 @@ TARGETING_CRITERIA = (
 
 
 #: Weights used when the config gives none (restricted to the criteria the data can give).
+#: Every value signal a customers file can carry is weighted (revenue, revenue per customer,
+#: orders per customer, recency, past campaign response), so a run without transactions is
+#: not ranked on size alone. The criteria left at 0 and why are
+#: :data:`seglib.targeting.UNWEIGHTED_BY_DEFAULT`.
 DEFAULT_WEIGHTS = {"size": 1.0, "revenue": 2.0, "margin": 2.0, "revenue_per_customer": 1.0,
-                   "recency": 1.0, "clv_mean": 2.0, "growth_revenue": 1.0, "cost_to_serve": 0.5,
-                   "reachability": 0.5}
+                   "orders_per_customer": 1.0, "recency": 1.0, "clv_mean": 2.0,
+                   "growth_revenue": 1.0, "growth_customers": 0.5, "cost_to_serve": 0.5,
+                   "reachability": 0.5, "responsiveness": 1.0}
 
 
 #: File suffixes read as Excel workbooks and as Parquet; any other file is read as CSV
@@ -319,23 +324,77 @@ class CLVConfig(_Strict):
     min_history_days: StrictInt = Field(90, ge=1)
 
 
-class ROIConfig(_Strict):
-    """Campaign and service assumptions of 03_targeting (money in the run's currency)."""
+#: Default campaign and service costs per currency (ISO 4217 code), used when
+#: ``targeting.roi`` leaves a cost out. Each is scaled to what the thing costs where the
+#: currency is spent, not converted at the exchange rate alone: an email is priced by sending
+#: platforms sold in dollars (about the exchange rate: 0.10 USD ~ 2,500 VND), while a phone
+#: call, a letter, an hour of service and a campaign's set-up (creative, list, test: a day or
+#: two of a marketer's time) are mostly local labour and postage (in Vietnam about a quarter of
+#: the US cost at the exchange rate). For any other currency the costs must be given: without
+#: them the campaign return is not computed, and the notebook says which keys to set.
+COST_DEFAULTS: dict[str, dict[str, Any]] = {
+    "USD": {"cost_per_contact": {"email": 0.10, "phone": 2.50, "mail": 1.20},
+            "campaign_setup_cost": 250.0, "service_hour_cost": 30.0},
+    "EUR": {"cost_per_contact": {"email": 0.10, "phone": 2.30, "mail": 1.10},
+            "campaign_setup_cost": 230.0, "service_hour_cost": 28.0},
+    "GBP": {"cost_per_contact": {"email": 0.08, "phone": 2.00, "mail": 0.95},
+            "campaign_setup_cost": 200.0, "service_hour_cost": 24.0},
+    "VND": {"cost_per_contact": {"email": 2_500.0, "phone": 15_000.0, "mail": 12_000.0},
+            "campaign_setup_cost": 2_500_000.0, "service_hour_cost": 100_000.0},
+}
 
-    cost_per_contact: dict[Literal["email", "phone", "mail"], StrictFloat] = Field(
-        default_factory=lambda: {"email": 0.10, "phone": 2.50, "mail": 1.20})
+#: The cost keys of ``targeting.roi`` that :data:`COST_DEFAULTS` fills in.
+COST_KEYS = ("cost_per_contact", "campaign_setup_cost", "service_hour_cost")
+
+
+class ROIConfig(_Strict):
+    """Campaign and service assumptions of 03_targeting (money in the run's currency).
+
+    A cost left out (null) is the run currency's default (:data:`COST_DEFAULTS`); for a
+    currency without defaults, :meth:`costs` says which are missing and the campaign
+    return is not computed.
+    """
+
+    cost_per_contact: dict[Literal["email", "phone", "mail"], StrictFloat] | None = None
+    #: fixed cost of one campaign to one segment (creative, list, test), on top of contacts
+    campaign_setup_cost: StrictFloat | None = Field(None, ge=0)
+    #: share of the reached customers likely to lapse whom the campaign keeps
+    retention_uplift: StrictFloat = Field(0.05, gt=0, le=1)
+    #: share of the reached active customers who place one extra order because of it
     response_uplift: StrictFloat = Field(0.05, gt=0, le=1)
     retention_cost: StrictFloat | None = Field(None, ge=0)  # null = a fifth of acquisition
     acquisition_cost: StrictFloat | None = Field(None, ge=0)  # null = 5 x retention
     acquisition_multiplier: StrictFloat = Field(5.0, ge=1)
-    service_hour_cost: StrictFloat = Field(30.0, ge=0)
+    service_hour_cost: StrictFloat | None = Field(None, gt=0)
 
     @field_validator("cost_per_contact")
     @classmethod
-    def _costs(cls, costs: dict[str, float]) -> dict[str, float]:
-        if any(c < 0 for c in costs.values()):
+    def _costs(cls, costs: dict[str, float] | None) -> dict[str, float] | None:
+        if costs is not None and any(c < 0 for c in costs.values()):
             raise ValueError("costs must not be negative")
+        if costs is not None and not costs:
+            raise ValueError("give a cost for at least one of email, phone, mail (or null for "
+                             "the currency's defaults)")
         return costs
+
+    def costs(self, currency: str | None) -> dict[str, Any]:
+        """The costs to use in ``currency``: the config's, else the currency's defaults.
+
+        Returns a dict with the three :data:`COST_KEYS` (None where neither the config
+        nor the currency gives one), ``defaulted`` (the keys taken from
+        :data:`COST_DEFAULTS`) and ``missing`` (the keys with no value).
+        """
+        defaults = COST_DEFAULTS.get((currency or "").strip().upper(), {})
+        out: dict[str, Any] = {"defaulted": [], "missing": []}
+        for key in COST_KEYS:
+            value = getattr(self, key)
+            if value is None and key in defaults:
+                value = defaults[key]
+                out["defaulted"].append(key)
+            if value is None:
+                out["missing"].append(key)
+            out[key] = dict(value) if isinstance(value, dict) else value
+        return out
 
 
 class TargetingConfig(_Strict):

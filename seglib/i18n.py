@@ -369,6 +369,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "it only with a plan to build the business's strength there.",
         "vi": "{name} là mục tiêu dù ma trận GE-McKinsey xếp vào vùng thu hoạch / rút lui: chỉ "
               "nên nhắm tới khi có kế hoạch tăng sức mạnh kinh doanh ở phân khúc này."},
+    "summary.target_campaign_margin": {
+        "en": " A campaign to them is expected to add {value} of margin for a cost of {cost}.",
+        "vi": " Một chiến dịch tới nhóm này dự kiến mang thêm {value} lợi nhuận gộp với chi "
+              "phí {cost}."},
     "summary.caveat_strength_unknown": {
         "en": "The business's strength in {name} is unknown: its nine-box place rests on "
               "attractiveness alone.",

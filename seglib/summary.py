@@ -21,6 +21,7 @@ import pandas as pd
 
 from seglib import i18n
 from seglib.run_folder import RunFolder
+from seglib.targeting.portfolio import PLAUSIBLE_RETURN
 
 UNCLASSIFIED = 0
 
@@ -83,9 +84,9 @@ def executive_summary(run_dir: str | Path, *, locale: str = "en", currency: str 
                       campaign_costs: bool = False) -> ExecutiveSummary:
     """The executive summary of one finished run (see the module docstring).
 
-    ``campaign_costs``: the client's costs per contact were given, so a campaign's
-    expected value and cost are the client's numbers and are stated; with the built-in
-    defaults (a few cents, whatever the currency) they are not.
+    ``campaign_costs``: the client's costs per contact were given, so a campaign's added
+    margin and cost are the client's numbers and are stated; with the currency's default
+    costs (:data:`seglib.config.COST_DEFAULTS`, an assumption) they are not.
     """
     run = RunFolder(run_dir)
     tr = lambda key, **values: i18n.t(key, locale, **values)  # noqa: E731
@@ -134,7 +135,7 @@ def executive_summary(run_dir: str | Path, *, locale: str = "en", currency: str 
                   revenue_share=pct(getattr(row, "revenue_share", None)))
         if campaign_costs and _finite(getattr(row, "expected_value", None)) and \
                 _finite(getattr(row, "campaign_cost", None)):
-            line += tr("summary.target_campaign", value=cash(row.expected_value),
+            line += tr("summary.target_campaign_margin", value=cash(row.expected_value),
                        cost=cash(row.campaign_cost))
         aim.lines.append(line)
         facts["targets"].append({"segment": int(row.segment), "rank": int(row.rank),
@@ -186,6 +187,17 @@ def executive_summary(run_dir: str | Path, *, locale: str = "en", currency: str 
             if _finite(row.respondents) and 0 < row.respondents < THIN_RESPONDENTS:
                 found.append(tr("summary.caveat_thin_survey", name=row.segment_name,
                                 respondents=num(row.respondents)))
+    for row in chosen.itertuples(index=False):
+        if str(getattr(row, "strategy", "")) == "harvest / divest":
+            found.append(tr("summary.caveat_harvest", name=row.segment_name))
+        if getattr(row, "strength_known", True) is False or \
+                str(getattr(row, "strength_known", "")).lower() == "false":
+            found.append(tr("summary.caveat_strength_unknown", name=row.segment_name))
+        if campaign_costs and str(getattr(row, "roi_plausible", "")).lower() == "false" \
+                and _finite(getattr(row, "roi", None)):
+            found.append(tr("summary.caveat_roi_implausible", name=row.segment_name,
+                            ratio=i18n.number(row.roi, locale, digits=1),
+                            bound=f"{PLAUSIBLE_RETURN:g}"))
     for row in chosen.itertuples(index=False):
         if row.customers < SMALL_SEGMENT:
             found.append(tr("summary.caveat_small", name=row.segment_name,

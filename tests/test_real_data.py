@@ -629,3 +629,31 @@ def test_a_crm_export_segments_target_and_stages(personality_run):
     assert scored["response_source"].iloc[0].startswith("campaign_response")
     stages = pd.read_csv(personality_run / "lifecycle.csv")["stage"].value_counts()
     assert stages.get("Loyal & advocate", 0) > 500 and stages.get("At risk", 0) > 100
+
+
+def test_a_crm_export_is_targeted_on_spend_and_response_not_size(personality_run):
+    import re
+
+    from seglib import targeting
+
+    scored = pd.read_csv(personality_run / "targeting.csv")
+    eligible = scored[scored["segment"] != 0].sort_values("rank")
+    top = eligible.iloc[0]
+    # the high-spend, high-response segment ranks first, and not every segment is a target
+    assert top["revenue_per_customer"] == eligible["revenue_per_customer"].max()
+    assert top["response_rate"] == eligible["response_rate"].max()
+    assert bool(top["selected"]) and not eligible["selected"].all()
+    # revenue and the past response carry weight: the score is the weighted mean of the
+    # criterion scores under the default weights, which include both
+    weights = targeting.effective_weights(scored, None)
+    assert weights.get("revenue", 0) > 0 and weights.get("responsiveness", 0) > 0
+    total = sum(weights.values())
+    recomputed = sum(w / total * eligible[f"{c}_score"].fillna(5.5) for c, w in weights.items())
+    np.testing.assert_allclose(eligible["attractiveness"], recomputed)
+    notebook = json.loads(next((personality_run / "notebooks").glob("03_targeting*.ipynb"))
+                          .read_text(encoding="utf-8"))
+    said = " ".join("".join(o.get("data", {}).get("text/markdown", ""))
+                    for cell in notebook["cells"] for o in cell.get("outputs", []))
+    shares = dict(re.findall(r"(revenue|responsiveness) (\d+)%", said.split("Weights used")[1]
+                             .split(". ")[0]))
+    assert int(shares["revenue"]) > 0 and int(shares["responsiveness"]) > 0

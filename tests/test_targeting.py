@@ -83,7 +83,9 @@ def test_unclassified_is_never_selected_or_ranked():
     scored = targeting.attractiveness(metrics(), {"size": 1}, top_n=10)
     row = scored.set_index("segment").loc[0]
     assert not row["selected"] and pd.isna(row["attractiveness"]) and pd.isna(row["rank"])
-    assert scored["selected"].sum() == 3
+    # top_n 10 for 3 segments: capped at 2 so that one segment is left out (issue 14)
+    assert scored["selected"].sum() == 2
+    assert scored.attrs["top_n_asked"] == 10 and scored.attrs["top_n"] == 2
 
 
 def test_weight_for_criterion_the_data_cannot_give_is_named():
@@ -285,7 +287,7 @@ def test_stage_targets_the_high_value_segments_and_writes_clv(tmp_path):
     names = {1: "Light", 2: "Heavy", 3: "Random"}
     segments["segment_name"] = segments["segment"].map(names)
     result = targeting.target_segments(customers, segments, TargetingConfig(top_n=1),
-                                    random_state=0)
+                                    random_state=0, currency="USD")
     scored = result.scored.set_index("segment_name")
     assert scored["selected"].to_dict() == {"Heavy": True, "Light": False, "Random": False}
     assert scored.loc["Heavy", "clv_mean"] > scored.loc["Light", "clv_mean"]
@@ -331,7 +333,11 @@ def test_recommendation_warns_about_losses_ties_harvest_boxes_and_all_targets():
     assert "a campaign returns 3.5 USD per 1 USD spent" in text
     assert "a campaign to B loses money (it returns 0.60 USD per 1 USD spent)" in text
     assert "B is tied with a segment left out (score 5.0)" in text
-    assert "The nine-box puts B in harvest / divest" in text
+    # why B is still a target, and where the budget goes without a plan to build strength
+    assert ("B is a target for being the best of the segments left, though high on no "
+            "weighted criterion (score 5.0/10, rank 2), but the nine-box puts it in harvest / "
+            "divest: the business's strength there is low (2.0/10)") in text
+    assert "put the budget on C (score 5.0, x) instead" in text
     everyone = scored.assign(selected=True)
     assert "every segment is a target" in targeting.recommendation(everyone, {"size": 1})
 
@@ -345,3 +351,269 @@ def test_weights_text_names_segments_without_a_manual_score():
     text = targeting.weights_text(result)
     assert "fit 50%" in text and "size 50%" in text
     assert "No `fit` score for Rich, Small: counted as a neutral 5.5." in text
+
+
+# --------------------------------------------------------------------------- issue 14: findings
+# a consultant can defend
+
+
+def crm_customers():
+    """A customers file without transactions: spend, orders, recency and a past response.
+
+    Big (400) holds more revenue in total; Keen (100) spends three times as much per
+    customer, orders more, bought more recently and answered the last campaign far more.
+    """
+    rows = []
+    for i in range(400):
+        rows.append({"customer_id": f"b{i}", "revenue": 100.0, "n_orders": 2,
+                     "recency_days": 90.0, "campaign_response": int(i % 20 == 0)})
+    for i in range(100):
+        rows.append({"customer_id": f"k{i}", "revenue": 300.0, "n_orders": 8,
+                     "recency_days": 20.0, "campaign_response": int(i % 2 == 0)})
+    customers = pd.DataFrame(rows)
+    segments = pd.DataFrame({"customer_id": customers["customer_id"],
+                             "segment": [1 if c.startswith("b") else 2
+                                         for c in customers["customer_id"]]})
+    segments["segment_name"] = segments["segment"].map({1: "Big", 2: "Keen"})
+    return customers, segments
+
+
+def test_default_weights_weigh_every_value_signal_of_a_customers_file():
+    from seglib.config import DEFAULT_WEIGHTS, TARGETING_CRITERIA
+
+    customers, segments = crm_customers()
+    metrics = targeting.segment_metrics(customers, segments)
+    weights = targeting.effective_weights(metrics, None)
+    for criterion in ("revenue", "revenue_per_customer", "orders_per_customer", "recency",
+                      "responsiveness"):
+        assert weights.get(criterion, 0) > 0, criterion
+    assert weights["responsiveness"] == 1.0  # a computed response rate is weighted
+    # every criterion has a default weight, or a documented reason to have none
+    for criterion in TARGETING_CRITERIA:
+        assert DEFAULT_WEIGHTS.get(criterion, 0) > 0 or targeting.UNWEIGHTED_BY_DEFAULT[criterion]
+    # the high-spend, high-response segment ranks first (with size, revenue and revenue per
+    # customer only, the old defaults, Big won 6.4 to 4.6)
+    scored = targeting.attractiveness(metrics, None, top_n=1).set_index("segment_name")
+    assert scored.loc["Keen", "rank"] == 1 and scored.loc["Keen", "selected"]
+    # size (1) and revenue (2) score 1; revenue per customer, orders per customer, recency
+    # and response (1 each) score 10
+    assert scored.loc["Keen", "attractiveness"] == pytest.approx((1 * 1 + 2 * 1 + 4 * 10) / 7)
+
+
+def test_a_negligible_difference_does_not_score_1_against_10():
+    table = pd.DataFrame({"segment": [1, 2], "segment_name": ["A", "B"], "customers": [10, 500],
+                          "mean_recency_days": [49.2, 48.9], "online_share": [0.329, 0.332]})
+    scored = targeting.attractiveness(table, {"size": 1, "recency": 1}, top_n=1)
+    assert scored["recency_score"].tolist() == [5.5, 5.5]
+    assert scored["online_share_score"].tolist() == [5.5, 5.5]
+    assert "recency" not in targeting.effective_weights(table, None)
+
+
+def test_top_n_never_targets_every_segment_and_says_so():
+    from seglib.config import TargetingConfig
+
+    customers, segments = crm_customers()
+    result = targeting.target_segments(customers, segments, TargetingConfig(top_n=2))
+    scored = result.scored.set_index("segment_name")
+    assert scored["selected"].to_dict() == {"Keen": True, "Big": False}
+    assert result.settings["top_n"] == 1 and result.settings["top_n_asked"] == 2
+    assert ("`targeting.top_n` is 2, but there are only 2 segments: 1 is selected so that at "
+            "least one is left out") in targeting.weights_text(result)
+    text = targeting.recommendation(result.scored, result.weights)
+    assert ("`targeting.top_n` asks for 2, but with 2 segments targeting that many would "
+            "choose none out: the selection is capped at 1, leaving out Big.") in text
+    assert "every segment is a target" not in text
+    # one segment: nothing to choose between, nothing selected
+    one = segments.assign(segment=1, segment_name="Everyone")
+    alone = targeting.target_segments(customers, one, TargetingConfig(top_n=2))
+    assert not alone.scored["selected"].any()
+    assert "only one segment" in targeting.recommendation(alone.scored, alone.weights)
+
+
+def test_a_ranking_on_one_criterion_is_said_and_not_called_robust():
+    from seglib.config import TargetingConfig
+
+    customers, segments = crm_customers()
+    customers = customers.assign(revenue=100.0)  # revenue and revenue per customer equal
+    three = pd.concat([segments.iloc[:450], segments.iloc[450:].assign(
+        segment=3, segment_name="Late")])
+    params = TargetingConfig(top_n=1, weights={"size": 1, "revenue_per_customer": 1})
+    result = targeting.target_segments(customers, three, params)
+    assert result.settings["telling"] == ["size"]
+    assert result.sensitivity is None and "p_top_n" not in result.scored
+    summary = targeting.sensitivity_summary(result)
+    assert summary.startswith("The ranking rests on one criterion, size")
+    assert "Robust" not in summary and "100%" not in summary
+    assert "**The ranking rests on one criterion, size**" in targeting.weights_text(result)
+    text = targeting.recommendation(result.scored, result.weights)
+    assert "The ranking rests on one criterion, number of customers in the segment" in text
+    # two criteria that both tell the segments apart: tested as before
+    both = targeting.target_segments(crm_customers()[0], three, params)
+    assert both.sensitivity is not None and "p_top_n" in both.scored
+
+
+def test_neutral_defaults_and_unknown_strength_are_said_plainly():
+    from seglib.config import TargetingConfig
+
+    customers, segments = crm_customers()
+    customers = customers.drop(columns="n_orders")  # no orders: no strength proxy
+    customers.loc[customers["customer_id"].str.startswith("k"), "recency_days"] = np.nan
+    third = pd.DataFrame({"customer_id": [f"s{i}" for i in range(50)], "revenue": 10.0,
+                          "recency_days": 300.0, "campaign_response": 0})
+    customers = pd.concat([customers, third], ignore_index=True)
+    segments = pd.concat([segments, pd.DataFrame({"customer_id": third["customer_id"],
+                                                  "segment": 3, "segment_name": "Small"})])
+    result = targeting.target_segments(customers, segments, TargetingConfig(top_n=2))
+    scored = result.scored.set_index("segment_name")
+    assert not scored.loc[["Big", "Keen", "Small"], "strength_known"].any()
+    assert scored.loc["Keen", "strength"] == 5.5  # placed in the middle, but not "weak"
+    text = targeting.recommendation(result.scored, result.weights)
+    assert "5.5/10" not in text and "the business is weak" not in text
+    assert ("The business's strength in Keen is unknown (no data for it and no "
+            "`targeting.strength` score): its nine-box place uses the middle, 5.5, and rests on "
+            "attractiveness alone.") in text
+    # Keen has no recency: its score counts it at 5.5 (1 of the 6 weights), and the text
+    # says so
+    assert "Keen's score counts recency (17% of the weight) at the neutral 5.5" in text
+    assert "strength is unknown" in targeting.box_text(result)
+
+
+def test_a_harvest_target_is_explained_with_where_else_the_budget_goes():
+    scored = pd.DataFrame({
+        "segment": [1, 2, 3, 4], "segment_name": ["A", "B", "C", "D"],
+        "customers": [10, 20, 30, 40], "attractiveness": [8.0, 5.0, 4.5, 2.0],
+        "rank": [1, 2, 3, 4], "selected": [True, True, False, False],
+        "size_score": [10.0, 8.0, 3.0, 1.0], "revenue_score": [7.0, 3.0, 5.0, 2.0],
+        "strategy": ["invest / grow", "harvest / divest", "selectively manage",
+                     "harvest / divest"],
+        "strength": [8.0, 1.5, 5.0, 1.0], "strength_known": [True, True, True, True]})
+    scored.attrs["strength_basis"] = "from orders per customer, a share-of-wallet proxy"
+    text = targeting.recommendation(scored, {"size": 1, "revenue": 1})
+    assert ("B is a target for scoring high on size (8/10) (score 5.0/10, rank 2), but the "
+            "nine-box puts it in harvest / divest: the business's strength there is low "
+            "(1.5/10, from orders per customer, a share-of-wallet proxy). Keep it as a target "
+            "only with a plan to build that strength") in text
+    assert ("without one, serve it at low cost and put the budget on C (score 4.5, "
+            "selectively manage) instead.") in text
+    assert "strength 1.5/10" not in text
+    # with the strength unknown (placed at 5.5), the text does not call the business weak
+    unknown = scored.assign(strength=[8.0, 5.5, 5.0, 1.0],
+                            strength_known=[True, False, True, True],
+                            attractiveness=[8.0, 3.0, 2.5, 2.0])
+    unknown.attrs = scored.attrs
+    text = targeting.recommendation(unknown, {"size": 1, "revenue": 1})
+    assert ("the nine-box puts it in harvest / divest: the business's strength there is "
+            "unknown (no data for it and no `targeting.strength` score: the box uses the "
+            "middle, 5.5, as a placeholder), so the zone comes from its attractiveness "
+            "alone.") in text
+    assert "low (5.5/10" not in text
+
+
+def test_cost_defaults_follow_the_currency():
+    from seglib.config import COST_DEFAULTS, ROIConfig
+
+    assert {"USD", "EUR", "GBP", "VND"} <= set(COST_DEFAULTS)
+    usd, vnd = ROIConfig().costs("USD"), ROIConfig().costs("vnd")
+    assert usd["cost_per_contact"] == {"email": 0.10, "phone": 2.50, "mail": 1.20}
+    assert vnd["cost_per_contact"]["email"] == 2_500  # not 0.10 read as dong
+    assert vnd["service_hour_cost"] == 100_000 and vnd["missing"] == []
+    assert sorted(vnd["defaulted"]) == ["campaign_setup_cost", "cost_per_contact",
+                                        "service_hour_cost"]
+    # each default is at least 1,000 times the dollar one (1 USD is about 25,000 VND)
+    for key in ("campaign_setup_cost", "service_hour_cost"):
+        assert vnd[key] >= 1000 * usd[key]
+    # a currency without defaults: the keys are missing, and named
+    jpy = ROIConfig().costs("JPY")
+    assert jpy["missing"] == ["cost_per_contact", "campaign_setup_cost", "service_hour_cost"]
+    given = ROIConfig(cost_per_contact={"email": 5.0}).costs("VND")
+    assert given["cost_per_contact"] == {"email": 5.0}
+    assert "cost_per_contact" not in given["defaulted"]
+
+
+def clv_run(currency, **roi):
+    from seglib.config import TargetingConfig
+
+    customers = clv_customers(n=2000)
+    customers["n_orders"] = customers["clv_frequency"] + 1
+    customers["has_email"] = True
+    rich = customers["clv_frequency"] >= 4
+    segments = pd.DataFrame({"customer_id": customers["customer_id"],
+                             "segment": rich.astype(int) + 1})
+    segments["segment_name"] = segments["segment"].map({1: "Light", 2: "Heavy"})
+    params = TargetingConfig(top_n=1, sensitivity_draws=0, roi=roi)
+    return targeting.target_segments(customers, segments, params, currency=currency), segments
+
+
+def test_a_vnd_run_prices_contacts_in_dong():
+    usd, _ = clv_run("USD")
+    vnd, _ = clv_run("VND")
+    u, v = usd.roi.loc[2], vnd.roi.loc[2]
+    assert u["contact_cost"] == pytest.approx(u["customers"] * 0.10)
+    assert v["contact_cost"] == pytest.approx(v["customers"] * 2_500)
+    assert v["setup_cost"] == 2_500_000 and u["setup_cost"] == 250
+    assert v["campaign_cost"] > 10_000 * u["campaign_cost"]
+    assert "these are the VND defaults" in targeting.money_text(vnd, "VND")
+
+
+def test_the_campaign_value_is_incremental_and_an_implausible_return_is_flagged():
+    result, _ = clv_run("USD")
+    roi = result.roi.loc[2]
+    scored = result.scored.set_index("segment").loc[2]
+    # kept customers: the reached ones likely to lapse x 5%, each worth an active customer's
+    # CLV; extra orders: the active ones x 5%, each worth one order's margin
+    reached = roi["customers"] * roi["reach"]
+    assert roi["kept_customers"] == pytest.approx(reached * scored["lapse_share"] * 0.05)
+    assert roi["extra_orders"] == pytest.approx(reached * scored["active_share"] * 0.05)
+    assert roi["expected_value"] == pytest.approx(
+        roi["kept_customers"] * scored["clv_active"] + roi["extra_orders"]
+        * scored["order_margin"])
+    # below the old "5% of the reached are each worth the segment's mean CLV" (5,585)
+    assert roi["expected_value"] == pytest.approx(3130.16, abs=0.01)
+    assert roi["expected_value"] < reached * 0.05 * scored["clv_mean"]
+    # a cheap channel and no set-up cost: a return above 20:1, flagged with its driver
+    cheap, _ = clv_run("USD", cost_per_contact={"email": 0.01}, campaign_setup_cost=0.0)
+    row = cheap.scored.set_index("segment").loc[2]
+    assert row["return_per_spent"] > 20 and not row["roi_plausible"]
+    text = targeting.money_text(cheap, "USD")
+    assert "per 1 USD spent, above the plausible 20:1: it rests on keeping 5%" in text
+    assert "against contacts at 0.01 USD each by email and no set-up cost" in text
+    assert "above 20:1" in targeting.roi_table(cheap).loc["Heavy", "check"]
+    rec = targeting.recommendation(cheap.scored, cheap.weights, "USD")
+    assert "The return on Heavy is above the plausible 20:1: it rests on" in rec
+
+
+def test_without_costs_for_the_currency_the_return_is_not_computed_and_the_keys_named():
+    result, _ = clv_run("JPY")
+    assert result.roi is None and "roi" not in result.scored
+    text = targeting.money_text(result, "JPY")
+    assert ("The campaign return is not computed: the costs are in the run's currency and "
+            "there are no default costs in JPY. Set `targeting.roi.cost_per_contact`") in text
+    assert targeting.roi_table(result) is None
+    assert result.service is None or result.service["hour_roi"].isna().all()
+    # with the client's cost per contact it is computed, and a missing set-up cost is said
+    given, _ = clv_run("JPY", cost_per_contact={"email": 10.0})
+    assert given.roi is not None and (given.roi["setup_cost"] == 0).all()
+    assert "no set-up cost (`targeting.roi.campaign_setup_cost` is not set)" in \
+        targeting.money_text(given, "JPY")
+
+
+def test_write_outputs_prices_a_result_in_the_run_folders_currency(tmp_path):
+    result, segments = clv_run(None)  # as the notebook calls it: no currency
+    assert result.roi is None and result.settings["currency"] is None
+    run = run_with_segments(tmp_path, segments)
+    (run.path / "config.yaml").write_text("client: x\ncurrency: VND\n", encoding="utf-8")
+    targeting.write_outputs(result, run, segments)
+    assert result.settings["currency"] == "VND"
+    assert result.roi.loc[2, "setup_cost"] == 2_500_000
+    written = pd.read_csv(run.path / "targeting.csv").set_index("segment")
+    assert written.loc[2, "campaign_cost"] == pytest.approx(result.roi.loc[2, "campaign_cost"])
+
+
+def test_costs_given_in_another_currency_are_questioned():
+    # the old template's dollar costs in a VND run: 0.10 VND per email
+    result, _ = clv_run("VND", cost_per_contact={"email": 0.10, "phone": 2.50, "mail": 1.20})
+    text = targeting.money_text(result, "VND")
+    assert ("email 0.10 VND, phone 2.50 VND and mail 1.20 VND: far from what this costs in "
+            "VND; are these costs in another currency?") in text
+    fine, _ = clv_run("VND", cost_per_contact={"email": 1_500.0})
+    assert "another currency" not in targeting.money_text(fine, "VND")

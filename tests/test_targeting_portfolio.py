@@ -158,8 +158,18 @@ def test_strength_proxy_scales_each_measure_1_10():
                              "orders_per_customer": [8.0, 3.0, 3.0, 3.0]})
     strength = portfolio.strength_proxy(segments)
     assert np.isnan(strength[0])  # the unclassified group is not scaled
-    # repeat_rate -> 1, 5.5, 10; orders_per_customer all equal -> 5.5
-    assert strength[[1, 2, 3]].tolist() == pytest.approx([3.25, 5.5, 7.75])
+    # repeat_rate -> 1, 5.5, 10; orders_per_customer is equal in every segment: it says
+    # nothing about strength and is left out (it used to add a 5.5 that pulled all to 3-8)
+    assert strength[[1, 2, 3]].tolist() == pytest.approx([1.0, 5.5, 10.0])
+    assert strength.attrs["measures"] == ["repeat_rate"]
+    # orders per customer is a count: on log10, so 10x more is one full step
+    counts = portfolio.strength_proxy(pd.DataFrame({"segment": [1, 2, 3],
+                                                    "orders_per_customer": [1.0, 10, 100]}))
+    assert counts.tolist() == pytest.approx([1.0, 5.5, 10.0])
+    # nothing tells the segments apart: the strength is unknown, not a middling 5.5
+    same = portfolio.strength_proxy(pd.DataFrame({"segment": [1, 2], "repeat_rate": [1.0, 1.0],
+                                                  "orders_per_customer": [5.0, 5.1]}))
+    assert same.isna().all() and same.attrs["measures"] == []
     with pytest.raises(DataError, match="repeat_rate"):
         portfolio.strength_proxy(pd.DataFrame({"segment": [1], "customers": [3]}))
 
@@ -180,7 +190,7 @@ def test_plot_nine_box_draws_one_bubble_per_segment():
         assert sizes[(5.0, 8.0)] / sizes[(5.0, 8.1)] == pytest.approx(4.0)  # area ~ revenue
         assert sizes[(9.0, 2.0)] > 0
         labels = {t.get_text(): t.get_position() for t in ax.texts}
-        assert set(labels) == {"Loyal", "Big \\$pender", "Dormant"}
+        assert set(labels) == {"Loyal", "Big $pender", "Dormant"}
         # two segments at nearly the same place: their labels are kept apart
         assert plots.overlapping_labels(fig, ax.texts) == []
         assert ax.get_xlabel() == "Business strength in the segment"
@@ -217,52 +227,103 @@ def two_segments():
     return pd.DataFrame({"segment": [1, 2], "segment_name": ["A", "B"],
                          "customers": [100, 50], "reach_email": [0.6, 0.2],
                          "reach_phone": [0.5, 0.0], "clv_mean": [200.0, 80.0],
+                         "clv_active": [250.0, 100.0], "lapse_share": [0.2, 0.5],
+                         "active_share": [0.8, 0.5], "order_margin": [20.0, 10.0],
                          "service_effort": [6.0, 1.0]})
 
 
 def test_campaign_roi_matches_hand_computation():
     roi = portfolio.campaign_roi(two_segments(),
                                  cost_per_contact={"email": 0.1, "phone": 0.5, "mail": 1.0},
-                                 response_uplift=0.05, margin_rate=None)
-    # A: email 60, phone 40 * 0.5 = 20, mail the other 20; cost 6 + 10 + 20
+                                 retention_uplift=0.1, response_uplift=0.05, setup_cost=10.0)
+    # A: email 60, phone 40 * 0.5 = 20, mail the other 20; contacts 6 + 10 + 20, set-up 10
     assert roi.loc[1, ["contacts_email", "contacts_phone", "contacts_mail"]].tolist() == \
         pytest.approx([60, 20, 20])
-    assert roi.loc[1, "campaign_cost"] == pytest.approx(36.0)
+    assert roi.loc[1, "contact_cost"] == pytest.approx(36.0)
+    assert roi.loc[1, "campaign_cost"] == pytest.approx(46.0)
     assert roi.loc[1, "reach"] == pytest.approx(1.0)
-    assert roi.loc[1, "expected_responders"] == pytest.approx(5.0)
-    assert roi.loc[1, "expected_value"] == pytest.approx(1000.0)
-    assert roi.loc[1, "roi"] == pytest.approx(964 / 36)
-    assert roi.loc[1, "roi_per_customer"] == pytest.approx(9.64)
-    # B: email 10, no phones, mail 40; cost 1 + 40
-    assert roi.loc[2, "campaign_cost"] == pytest.approx(41.0)
-    assert roi.loc[2, "expected_value"] == pytest.approx(2.5 * 80)
-    assert roi.loc[2, "roi"] == pytest.approx(159 / 41)
-    assert roi.loc[2, "roi_per_customer"] == pytest.approx(159 / 50)
+    assert (roi.loc[1, "main_channel"], roi.loc[1, "main_channel_cost"]) == ("email", 0.1)
+    # 100 reached: 20 likely to lapse, 10% kept, each worth 250; 80 active, 5% order once
+    # more at a margin of 20
+    assert roi.loc[1, "kept_customers"] == pytest.approx(2.0)
+    assert roi.loc[1, "extra_orders"] == pytest.approx(4.0)
+    assert roi.loc[1, "value_kept"] == pytest.approx(500.0)
+    assert roi.loc[1, "value_orders"] == pytest.approx(80.0)
+    assert roi.loc[1, "expected_value"] == pytest.approx(580.0)
+    assert roi.loc[1, "expected_responders"] == pytest.approx(6.0)
+    assert roi.loc[1, "roi"] == pytest.approx(534 / 46)
+    assert roi.loc[1, "return_per_spent"] == pytest.approx(580 / 46)
+    assert roi.loc[1, "roi_per_customer"] == pytest.approx(5.34)
+    assert bool(roi.loc[1, "roi_plausible"])
+    # B: email 10, no phones, mail 40: 1 + 40 + 10; 25 lapsing -> 2.5 kept x 100, 25 active
+    # -> 1.25 extra orders x 10
+    assert roi.loc[2, "campaign_cost"] == pytest.approx(51.0)
+    assert roi.loc[2, "main_channel"] == "mail"
+    assert roi.loc[2, "expected_value"] == pytest.approx(250 + 12.5)
+    assert roi.loc[2, "roi"] == pytest.approx((262.5 - 51) / 51)
+
+
+def test_campaign_value_is_the_added_margin_not_the_segments_clv():
+    # nobody about to lapse: the campaign adds only the extra orders' margin, however
+    # large the customers' lifetime value (the whole CLV made a 2,093:1 "return")
+    segments = two_segments().assign(lapse_share=0.0, active_share=1.0, clv_active=1e6)
+    roi = portfolio.campaign_roi(segments, cost_per_contact={"mail": 1.0},
+                                 retention_uplift=0.1, response_uplift=0.05)
+    assert roi["value_kept"].tolist() == [0.0, 0.0]
+    assert roi["expected_value"].tolist() == pytest.approx([100 * 0.05 * 20, 50 * 0.05 * 10])
+    assert roi["setup_cost"].tolist() == [0.0, 0.0]
 
 
 def test_campaign_roi_without_mail_and_with_margin_rate():
     roi = portfolio.campaign_roi(two_segments(), cost_per_contact={"phone": 0.5, "email": 0.1},
-                                 response_uplift=0.05, margin_rate=0.4)
+                                 retention_uplift=0.1, response_uplift=0.05, margin_rate=0.4)
     assert "contacts_mail" not in roi
     assert roi["reach"].tolist() == pytest.approx([0.8, 0.2])
     assert roi["campaign_cost"].tolist() == pytest.approx([16.0, 1.0])
-    assert roi["expected_responders"].tolist() == pytest.approx([4.0, 0.5])
-    assert roi["expected_value"].tolist() == pytest.approx([320.0, 16.0])
-    assert roi["roi"].tolist() == pytest.approx([19.0, 15.0])
+    # A: 80 reached, 16 lapsing -> 1.6 kept x 250 x 0.4; 64 active -> 3.2 x 20 x 0.4
+    assert roi["kept_customers"].tolist() == pytest.approx([1.6, 0.5])
+    assert roi["extra_orders"].tolist() == pytest.approx([3.2, 0.25])
+    assert roi["expected_value"].tolist() == pytest.approx([160 + 25.6, 20 + 1.0])
+    assert roi["roi"].tolist() == pytest.approx([(185.6 - 16) / 16, 20.0])
+
+
+def test_a_return_above_the_plausible_bound_is_flagged_with_its_driver():
+    roi = portfolio.campaign_roi(two_segments(), cost_per_contact={"email": 0.1},
+                                 retention_uplift=0.1, response_uplift=0.05)
+    # A: 60 reached by email for 6.00; 12 lapsing -> 1.2 kept x 250 = 300, 48 active ->
+    # 2.4 x 20 = 48: 348 / 6 = 58 per 1 spent, above 20:1
+    assert roi.loc[1, "return_per_spent"] == pytest.approx(58.0)
+    assert not roi.loc[1, "roi_plausible"]
+    # B: 10 reached for 1.00: 5 x 0.1 x 100 + 5 x 0.05 x 10 = 52.5 per 1 spent
+    assert roi.loc[2, "return_per_spent"] == pytest.approx(52.5)
+    text = portfolio.roi_driver(roi.loc[1], "USD")
+    assert text == ("it rests on keeping 10% (`targeting.roi.retention_uplift`) of the 12 "
+                    "reached customers likely to lapse, each worth 250 USD of lifetime value "
+                    "(86% of the value), against contacts at 0.10 USD each by email and no "
+                    "set-up cost")
+    # a set-up cost brings it back below the bound
+    fixed = portfolio.campaign_roi(two_segments(), cost_per_contact={"email": 0.1},
+                                   retention_uplift=0.1, response_uplift=0.05, setup_cost=50.0)
+    assert fixed.loc[1, "return_per_spent"] == pytest.approx(348 / 56)
+    assert bool(fixed.loc[1, "roi_plausible"])
+    assert portfolio.PLAUSIBLE_RETURN == 20
 
 
 def test_campaign_roi_missing_inputs_name_the_column():
-    with pytest.raises(DataError, match="clv_mean.*clv"):
-        portfolio.campaign_roi(two_segments().drop(columns="clv_mean"),
-                               cost_per_contact={"mail": 1.0}, response_uplift=0.1,
-                               margin_rate=None)
+    with pytest.raises(DataError, match="clv_active.*p_alive"):
+        portfolio.campaign_roi(two_segments().drop(columns="clv_active"),
+                               cost_per_contact={"mail": 1.0}, retention_uplift=0.1,
+                               response_uplift=0.1)
     with pytest.raises(DataError, match="reach_email"):
         portfolio.campaign_roi(two_segments().drop(columns="reach_email"),
-                               cost_per_contact={"email": 0.1}, response_uplift=0.1,
-                               margin_rate=None)
+                               cost_per_contact={"email": 0.1}, retention_uplift=0.1,
+                               response_uplift=0.1)
     with pytest.raises(ConfigError, match="fax"):
         portfolio.campaign_roi(two_segments(), cost_per_contact={"fax": 1.0},
-                               response_uplift=0.1, margin_rate=None)
+                               retention_uplift=0.1, response_uplift=0.1)
+    with pytest.raises(ConfigError, match="retention_uplift"):
+        portfolio.campaign_roi(two_segments(), cost_per_contact={"mail": 1.0},
+                               retention_uplift=1.5, response_uplift=0.1)
 
 
 def test_service_hour_ranks_value_per_hour():
@@ -346,3 +407,22 @@ def test_the_nine_box_is_drawn_the_same_every_time():
         positions.append([t.get_position() for t in fig.axes[0].texts])
         plt.close(fig)
     assert positions[0] == positions[1]
+
+
+def test_sensitivity_text_on_one_criterion_reports_no_robustness():
+    table = pd.DataFrame({"p_top_n": [1.0, 0.0], "mean_rank": [1.0, 2.0], "rank_p05": [1, 2],
+                          "rank_p95": [1, 2], "base_rank": [1, 2], "selected": [True, False],
+                          "flip": [False, False]}, index=pd.Index([1, 2], name="segment"))
+    text = portfolio.sensitivity_text(table, {1: "A", 2: "B"}, ["revenue_per_customer"])
+    assert text.startswith("The ranking rests on one criterion, revenue per customer: varying "
+                           "the weights cannot change it")
+    assert "Robust" not in text and "100%" not in text
+    assert "Robust targets: A (100%)" in portfolio.sensitivity_text(table, {1: "A", 2: "B"},
+                                                                    ["size", "revenue"])
+
+
+def test_service_hour_ranking_needs_no_hour_cost():
+    table = portfolio.service_hour_value(two_segments(), hour_cost=None)
+    assert list(table.index) == [2, 1]
+    assert table.loc[2, "value_per_service_hour"] == pytest.approx(800.0)
+    assert table["hour_roi"].isna().all() and table["service_cost_per_customer"].isna().all()

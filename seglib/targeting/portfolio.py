@@ -14,11 +14,14 @@ DataFrame out):
   segment, each cut into low / medium / high, gives nine boxes in three zones:
   invest / grow, selectively manage, harvest / divest.
 * **Return on the marketing money** (:func:`campaign_roi`,
-  :func:`service_hour_value`, :func:`retention_vs_acquisition`). The domain's
-  question "if Joe and Sarah both have a service problem and you can fix only
-  one, who brings more ROI?" answered per segment with the customers'
-  lifetime value, and the rule that keeping a customer costs about a fifth of
-  winning one.
+  :func:`service_hour_value`, :func:`retention_vs_acquisition`). A campaign is
+  worth the margin it adds (customers kept who would otherwise lapse, and extra
+  orders), not the whole lifetime value of the customers it reaches; a return
+  above :data:`PLAUSIBLE_RETURN` is flagged with the assumption behind it
+  (:func:`roi_driver`). The domain's question "if Joe and Sarah both have a
+  service problem and you can fix only one, who brings more ROI?" answered per
+  segment with the customers' lifetime value, and the rule that keeping a
+  customer costs about a fifth of winning one.
 
 Segment ids are the index of every table returned here (index name
 ``segment``); segment names are passed separately as ``{id: name}`` and are
@@ -27,7 +30,7 @@ escaped with :func:`seglib.text.md` wherever they go into Markdown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,10 +40,11 @@ from seglib.segment import UNCLASSIFIED
 from seglib.text import md
 
 __all__ = [
-    "ACQUISITION_MULTIPLIER", "CHANNELS", "NINE_BOX_STRATEGY", "ROBUST_SHARE",
+    "ACQUISITION_MULTIPLIER", "CHANNELS", "NEGLIGIBLE_SPREAD", "NINE_BOX_STRATEGY",
+    "PLAUSIBLE_RETURN", "ROBUST_SHARE",
     "campaign_roi", "criterion_scores", "nine_box",
-    "retention_vs_acquisition", "sensitivity_text", "service_hour_text",
-    "service_hour_value", "strength_proxy", "weight_sensitivity",
+    "retention_vs_acquisition", "roi_driver", "sensitivity_text", "service_hour_text",
+    "service_hour_value", "strength_proxy", "tells_apart", "weight_sensitivity",
 ]
 
 #: A choice is robust when it holds in at least this share of the weight draws.
@@ -48,6 +52,16 @@ ROBUST_SHARE = 0.8
 
 #: Score given to a missing criterion value (the middle of 1-10), as the stage does.
 NEUTRAL_SCORE = 5.5
+
+#: Values across the segments that differ by no more than this share of the largest are
+#: equal: min-max scaling would blow a 1% difference up to the whole 1-10 range.
+NEGLIGIBLE_SPREAD = 0.05
+
+#: A campaign return (incremental margin per 1 spent) above this is not believed without a
+#: test: 20:1 on *incremental margin* is already generous (the 30-40:1 quoted for email
+#: marketing counts attributed revenue, not the margin the campaign adds). Above it the
+#: text names the assumption that drives the figure.
+PLAUSIBLE_RETURN = 20.0
 
 #: Ranks closer than this are ties (broken by segment id), so float noise cannot reorder them.
 _SCORE_DECIMALS = 9
@@ -79,6 +93,12 @@ ACQUISITION_MULTIPLIER = 5.0
 #: Where the segment table's optional columns come from, for error messages.
 _PROVIDED_BY = {
     "clv_mean": "the mean of the customers' `clv` per segment (seglib.clv.customer_clv)",
+    "clv_active": "the segment's CLV over its customers' chance of being active (sum of `clv` / "
+                  "sum of `p_alive`, seglib.targeting.segment_metrics)",
+    "lapse_share": "the mean of 1 - `p_alive` over the segment's customers, 0 for those "
+                   "without a purchase (seglib.targeting.segment_metrics, from the CLV)",
+    "active_share": "the mean `p_alive` over the segment's customers, 0 for those without "
+                    "a purchase (seglib.targeting.segment_metrics, from the CLV)",
     "service_effort": "the service file (collect: mean effort score of the support contacts)",
     "reach_email": "the customers file's email flag (collect: share of customers with "
                    "has_email)",
@@ -122,6 +142,19 @@ def _scale_1_10(values: pd.Series) -> pd.Series:
     if not np.isfinite(low) or high == low:
         return pd.Series(NEUTRAL_SCORE, index=values.index).where(values.notna())
     return 1 + 9 * (values - low) / (high - low)
+
+
+def _scale_log_1_10(values: pd.Series) -> pd.Series:
+    """:func:`_scale_1_10` of log10 of the values; 0 or less scores 1 (the lowest)."""
+    values = values.astype("float64")
+    positive = values > 0
+    scaled = _scale_1_10(np.log10(values.where(positive)))
+    return scaled.mask(values.notna() & ~positive, 1.0)
+
+
+#: Measures of :func:`strength_proxy` that are counts: scaled on log10 like the targeting
+#: criteria, so one segment ordering five times as often does not squash the others to 1.
+_LOG_MEASURES = frozenset({"orders_per_customer"})
 
 
 def _name(names: Mapping[int, str], segment: object) -> str:
@@ -280,21 +313,37 @@ def weight_sensitivity(scores: pd.DataFrame, weights: Mapping[str, float], top_n
     return table.sort_values("base_rank")
 
 
-def sensitivity_text(table: pd.DataFrame, names: Mapping[int, str]) -> str:
+def sensitivity_text(table: pd.DataFrame | None, names: Mapping[int, str],
+                     criteria: Sequence[str] | None = None) -> str:
     """Which targeting choices are robust to the weights and which flip, in plain words.
 
     Parameters
     ----------
-    table : DataFrame
-        From :func:`weight_sensitivity`.
+    table : DataFrame or None
+        From :func:`weight_sensitivity`; None when it was not computed.
     names : mapping
         Segment id -> segment name (escaped for Markdown here).
+    criteria : sequence of str, optional
+        The weighted criteria that tell the segments apart. With only one, varying the
+        weights cannot change the ranking, so no robustness share is reported (a "100%"
+        would be automatic, not evidence): the text says the ranking rests on that
+        criterion instead.
 
     Returns
     -------
     str
         One paragraph, safe to put into Markdown.
     """
+    if criteria is not None and len(criteria) == 1:
+        return (f"The ranking rests on one criterion, {md(criteria[0].replace('_', ' '))}: "
+                "varying the weights cannot change it, so the weight test says nothing about "
+                "how firm the choice is. Add criteria (or manual scores) to test it.")
+    if criteria is not None and not criteria:
+        return ("No weighted criterion tells the segments apart: the ranking is the segment "
+                "order, not a finding.")
+    if table is None:
+        return ("*Not computed: `sensitivity_draws` is 0, or there are no more segments than "
+                "targets.*")
     top_n = int(table["selected"].sum())
     top = f"the top {top_n}" if top_n > 1 else "first place"
 
@@ -390,12 +439,21 @@ def strength_proxy(segments: pd.DataFrame) -> pd.Series:
 
     When the config gives no strength scores, the share of wallet the business
     already holds is approximated by how loyal the segment's customers are: the
-    mean of whichever of these columns are present, each min-max scaled to
-    1-10 across the segments (all equal: 5.5):
+    mean of whichever of these columns tell the segments apart, each min-max
+    scaled to 1-10 across the segments:
 
     * ``repeat_rate``: share of customers with 2 or more orders;
     * ``retention``: share of customers active in the last period;
-    * ``orders_per_customer``: mean orders per customer.
+    * ``orders_per_customer``: mean orders per customer, on log10 (as the targeting
+      criterion is: a segment ordering ten times as often is one step up, and an
+      outlier does not squash every other segment to the bottom).
+
+    A column whose values are the same in every segment (within
+    :data:`NEGLIGIBLE_SPREAD`: every customer of a CRM export with summed orders
+    is a "repeat" customer, say) says nothing about strength and is left out of
+    the mean rather than counted as a middle 5.5 that would pull every segment
+    towards the centre. When no column tells the segments apart the strength is
+    unknown: every segment gets NaN, and the stage says so.
 
     This is a proxy, not a measured market share: it says how well the business
     keeps the customers it has in a segment, not how much of the segment's
@@ -411,7 +469,8 @@ def strength_proxy(segments: pd.DataFrame) -> pd.Series:
     Returns
     -------
     Series
-        ``strength`` per segment id, 1-10.
+        ``strength`` per segment id, 1-10 (NaN where unknown); ``attrs["measures"]``
+        lists the columns it rests on.
 
     Raises
     ------
@@ -429,17 +488,37 @@ def strength_proxy(segments: pd.DataFrame) -> pd.Series:
             + "; or give the strength scores in the config"
         )
     eligible = table.index != UNCLASSIFIED
-    scaled = pd.DataFrame({c: _scale_1_10(table.loc[eligible, c]) for c in present})
-    strength = scaled.mean(axis=1).reindex(table.index)
-    return strength.rename("strength")
+    telling = [c for c in present if tells_apart(table.loc[eligible, c])]
+    scaled = pd.DataFrame({c: _scale_log_1_10(table.loc[eligible, c]) if c in _LOG_MEASURES
+                           else _scale_1_10(table.loc[eligible, c]) for c in telling},
+                          index=table.index[eligible])
+    strength = scaled.mean(axis=1).reindex(table.index).rename("strength")
+    strength.attrs["measures"] = telling
+    return strength
+
+
+def tells_apart(values: pd.Series) -> bool:
+    """True when the known values differ by more than :data:`NEGLIGIBLE_SPREAD`.
+
+    The spread is ``max - min`` against the largest absolute value: a recency of
+    49.2 against 48.9 days (0.6%) or an online share of 32.9% against 33.2% does not
+    tell two segments apart, although min-max scaling would score them 10 and 1.
+    """
+    known = values.dropna().astype("float64")
+    if len(known) < 2:
+        return False
+    spread = float(known.max() - known.min())
+    level = float(known.abs().max())
+    return spread > 0 and spread > NEGLIGIBLE_SPREAD * level
 
 
 # --------------------------------------------------------------------------- ROI
 
 
 def campaign_roi(segments: pd.DataFrame, *, cost_per_contact: Mapping[str, float],
-                 response_uplift: float, margin_rate: float | None) -> pd.DataFrame:
-    """Cost, expected response and return of one campaign per segment.
+                 retention_uplift: float, response_uplift: float, setup_cost: float = 0.0,
+                 margin_rate: float | None = None) -> pd.DataFrame:
+    """Cost, incremental value and return of one campaign per segment.
 
     Each customer is contacted once, by the cheapest channel that reaches them:
     the channels given in ``cost_per_contact`` ("email", "phone", "mail") are
@@ -449,37 +528,59 @@ def campaign_roi(segments: pd.DataFrame, *, cost_per_contact: Mapping[str, float
     this reads: email if the customer has an address, else phone, else mail.
     Having an email address and a phone number are taken as independent within
     a segment, so the customers left for the next channel are the share the
-    cheaper ones did not reach.
+    cheaper ones did not reach. The campaign costs its contacts plus
+    ``setup_cost`` (creative, list and test work, once per segment).
 
-    ``expected_responders = customers x reach x response_uplift`` (reach: the
-    share contacted) and ``expected_value = expected_responders x clv_mean``.
-    ``clv_mean`` is taken as margin (profit) if ``margin_rate`` is None, as the
-    workbook's CLV is when a margin is configured; give ``margin_rate`` to turn
-    a revenue-based CLV into margin (it multiplies the value).
+    The value is the **incremental** margin, what the campaign adds to what the
+    customers would bring anyway, not their whole lifetime value:
+
+    * ``kept_customers = reached x lapse_share x retention_uplift``: customers
+      likely to lapse (``lapse_share``, 1 - the chance they are still active)
+      whom the campaign keeps, each worth ``clv_active``, the lifetime value of
+      an active customer of the segment (``value_kept``);
+    * ``extra_orders = reached x active_share x response_uplift``: active
+      customers who place one extra order because of it, each worth
+      ``order_margin``, the margin of one order (``value_orders``; 0 when the
+      segment table has no ``order_margin``).
+
+    ``expected_value = value_kept + value_orders``. ``clv_active`` and
+    ``order_margin`` are taken as margin (profit) if ``margin_rate`` is None, as
+    the workbook's are when a margin is configured; give ``margin_rate`` to turn
+    revenue into margin (it multiplies the value).
 
     Parameters
     ----------
     segments : DataFrame
         One row per segment: ``segment`` (column or index), ``customers``,
-        ``clv_mean`` and the ``reach_email`` / ``reach_phone`` shares for the
-        channels used.
+        ``clv_active``, ``lapse_share``, ``active_share``, optionally
+        ``order_margin``, and the ``reach_email`` / ``reach_phone`` shares for
+        the channels used.
     cost_per_contact : mapping
         Channel -> cost of one contact (money).
+    retention_uplift : float
+        Share of the reached customers likely to lapse whom the campaign keeps (0-1).
     response_uplift : float
-        Extra share of contacted customers who respond because of the campaign
-        (0-1).
+        Share of the reached active customers who order once more because of it (0-1).
+    setup_cost : float
+        Fixed cost of the campaign to one segment (money, 0 or more).
     margin_rate : float or None
-        Margin / revenue to apply to ``clv_mean``; None when it is margin already.
+        Margin / revenue to apply to the values; None when they are margin already.
 
     Returns
     -------
     DataFrame
         Index ``segment``; columns ``customers``, ``contacts_<channel>`` for each
-        channel used, ``reach`` (share contacted), ``campaign_cost``,
-        ``expected_responders``, ``expected_value``, ``roi`` (``(expected_value -
-        campaign_cost) / campaign_cost``, NaN at zero cost) and
-        ``roi_per_customer`` (net value ``expected_value - campaign_cost`` per
-        customer of the segment).
+        channel used, ``reach`` (share contacted), ``main_channel`` and
+        ``main_channel_cost`` (the channel with most contacts and its cost),
+        ``contact_cost``, ``setup_cost``, ``campaign_cost`` (the two added),
+        ``at_risk_reached``, ``active_reached``, ``kept_customers``,
+        ``extra_orders``, ``expected_responders`` (the two added), ``clv_active``,
+        ``order_margin``, ``value_kept``, ``value_orders``, ``expected_value``,
+        ``roi`` (``(expected_value - campaign_cost) / campaign_cost``, NaN at zero
+        cost), ``return_per_spent`` (``expected_value / campaign_cost``),
+        ``roi_plausible`` (False when the return is above
+        :data:`PLAUSIBLE_RETURN`) and ``roi_per_customer`` (net value
+        ``expected_value - campaign_cost`` per customer of the segment).
 
     Raises
     ------
@@ -487,8 +588,8 @@ def campaign_roi(segments: pd.DataFrame, *, cost_per_contact: Mapping[str, float
         For an unknown channel, a negative cost, or an uplift or margin rate
         outside 0-1.
     DataError
-        If ``customers`` or ``clv_mean`` is missing, or no given channel can
-        reach anyone (no reach column and no mail).
+        If ``customers``, ``clv_active``, ``lapse_share`` or ``active_share`` is
+        missing, or no given channel can reach anyone (no reach column and no mail).
     """
     unknown = sorted(set(cost_per_contact) - set(CHANNELS))
     if unknown:
@@ -497,12 +598,16 @@ def campaign_roi(segments: pd.DataFrame, *, cost_per_contact: Mapping[str, float
     if any(not cost >= 0 for cost in cost_per_contact.values()):
         raise ConfigError(f"cost_per_contact: costs must be 0 or more, "
                           f"got {dict(cost_per_contact)}")
-    if not 0 <= response_uplift <= 1:
-        raise ConfigError(f"response_uplift: a share between 0 and 1, got {response_uplift}")
+    if not setup_cost >= 0:
+        raise ConfigError(f"campaign_setup_cost: must be 0 or more, got {setup_cost}")
+    for key, share in (("retention_uplift", retention_uplift),
+                       ("response_uplift", response_uplift)):
+        if not 0 <= share <= 1:
+            raise ConfigError(f"{key}: a share between 0 and 1, got {share}")
     if margin_rate is not None and not 0 < margin_rate <= 1:
         raise ConfigError(f"margin_rate: a share above 0 and at most 1, got {margin_rate}")
     table = _by_segment(segments)
-    _require(table, ["customers", "clv_mean"], "campaign_roi")
+    _require(table, ["customers", "clv_active", "lapse_share", "active_share"], "campaign_roi")
     usable = [c for c in CHANNELS if c in cost_per_contact
               and (CHANNELS[c] is None or CHANNELS[c] in table.columns)]
     if not cost_per_contact:
@@ -525,17 +630,71 @@ def campaign_roi(segments: pd.DataFrame, *, cost_per_contact: Mapping[str, float
         cost += contacts * cost_per_contact[channel]
         not_reached = not_reached * (1 - share)
     out["reach"] = 1 - not_reached
-    out["campaign_cost"] = cost
-    out["expected_responders"] = customers * out["reach"] * response_uplift
-    value = table["clv_mean"].astype("float64") * (1.0 if margin_rate is None else margin_rate)
-    out["expected_value"] = out["expected_responders"] * value
+    contacts = out[[f"contacts_{c}" for c in usable]]
+    out["main_channel"] = contacts.idxmax(axis=1).str.removeprefix("contacts_")
+    out["main_channel_cost"] = out["main_channel"].map(dict(cost_per_contact)).astype("float64")
+    out["contact_cost"] = cost
+    out["setup_cost"] = float(setup_cost)
+    out["campaign_cost"] = cost + float(setup_cost)
+    reached = customers * out["reach"]
+    factor = 1.0 if margin_rate is None else margin_rate
+    out["at_risk_reached"] = reached * table["lapse_share"].astype("float64").fillna(0)
+    out["active_reached"] = reached * table["active_share"].astype("float64").fillna(0)
+    out["kept_customers"] = out["at_risk_reached"] * retention_uplift
+    out["extra_orders"] = out["active_reached"] * response_uplift
+    out["expected_responders"] = out["kept_customers"] + out["extra_orders"]
+    out["clv_active"] = table["clv_active"].astype("float64") * factor
+    order_margin = (table["order_margin"].astype("float64") if "order_margin" in table
+                    else pd.Series(np.nan, index=table.index))
+    out["order_margin"] = order_margin * factor
+    out["value_kept"] = out["kept_customers"] * out["clv_active"].fillna(0)
+    out["value_orders"] = out["extra_orders"] * out["order_margin"].fillna(0)
+    out["expected_value"] = out["value_kept"] + out["value_orders"]
+    spent = out["campaign_cost"].where(out["campaign_cost"] > 0)
     net = out["expected_value"] - out["campaign_cost"]
-    out["roi"] = net / out["campaign_cost"].where(out["campaign_cost"] > 0)
+    out["roi"] = net / spent
+    out["return_per_spent"] = out["expected_value"] / spent
+    out["roi_plausible"] = ~(out["return_per_spent"] > PLAUSIBLE_RETURN)
     out["roi_per_customer"] = net / customers.where(customers > 0)
     return out
 
 
-def service_hour_value(segments: pd.DataFrame, *, hour_cost: float) -> pd.DataFrame:
+def roi_driver(row, money: str = "") -> str:
+    """The assumption that drives one segment's campaign return, in words (Markdown-safe).
+
+    ``row`` is a row of :func:`campaign_roi` (a Series or a named tuple with its
+    columns); ``money`` the currency code put after amounts ("" for none).
+    """
+    get = row.get if isinstance(row, pd.Series) else (lambda k, d=None: getattr(row, k, d))
+    unit = f" {md(money)}" if money else ""
+    kept, orders = float(get("value_kept", 0) or 0), float(get("value_orders", 0) or 0)
+    total = kept + orders
+    if total <= 0:
+        return "the campaign adds no value under these assumptions"
+    if kept >= orders:
+        at_risk = float(get("at_risk_reached", 0) or 0)
+        uplift = float(get("kept_customers", 0)) / at_risk if at_risk else np.nan
+        value = (f"keeping {_pct(uplift)} (`targeting.roi.retention_uplift`) of the "
+                 f"{at_risk:,.0f} reached customers likely to lapse, each worth "
+                 f"{_money(float(get('clv_active')))}{unit} of lifetime value "
+                 f"({_pct(kept / total)} of the value)")
+    else:
+        active = float(get("active_reached", 0) or 0)
+        uplift = float(get("extra_orders", 0)) / active if active else np.nan
+        value = (f"{_pct(uplift)} (`targeting.roi.response_uplift`) of the {active:,.0f} "
+                 f"reached active customers ordering once more, each order worth "
+                 f"{_money(float(get('order_margin')))}{unit} of margin "
+                 f"({_pct(orders / total)} of the value)")
+    channel = get("main_channel")
+    cost = (f"contacts at {_money(float(get('main_channel_cost')))}{unit} each by "
+            f"{md(str(channel))}" if isinstance(channel, str) else "the contact costs")
+    setup = float(get("setup_cost", 0) or 0)
+    cost += (f" plus a set-up cost of {_money(setup)}{unit}" if setup > 0
+             else " and no set-up cost")
+    return f"it rests on {value}, against {cost}"
+
+
+def service_hour_value(segments: pd.DataFrame, *, hour_cost: float | None) -> pd.DataFrame:
     """Who gets the scarce service hour: lifetime value protected per hour of service.
 
     Service effort is a 1-10 score per customer; it is read as hours: ``effort
@@ -549,9 +708,10 @@ def service_hour_value(segments: pd.DataFrame, *, hour_cost: float) -> pd.DataFr
     segments : DataFrame
         One row per segment: ``segment`` (column or index), ``clv_mean`` and
         ``service_effort``.
-    hour_cost : float
+    hour_cost : float or None
         Cost of one service hour (money), for ``service_cost_per_customer`` and
-        ``hour_roi``.
+        ``hour_roi``; None when it is not known (both are then missing: the
+        ranking by value per hour needs no cost).
 
     Returns
     -------
@@ -565,11 +725,11 @@ def service_hour_value(segments: pd.DataFrame, *, hour_cost: float) -> pd.DataFr
     Raises
     ------
     ConfigError
-        If ``hour_cost`` is not above 0.
+        If ``hour_cost`` is given and not above 0.
     DataError
         If ``clv_mean`` or ``service_effort`` is missing.
     """
-    if not hour_cost > 0:
+    if hour_cost is not None and not hour_cost > 0:
         raise ConfigError(f"hour_cost: the cost of one service hour must be above 0, "
                           f"got {hour_cost}")
     table = _by_segment(segments)
@@ -578,9 +738,10 @@ def service_hour_value(segments: pd.DataFrame, *, hour_cost: float) -> pd.DataFr
     out = pd.DataFrame({"clv_mean": table["clv_mean"].astype("float64"),
                         "service_effort": effort}, index=table.index)
     out["service_hours_per_customer"] = effort.where(effort > 0) / 10
-    out["service_cost_per_customer"] = out["service_hours_per_customer"] * hour_cost
+    cost = np.nan if hour_cost is None else float(hour_cost)
+    out["service_cost_per_customer"] = out["service_hours_per_customer"] * cost
     out["value_per_service_hour"] = out["clv_mean"] / out["service_hours_per_customer"]
-    out["hour_roi"] = (out["value_per_service_hour"] - hour_cost) / hour_cost
+    out["hour_roi"] = (out["value_per_service_hour"] - cost) / cost
     out["rank"] = out["value_per_service_hour"].rank(ascending=False, method="first")
     out["rank"] = out["rank"].astype("Int64")
     return out.sort_values(["rank"], na_position="last", kind="stable")
