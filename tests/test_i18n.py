@@ -114,7 +114,7 @@ def test_the_house_font_draws_every_vietnamese_text_of_the_catalogue():
     texts = [v["vi"] for v in i18n.CATALOGUE.values()] + ["Tiết Kiệm Plus, Mây Tre, Phố Trend"]
     fig, ax = plt.subplots()
     for i, text in enumerate(texts):
-        ax.text(0, i, text.replace("$", r"\$"))
+        ax.text(0, i, text)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fig.canvas.draw()
@@ -155,3 +155,25 @@ def test_the_segment_heatmap_and_the_stage_bars_speak_the_runs_language():
     ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert ticks == ["0%", "20%", "40%", "60%", "80%", "100%"]
     plt.close(fig)
+
+
+def test_a_dollar_sign_in_a_name_is_a_dollar_sign_in_every_plot():
+    """A segment called "50% off $$" crashed stage 2: matplotlib read it as mathtext."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from seglib import plots
+
+    names = {1: "50% off $$", 2: "A $5 deal"}
+    figures = [plots.standardized_differences(pd.DataFrame({"age": [1.0, -1.0]}, index=[1, 2]),
+                                              names),
+               plots.stages_by_segment(pd.DataFrame({"segment_name": list(names.values()),
+                                                     "stage": ["At risk", "Lapsed"]}),
+                                       ("At risk", "Lapsed"))]
+    for fig in figures:
+        fig.canvas.draw()  # raised ValueError (mathtext) before
+        shown = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+        assert set(names.values()) <= {s.replace("\n", " ") for s in shown}
+        plt.close(fig)

@@ -35,6 +35,7 @@ def notebook_style() -> None:
     plt.style.use("seaborn-v0_8-whitegrid")
     plt.rcParams["font.family"] = "sans-serif"
     plt.rcParams["font.sans-serif"] = ["DejaVu Sans"]
+    plt.rcParams["text.parse_math"] = False
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_columns", 40)
     pd.set_option("display.precision", 3)
@@ -42,8 +43,13 @@ def notebook_style() -> None:
 
 
 def plain_text(text: object) -> str:
-    """Text from the data, safe for matplotlib (no mathtext from a "$")."""
-    return str(text).replace("$", r"\$")
+    """Text from the data as matplotlib shows it: as it is (mathtext is off, see below)."""
+    return str(text)
+
+
+# Text from the data ("50% off $$", "$5 deal") is never mathtext: a "$" is a dollar sign, in
+# every figure, also where seaborn or pandas set the labels themselves.
+plt.rcParams["text.parse_math"] = False
 
 
 #: Steps adjustText may take: a fixed count, never a time limit, so that the same figure

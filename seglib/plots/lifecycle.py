@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from seglib.lifecycle import STAGES, transition_matrix
-from seglib.plots.base import STAGE_COLOURS
+from seglib.plots.base import STAGE_COLOURS, wrapped
 
 
 def stages_by_segment(table: pd.DataFrame, stages: tuple[str, ...],
@@ -19,6 +19,7 @@ def stages_by_segment(table: pd.DataFrame, stages: tuple[str, ...],
     counts = pd.crosstab(table["segment_name"], table["stage"]).reindex(
         columns=[s for s in stages if s in set(table["stage"].astype(str))], fill_value=0)
     shares = counts.div(counts.sum(axis=1), axis=0)
+    shares.index = [wrapped(name, 30) for name in shares.index]  # long names on two lines
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(shares) + 1.8))
     colours = [STAGE_COLOURS.get(str(s), "#4C72B0") for s in shares.columns]
     shares = shares.rename(columns=lambda s: i18n.stage_name(str(s), locale))
