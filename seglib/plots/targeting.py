@@ -127,7 +127,7 @@ def plot_nine_box(box: pd.DataFrame, names: Mapping[int, str], revenue: pd.Serie
     texts = []
     for seg, x, y, on_left in zip(data.index, label_x, data["attractiveness"], left,
                                   strict=True):
-        text = wrapped(_name(names, seg), 34).replace("$", r"\$")  # no mathtext from names
+        text = wrapped(_name(names, seg), 34)  # "$" stays a dollar sign (mathtext is off)
         texts.append(ax.text(x, y, text, va="center", ha="right" if on_left else "left",
                              fontsize=9, zorder=3))
     place_labels(ax, texts, objects=bubbles)
