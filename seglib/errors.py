@@ -41,5 +41,13 @@ class StageError(SeglibError):
         self.exit_code = exit_code
 
 
+class Interrupted(SeglibError):
+    """The run was stopped (Ctrl-C or SIGTERM); the manifest says where."""
+
+    def __init__(self, message: str, exit_code: int = 130) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 #: Exception class names that, raised inside a notebook, mean "bad input" (exit 2).
 INPUT_ERROR_NAMES = frozenset({"InputError", "ConfigError", "DataError"})

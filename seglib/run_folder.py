@@ -290,6 +290,26 @@ def problems(spec: RunFile, frame: pd.DataFrame) -> list[str]:
 # --------------------------------------------------------------------------- the folder
 
 
+def pending_path(path: Path) -> Path:
+    """Where a deliverable waits until its run is complete: ``.report.pending.html``.
+
+    The extension stays, so a browser still reads the page as HTML (for the PDF).
+    """
+    path = Path(path)
+    return path.with_name(f".{path.stem}.pending{path.suffix}")
+
+
+def run_in_progress(folder: Path) -> bool:
+    """True while ``seglib run`` is filling the folder (its manifest says "running")."""
+    manifest = Path(folder) / "manifest.json"
+    if not manifest.is_file():
+        return False
+    try:
+        return json.loads(manifest.read_text(encoding="utf-8")).get("status") == "running"
+    except (OSError, ValueError):
+        return False
+
+
 class RunFolder:
     """Read and write the files of one run folder, checking each against :data:`FILES`.
 
@@ -333,11 +353,13 @@ class RunFolder:
         entry = self.stamps().get(name)
         return entry.get("stamp") if isinstance(entry, dict) else None
 
-    def _record(self, names: Iterable[str], inputs: Mapping[str, str] | None = None) -> None:
+    def _record(self, names: Iterable[str], inputs: Mapping[str, str] | None = None,
+                paths: Mapping[str, Path] | None = None) -> None:
         stamps = self.stamps()
         sources = dict(self._read if inputs is None else inputs)
         for name in names:
-            stamps[name] = {"stamp": stamp_of(self.path / name), "stage": FILES[name].stage,
+            where = (paths or {}).get(name, self.path / name)
+            stamps[name] = {"stamp": stamp_of(where), "stage": FILES[name].stage,
                             "from": {k: v for k, v in sorted(sources.items()) if k != name}}
         _write_text(self.path / STAMPS, json.dumps(dict(sorted(stamps.items())), indent=2))
 
@@ -713,8 +735,10 @@ class RunFolder:
         self._require_read("targeting.csv", "personas.json")
         written = {"personas.json": self._write_json("personas.json", personas)}
         path = self.path / "personas.html"
+        if run_in_progress(self.path):  # a deliverable: named when the whole run is complete
+            path = pending_path(path)
         _write_text(path, cards_html)
-        self._record(["personas.html"])
+        self._record(["personas.html"], paths={"personas.html": path})
         written["personas.html"] = path
         return written
 

@@ -21,7 +21,15 @@ from importlib import metadata
 from pathlib import Path
 
 from seglib.config import RunConfig, config_to_dict, write_config
-from seglib.errors import INPUT_ERROR_NAMES, DataError, InputError, SeglibError, StageError
+from seglib.errors import (
+    INPUT_ERROR_NAMES,
+    DataError,
+    InputError,
+    Interrupted,
+    SeglibError,
+    StageError,
+)
+from seglib.run_folder import pending_path
 
 
 @dataclass(frozen=True)
@@ -201,8 +209,54 @@ def _decisions(config: RunConfig, run_dir: Path, as_of: str | None) -> list[list
     return rows
 
 
+#: What the client receives from a run: written under a temporary name, renamed only when
+#: every stage and every one of them is done, just before the manifest says "complete".
+DELIVERABLES = ("report.html", "deck.pptx", "workbook.html", "personas.html", "report.pdf",
+                "personas.pdf")
+
+
+pending = pending_path
+
+
+def _publish(run_dir: Path) -> None:
+    """Give every pending deliverable its name (the last step before "complete")."""
+    for name in DELIVERABLES:
+        waiting = pending(run_dir / name)
+        if waiting.is_file():
+            os.replace(waiting, run_dir / name)
+
+
+def _withdraw(run_dir: Path) -> None:
+    """Remove the deliverables of a run that did not complete, pending or published."""
+    for name in DELIVERABLES:
+        (run_dir / name).unlink(missing_ok=True)
+        pending(run_dir / name).unlink(missing_ok=True)
+
+
+class _Stop:
+    """SIGTERM (as Ctrl-C) raises :class:`Interrupted` in the run while it is installed."""
+
+    def __enter__(self) -> _Stop:
+        import signal
+        import threading
+
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            def stop(signum, frame):  # noqa: ARG001 - the signal handler's signature
+                raise Interrupted("the run was stopped (SIGTERM)", exit_code=143)
+
+            self.previous = signal.signal(signal.SIGTERM, stop)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
 def _write_report(config: RunConfig, run_dir: Path, executed: list[Path], manifest: dict) -> None:
-    """Write ``report.html``, ``deck.pptx`` and ``workbook.html``.
+    """Write ``report.html``, ``deck.pptx`` and ``workbook.html`` (under pending names).
 
     The report is the client's (cover, executive summary, findings, appendix;
     :mod:`seglib.client_report`), the deck the same as slides, and the workbook every
@@ -231,13 +285,14 @@ def _write_report(config: RunConfig, run_dir: Path, executed: list[Path], manife
     shown = {i18n.t(f"report.meta.{key}", locale): value for key, value in facts.items()}
     title = i18n.t("report.title", locale)
     logo = config.logo.read_bytes() if config.logo else None
-    build_client_report(run_dir, run_dir / "report.html", summary, title=title,
+    build_client_report(run_dir, pending(run_dir / "report.html"), summary, title=title,
                         subtitle=subtitle, locale=locale, currency=currency,
                         decisions=_decisions(config, run_dir, as_of), facts=shown, css=STYLE,
                         logo=logo)
-    build_deck(run_dir, run_dir / "deck.pptx", summary, locale=locale, currency=currency,
+    build_deck(run_dir, pending(run_dir / "deck.pptx"), summary, locale=locale,
+               currency=currency,
                cover=[config.client, subtitle[1]], facts=shown, logo=logo)
-    build_report(executed, run_dir / "workbook.html",
+    build_report(executed, pending(run_dir / "workbook.html"),
                  title=f"{config.client}: the STP workbook, step by step",
                  meta={"client": config.client, "run": run_dir.name, "created": created,
                        "seed": str(config.seed), "seglib": facts["version"]})
@@ -257,51 +312,22 @@ def _write_pdfs(run_dir: Path, echo: Callable[[str], None]) -> dict:
         return {"renderer": None, "written": []}
     written = []
     for name in ("report", "personas"):  # the workbook is for reading on screen
-        source = run_dir / f"{name}.html"
+        source = pending(run_dir / f"{name}.html")
         if not source.is_file():
             continue
         try:
-            pdf.to_pdf(source, run_dir / f"{name}.pdf")
+            pdf.to_pdf(source, pending(run_dir / f"{name}.pdf"))
             written.append(f"{name}.pdf")
         except RuntimeError as err:
             echo(f"note: {name}.pdf not written: {err}")
     return {"renderer": found, "written": written}
 
 
-def run(config: RunConfig, out_dir: Path | None = None, *,
-        echo: Callable[[str], None] = print) -> Path:
-    """Run every stage for one config; return the run folder.
-
-    Raises
-    ------
-    InputError
-        If the output folder is not empty, or a stage found bad input (exit 2).
-    StageError
-        If a stage notebook failed (exit 1).
-    """
+def _run_stages(config: RunConfig, run_dir: Path, snapshot: Path, manifest: _Manifest,
+                echo: Callable[[str], None]) -> None:
+    """Execute the stage notebooks in order, then write the deliverables (pending)."""
     import papermill as pm
 
-    run_dir = Path(out_dir) if out_dir is not None else default_run_dir(config)
-    run_dir = run_dir.resolve()
-    _prepare_run_dir(run_dir)
-    snapshot = write_config(config, run_dir / "config.yaml")
-    inputs = {}
-    for name, src in config.sources().items():
-        try:
-            inputs[name] = {"path": str(src.path), "sha256": sha256(src.path)}
-        except OSError as err:
-            raise DataError(f"data.{name} ({src.path}): cannot be read: {err}") from err
-    manifest = _Manifest(run_dir / "manifest.json", {
-        "client": config.client,
-        "status": "running",
-        "started": datetime.now().isoformat(timespec="seconds"),
-        "seed": config.seed,
-        "config": config_to_dict(config),
-        "inputs": inputs,
-        "versions": package_versions(),
-        "platform": f"{platform.system()} {platform.machine()}",
-        "stages": [],
-    })
     source = notebooks_dir()
     executed = []
     total = len(STAGES)
@@ -323,6 +349,8 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
                     # the kernel's own start-up warnings are not for the user
                     extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
                 )
+        except Interrupted:
+            raise  # not a failure of the stage: run() marks the manifest interrupted
         except Exception as err:  # papermill raises its own types; name the stage
             failure = err if isinstance(err, SeglibError) else _stage_failure(stage, err)
             entry.update(status="failed", seconds=round(time.perf_counter() - start, 2),
@@ -350,16 +378,78 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
         echo(f"[{i}/{total}] {stage.name:<10} {entry['seconds']:6.1f} s")
     try:
         _write_report(config, run_dir, executed, manifest.data)
+    except Interrupted:
+        raise
     except Exception as err:
-        for name in ("report.html", "deck.pptx", "workbook.html"):
-            (run_dir / name).unlink(missing_ok=True)
         message = f"the report could not be written: {type(err).__name__}: {err}"
         manifest.data.update(status="failed", error=message,
                              finished=datetime.now().isoformat(timespec="seconds"))
         manifest.save()
         raise SeglibError(message) from err
     manifest.data["pdf"] = _write_pdfs(run_dir, echo)
-    outputs = sorted(p for p in run_dir.iterdir() if p.is_file() and p.name != "manifest.json")
+
+
+def run(config: RunConfig, out_dir: Path | None = None, *,
+        echo: Callable[[str], None] = print) -> Path:
+    """Run every stage for one config; return the run folder.
+
+    Raises
+    ------
+    InputError
+        If the output folder is not empty, or a stage found bad input (exit 2).
+    StageError
+        If a stage notebook failed (exit 1).
+    Interrupted
+        If the run was stopped by Ctrl-C or SIGTERM: the manifest says "interrupted" and
+        which stage, and no deliverable is left in the folder.
+    """
+    run_dir = Path(out_dir) if out_dir is not None else default_run_dir(config)
+    run_dir = run_dir.resolve()
+    _prepare_run_dir(run_dir)
+    snapshot = write_config(config, run_dir / "config.yaml")
+    inputs = {}
+    for name, src in config.sources().items():
+        try:
+            inputs[name] = {"path": str(src.path), "sha256": sha256(src.path)}
+        except OSError as err:
+            raise DataError(f"data.{name} ({src.path}): cannot be read: {err}") from err
+    manifest = _Manifest(run_dir / "manifest.json", {
+        "client": config.client,
+        "status": "running",
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "seed": config.seed,
+        "config": config_to_dict(config),
+        "inputs": inputs,
+        "versions": package_versions(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "stages": [],
+    })
+    try:
+        with _Stop():
+            _run_stages(config, run_dir, snapshot, manifest, echo)
+    except (KeyboardInterrupt, Interrupted) as err:
+        stopped = err if isinstance(err, Interrupted) else Interrupted(
+            "the run was stopped (Ctrl-C)")
+        entries = manifest.data["stages"]
+        stage = next((e["name"] for e in entries if e["status"] == "running"),
+                     STAGES[len(entries)].name if len(entries) < len(STAGES) else "report")
+        for entry in manifest.data["stages"]:
+            if entry["status"] == "running":
+                entry["status"] = "interrupted"
+        _withdraw(run_dir)
+        manifest.data.update(status="interrupted", interrupted_in=stage,
+                             finished=datetime.now().isoformat(timespec="seconds"),
+                             error=f"{stopped} during '{stage}'")
+        manifest.save()
+        raise Interrupted(f"{stopped} during '{stage}'; {run_dir} is incomplete "
+                          f"(its manifest says interrupted): run again into a new folder",
+                          exit_code=stopped.exit_code) from None
+    except BaseException:
+        _withdraw(run_dir)  # a failed run never leaves a report that looks complete
+        raise
+    _publish(run_dir)
+    outputs = sorted(p for p in run_dir.iterdir() if p.is_file() and p.name != "manifest.json"
+                     and not p.name.startswith("."))
     manifest.data.update(status="complete", finished=datetime.now().isoformat(timespec="seconds"),
                          outputs={p.name: sha256(p) for p in outputs})
     manifest.save()

@@ -336,8 +336,8 @@ def test_executive_summary_states_campaign_value_only_with_the_clients_costs(dem
     targeting = pd.read_csv(demo_run / "targeting.csv")
     for _, row in targeting[targeting["selected"]].iterrows():
         line = next(x for x in summary.block("targets").lines if x.startswith(row.segment_name))
-        assert (f"expected to bring {i18n.money(row.expected_value, 'USD', 'en')} for a cost "
-                f"of {i18n.money(row.campaign_cost, 'USD', 'en')}") in line
+        assert (f"expected to add {i18n.money(row.expected_value, 'USD', 'en')} of margin for "
+                f"a cost of {i18n.money(row.campaign_cost, 'USD', 'en')}") in line
 
 
 def test_executive_summary_in_vietnamese(demo_run):
