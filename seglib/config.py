@@ -533,7 +533,7 @@ class RunConfig(_Strict):
 
     client: str = Field(min_length=1)
     locale: Literal["en", "vi"] = "en"
-    seed: StrictInt = 42
+    seed: StrictInt = Field(42, ge=0, le=2**32 - 1)  # numpy and scikit-learn take 32 bits
     currency: str = ""
     #: The client's logo on the report's cover and the deck's title slide (PNG or JPEG).
     logo: Path | None = None

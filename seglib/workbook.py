@@ -116,8 +116,18 @@ def package_versions() -> dict[str, str]:
 
 
 def default_run_dir(config: RunConfig, root: Path = Path("reports")) -> Path:
-    """``reports/<client>/<YYYYmmdd-HHMMSS>/``."""
-    return root / config.slug() / datetime.now().strftime("%Y%m%d-%H%M%S")
+    """``reports/<client>/<YYYYmmdd-HHMMSS>/``, created here (``-2``, ``-3``... when two runs
+    of one client start in the same second: each gets its own folder, atomically)."""
+    stem = root / config.slug() / datetime.now().strftime("%Y%m%d-%H%M%S")
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 1000):
+        candidate = stem if n == 1 else stem.with_name(f"{stem.name}-{n}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise InputError(f"{stem.parent}: a thousand runs started this second; choose an --out")
 
 
 class _Manifest:
@@ -133,11 +143,27 @@ class _Manifest:
 
 
 def _prepare_run_dir(run_dir: Path) -> None:
+    """Claim the output folder for this run, atomically.
+
+    The folder must be new or empty. The claim is the manifest, created with O_EXCL: of
+    two runs started into the same ``--out`` at once, the second is refused, never
+    interleaved with the first.
+    """
     if run_dir.exists() and not run_dir.is_dir():
         raise InputError(f"{run_dir} exists and is not a folder; choose a new --out")
     if run_dir.exists() and any(run_dir.iterdir()):
         raise InputError(f"{run_dir}: output folder exists and is not empty; choose a new --out")
-    (run_dir / "notebooks").mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        handle = os.open(run_dir / "manifest.json", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        raise InputError(f"{run_dir}: another run has just started in this folder; choose a "
+                         f"new --out") from None
+    except OSError as err:
+        raise InputError(f"{run_dir}: the output folder cannot be created or written "
+                         f"({err.strerror}); choose an --out you can write to") from None
+    os.close(handle)
+    (run_dir / "notebooks").mkdir(exist_ok=True)
 
 
 def _stage_failure(stage: Stage, err: Exception) -> StageError:

@@ -363,3 +363,12 @@ def test_a_logo_is_resolved_against_the_config_and_must_be_an_image(folder):
     with pytest.raises(ConfigError, match="logo: logo.txt is not a PNG or JPEG image"):
         load_config(write_config(folder, base + "logo: logo.txt\n"))
     assert load_config(write_config(folder, base)).logo is None
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 120_000_000_000_000_000_000_000_000_000])
+def test_a_seed_numpy_cannot_take_is_refused_when_the_config_loads(tmp_path, seed):
+    (tmp_path / "c.csv").write_text("customer_id\na\n")
+    (tmp_path / "config.yaml").write_text(f"client: x\nseed: {seed}\n"
+                                          f"data:\n  customers: {{path: c.csv}}\n")
+    with pytest.raises(ConfigError, match="seed"):
+        load_config(tmp_path / "config.yaml")

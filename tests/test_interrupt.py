@@ -93,3 +93,42 @@ def test_a_run_stopped_while_the_report_is_written_is_complete_or_has_no_report(
         assert returncode == 143, err
         assert manifest["status"] == "interrupted" and manifest["interrupted_in"] == "report"
         assert present == []
+
+
+def test_two_runs_into_one_folder_at_once_one_is_refused(tmp_path):
+    """The claim is atomic: of runs racing into the same --out, exactly one gets it."""
+    import threading
+
+    from seglib.errors import InputError
+    from seglib.workbook import _prepare_run_dir
+
+    out = tmp_path / "run"
+    results: list[str] = []
+    start = threading.Barrier(8)
+
+    def claim() -> None:
+        start.wait()
+        try:
+            _prepare_run_dir(out)
+            results.append("ok")
+        except InputError as err:
+            results.append(str(err))
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count("ok") == 1
+    assert all("choose a new --out" in r for r in results if r != "ok")
+
+
+def test_two_runs_of_one_client_in_the_same_second_get_their_own_folders(tmp_path):
+    from seglib.config import RunConfig
+    from seglib.workbook import default_run_dir
+
+    config = RunConfig.model_validate({"client": "Acme", "data": {
+        "customers": {"path": str(tmp_path / "c.csv")}}})
+    folders = {default_run_dir(config, root=tmp_path) for _ in range(5)}
+    assert len(folders) == 5 and all(f.is_dir() for f in folders)
+    assert len({f.parent for f in folders}) == 1
