@@ -116,8 +116,11 @@ def package_versions() -> dict[str, str]:
 
 
 def default_run_dir(config: RunConfig, root: Path = Path("reports")) -> Path:
-    """``reports/<client>/<YYYYmmdd-HHMMSS>/``, created here (``-2``, ``-3``... when two runs
-    of one client start in the same second: each gets its own folder, atomically)."""
+    """``reports/<client>/<YYYYmmdd-HHMMSS>/``, created here.
+
+    Two runs of one client started in the same second get ``-2``, ``-3``...: each its own
+    folder, atomically.
+    """
     stem = root / config.slug() / datetime.now().strftime("%Y%m%d-%H%M%S")
     stem.parent.mkdir(parents=True, exist_ok=True)
     for n in range(1, 1000):
