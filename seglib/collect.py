@@ -38,6 +38,7 @@ from seglib.pii import (
     pseudonym,
 )
 from seglib.readers import (
+    NS_YEARS,
     normalize_ids,
     parse_dates,
     parse_flags,
@@ -1103,6 +1104,18 @@ def _dates_where_named(table: pd.DataFrame, source: str, path: Path, ledger: _Le
                                             or _DATE_NAME.search(plain_name(column)))
                 or pd.api.types.is_datetime64_any_dtype(table[column])):
             continue
+        values = table[column]
+        if not pd.api.types.is_numeric_dtype(values):  # a "no end" 9999-12-31 is no date
+            text = values.astype("string").str.strip()
+            year = pd.to_numeric(text.str.extract(r"^(\d{4})\b", expand=False),
+                                 errors="coerce")
+            far = (year > NS_YEARS[1]) | (year < NS_YEARS[0])
+            far = far.fillna(False).astype(bool)
+            if far.any():
+                ledger.add(source, msg("ledger.far_dates", column=_label(table, column)),
+                           int(far.sum()), action=msg("ledger.set_missing"),
+                           examples=text[far].head(3))
+                table[column] = values.mask(far)
         try:
             table[column] = _dates(table[column], source, _label(table, column), path, ledger,
                                    dayfirst=src.dayfirst if src is not None else None)

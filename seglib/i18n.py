@@ -744,6 +744,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "day; set collect.as_of to change",
         "vi": "tuổi, số ngày từ lần mua gần nhất và số ngày là khách tính đến ngày hôm sau; "
               "đặt collect.as_of để đổi"},
+    "ledger.far_dates": {
+        "en": "column {column}: dates before 1678 or after 2261 (a 'no end' such as 9999-12-31)",
+        "vi": "cột {column}: ngày trước năm 1678 hoặc sau năm 2261 (giá trị 'không thời hạn' "
+              "như 9999-12-31)"},
     "ledger.no_purchase_line": {
         "en": "customers with no purchase line (only zero-price, duplicate or future lines)",
         "vi": "khách không có dòng mua hàng nào (chỉ có dòng giá 0, trùng lặp hoặc ghi ngày "

@@ -1008,10 +1008,22 @@ def parse_dates(values: pd.Series, *, source: str, label: str, path: Path,
     return dates.set_axis(index), notes
 
 
+#: Years a nanosecond timestamp holds (1677-09 to 2262-04, whole years to be safe).
+NS_YEARS = (1678, 2261)
+
+
 def _naive_ns(values: pd.Series) -> pd.Series:
-    """Datetimes without a time zone (zone-aware ones converted to UTC first), in ns."""
+    """Datetimes without a time zone (zone-aware ones converted to UTC first), in ns.
+
+    A date outside :data:`NS_YEARS` (``9999-12-31``, a CRM's "no end") becomes missing,
+    which the caller reports as a date it cannot read, naming the row.
+    """
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype("datetime64[ns]")
+    years = values.dt.year
+    values = values.where(years.isna() | years.between(*NS_YEARS))
     return values.astype("datetime64[ns]")
 
 
@@ -1149,7 +1161,11 @@ def _dates_from_text(text: pd.Series, key: str, source: str, label: str,
     invalid = filled & dates.isna()
     if invalid.any():
         hint = ""
-        if layouts["day/month"].any():
+        years = text[invalid].str.extract(r"^\s*(\d{4})\b", expand=False).astype("float64")
+        if (years > NS_YEARS[1]).any() or (years < NS_YEARS[0]).any():
+            hint = (f" (dates before {NS_YEARS[0]} or after {NS_YEARS[1]}, such as a 'no end' "
+                    f"9999-12-31, are not dates: leave the cell blank)")
+        elif layouts["day/month"].any():
             order = {True: "day first", False: "month first", None: "as decided"}[dayfirst]
             hint = f" (read {order}; see data.{source}.dayfirst)"
         raise DataError(

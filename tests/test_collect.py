@@ -804,3 +804,27 @@ data:
     assert ledger.loc[("customers", rule), "rows"] == 2
     assert ledger.loc[("transactions", rule), "rows"] == 4
     assert "@" not in result.ledger.to_csv()
+
+
+def test_a_no_end_date_in_the_customers_is_missing_with_a_ledger_line(tmp_path):
+    pd.DataFrame({"customer_id": ["a", "b", "c"],
+                  "signup_date": ["2020-01-01", "9999-12-31", "2999-01-01"]}).to_csv(
+        tmp_path / "c.csv", index=False)
+    write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv}\n")
+    result = run_collect(tmp_path)
+    table = result.customers.set_index("customer_id")
+    assert table.loc["a", "signup_date"] == pd.Timestamp("2020-01-01")
+    assert table[["signup_date"]].isna().sum().iloc[0] == 2
+    line = result.ledger.set_index("rule").loc[
+        "column 'signup_date': dates before 1678 or after 2261 (a 'no end' such as 9999-12-31)"]
+    assert line["rows"] == 2 and line["examples"] == "9999-12-31, 2999-01-01"
+
+
+def test_a_no_end_date_on_an_order_is_an_error_naming_the_row(tmp_path):
+    pd.DataFrame({"c": ["a", "b"], "d": ["2025-01-02", "9999-12-31"], "v": [1, 2]}).to_csv(
+        tmp_path / "o.csv", index=False)
+    write_config(tmp_path, "client: x\ndata:\n  transactions: {path: o.csv, columns: "
+                           "{customer_id: c, date: d, amount: v}}\n")
+    with pytest.raises(DataError, match=r"o.csv\): column 'd' \(mapped to 'date'\).*9999-12-31"
+                                        r".*data row 2"):
+        run_collect(tmp_path)
