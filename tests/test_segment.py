@@ -7,7 +7,7 @@ from sklearn.metrics import adjusted_rand_score
 from conftest import collected_run
 from seglib import segment
 from seglib.config import SegmentationConfig
-from seglib.errors import DataError, ModelError
+from seglib.errors import DataError
 from seglib.segment import features as F
 from seglib.segment import selection
 
@@ -263,10 +263,17 @@ def test_one_hot_blocks_cost_one_per_category_mismatch():
     assert Z[:, 0].std() == pytest.approx(1.0)
 
 
-def test_too_few_customers_is_a_model_error():
+def test_too_few_customers_is_bad_input_saying_why():
+    """Two customers cannot be segmented: the data's limit (exit 2), not a failed model."""
+    from seglib.errors import DataError
+
     customers, _ = planted_customers()
-    with pytest.raises(ModelError, match="too few to segment"):
+    with pytest.raises(DataError, match=r"only 2 of the 2 customers have enough data to be "
+                                        r"segmented \(at least 2 orders, as the purchase "
+                                        r"features need\); a segmentation needs at least 3"):
         segment.segment_customers(customers.head(2), features=FEATURES)
+    with pytest.raises(DataError, match=r"\(at most 50% of the features missing\).*add data"):
+        segment.segment_customers(customers.head(2), features=["age"])
 
 
 def test_rfm_rules_through_the_stage():

@@ -335,17 +335,23 @@ def segment_customers(customers: pd.DataFrame, *, bases: list[str] | None = None
     clustered = customers.loc[enough]
     k_table = recommendation = None
     if method in CLUSTER_METHODS:
+        # too few customers is the data's limit, not a failed model: exit 2, saying why
+        rule = (f"at least {min_orders} orders, as the purchase features need"
+                if uses_purchases(chosen_features) else
+                f"at most {max_missing_share:.0%} of the features missing")
+        fix = ("lower segmentation.min_orders or add data" if uses_purchases(chosen_features)
+               else "add data")
         if len(clustered) < 3:
-            raise ModelError(
-                f"only {len(clustered)} customers have enough data to be segmented (at least "
-                f"{min_orders} orders when purchase features are used); too few to segment. "
-                "Lower segmentation.min_orders or add data")
+            raise DataError(
+                f"only {len(clustered)} of the {len(customers):,} customers have enough data to "
+                f"be segmented ({rule}); a segmentation needs at least 3: {fix}")
         if n_segments is None:
             top_k = min(k_max, len(clustered) - 1)
             if top_k < k_min:
-                raise ModelError(
-                    f"only {len(clustered)} customers can be segmented; too few for k from "
-                    f"{k_min}. Lower segmentation.min_orders or add data")
+                raise DataError(
+                    f"only {len(clustered)} of the {len(customers):,} customers can be "
+                    f"segmented ({rule}); too few for segmentation.k_min = {k_min}: {fix}, or "
+                    f"lower segmentation.k_min")
             swept = clustered[chosen_features]
             if len(swept) > SWEEP_SAMPLE:
                 swept = swept.iloc[selection.sample_index(len(swept), SWEEP_SAMPLE,
