@@ -607,9 +607,13 @@ def parse_config(raw: Any, path: Path) -> RunConfig:
     resolved = {}
     for name, src in config.sources().items():
         full = src.path if src.path.is_absolute() else (base / src.path)
-        full = full.resolve()
-        if not full.is_file():
-            problems.append(f"{path}: data.{name}.path: file not found: {full}")
+        try:
+            full = full.resolve()
+        except (OSError, RuntimeError):  # a symlink loop: not_a_file says so
+            full = full.absolute()
+        problem = not_a_file(full)
+        if problem:
+            problems.append(f"{path}: data.{name}.path: {problem}: {full}")
         allowed = CANONICAL_COLUMNS[name]
         for canonical, client in src.columns.items():
             if isinstance(client, list) and (name != "customers"
@@ -632,7 +636,11 @@ def parse_config(raw: Any, path: Path) -> RunConfig:
         resolved[name] = src.model_copy(update={"path": full})
     logo = None
     if config.logo is not None:
-        logo = (config.logo if config.logo.is_absolute() else base / config.logo).resolve()
+        logo = config.logo if config.logo.is_absolute() else base / config.logo
+        try:
+            logo = logo.resolve()
+        except (OSError, RuntimeError):  # a symlink loop: reported as not a file below
+            logo = logo.absolute()
         if not logo.is_file():
             problems.append(f"{path}: logo: file not found: {logo}")
         elif logo.read_bytes()[:8] not in (b"\x89PNG\r\n\x1a\n",) and \
@@ -644,6 +652,22 @@ def parse_config(raw: Any, path: Path) -> RunConfig:
     return config.model_copy(update={"data": data, "logo": logo})
 
 
+def not_a_file(path: Path) -> str:
+    """Why ``path`` cannot be read as a data or config file ("" when it can)."""
+    try:
+        if path.is_file():
+            return ""
+        if path.is_dir():
+            return "is a folder, not a file"
+        if path.exists():
+            return "is not a regular file (a device, a pipe or a socket)"
+        if path.is_symlink():
+            return "is a broken or looping link"
+        return "file not found"
+    except OSError as err:  # a symlink loop, a path too long
+        return f"cannot be opened ({err.strerror or err})"
+
+
 def load_config(path: str | Path) -> RunConfig:
     """Read and validate a client's YAML config.
 
@@ -653,10 +677,15 @@ def load_config(path: str | Path) -> RunConfig:
         If the file is missing, is not YAML, or any key is wrong.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
+    problem = not_a_file(path)
+    if problem:
+        problem = "config file not found" if problem == "file not found" else problem
+        raise ConfigError(f"{path}: {problem}; give the path of the YAML config")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"{path}: the config cannot be read ({err.strerror}); check its "
+                          f"permissions") from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -372,3 +373,27 @@ def test_a_seed_numpy_cannot_take_is_refused_when_the_config_loads(tmp_path, see
                                           f"data:\n  customers: {{path: c.csv}}\n")
     with pytest.raises(ConfigError, match="seed"):
         load_config(tmp_path / "config.yaml")
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda d: (d / "adir").mkdir() or "adir", "is a folder, not a file"),
+    (lambda d: "/dev/null", "is not a regular file (a device, a pipe or a socket)"),
+    (lambda d: ((d / "l1").symlink_to(d / "l2"), (d / "l2").symlink_to(d / "l1")) and "l1",
+     "is a broken or looping link"),
+    (lambda d: "missing.csv", "file not found"),
+])
+def test_a_source_that_is_not_a_file_says_what_it_is(tmp_path, make, expected):
+    target = make(tmp_path)
+    (tmp_path / "config.yaml").write_text(f"client: x\ndata:\n  customers: {{path: {target}}}\n")
+    with pytest.raises(ConfigError, match=f"data.customers.path: {re.escape(expected)}"):
+        load_config(tmp_path / "config.yaml")
+
+
+def test_a_config_that_is_a_folder_or_a_loop_is_a_config_error(tmp_path):
+    (tmp_path / "l1").symlink_to(tmp_path / "l2")
+    (tmp_path / "l2").symlink_to(tmp_path / "l1")
+    with pytest.raises(ConfigError, match="is a folder, not a file"):
+        load_config(tmp_path)
+    with pytest.raises(ConfigError, match="is a broken or looping link"):
+        load_config(tmp_path / "l1")
+    assert main(["run", str(tmp_path / "l1")]) == 2
