@@ -729,6 +729,29 @@ def _labels(src: SourceConfig) -> dict[str, str]:
             for canon, client in src.columns.items()}
 
 
+#: Orders dated before this year are a placeholder ("1900-01-01": an export's "no date"),
+#: not a purchase: they would make a customer 45,000 days old.
+FIRST_ORDER_YEAR = 1970
+
+
+def _check_placeholder_dates(con: duckdb.DuckDBPyConnection, path: Path | str,
+                             label: str, as_of: pd.Timestamp) -> None:
+    """Stop at orders dated before :data:`FIRST_ORDER_YEAR`, naming the first row."""
+    first = pd.Timestamp(year=FIRST_ORDER_YEAR, month=1, day=1).to_pydatetime()
+    count, = con.execute("SELECT count(*) FROM tx_in WHERE date < ?", [first]).fetchall()[0]
+    if not count:
+        return
+    row_no, date, customer = con.execute(
+        "SELECT row_no, date, CAST(customer_id AS VARCHAR) FROM tx_in WHERE date < ? "
+        "ORDER BY row_no LIMIT 1", [first]).fetchall()[0]
+    raise DataError(
+        f"data.transactions ({path}): column {label}: {count} order(s) are dated before "
+        f"{FIRST_ORDER_YEAR}, e.g. {pd.Timestamp(date).date()} at data row {row_no} for "
+        f"customer {customer!r}: a placeholder for 'no date', not a purchase (it would make "
+        f"the customer {(as_of - pd.Timestamp(date)).days:,} days old); correct "
+        f"the dates or leave those rows out")
+
+
 def default_as_of(con: duckdb.DuckDBPyConnection, path: Path | str = "",
                   label: str = "'date'") -> pd.Timestamp:
     """End of observation when none is configured: midnight after the last order.
@@ -905,6 +928,7 @@ def load_transactions(src: SourceConfig, config: RunConfig, ledger: _Ledger,
         single_line_orders = _check_order_owners(con, path, labels.get("order_id", "'order_id'"))
     as_of = (pd.Timestamp(config.collect.as_of) if config.collect.as_of
              else default_as_of(con, path, labels.get("date", "'date'")))
+    _check_placeholder_dates(con, path, labels.get("date", "'date'"), as_of)
     rules = rfm.Rules(as_of=as_of if config.collect.as_of else None,
                       test_accounts=tuple(config.collect.test_accounts),
                       cancelled_orders=config.collect.cancelled_orders,
@@ -1365,15 +1389,19 @@ def _customer_table_findings(table: pd.DataFrame, source: str, ledger: _Ledger) 
                                      zip(ids[far].head(3), table.loc[far, "income"].head(3),
                                          strict=False)])
     others = [c for c in table.columns if c != "customer_id" and not c.startswith("has_")]
-    constant = [c for c in others if len(table) > 1
-                and (table[c].isna().all() or table[c].eq(table[c].iloc[0]).all())]
+    empty = [c for c in others if table[c].isna().all()]
+    if empty:  # an all-blank column (Excel formulas saved without their values?)
+        ledger.add(source, msg("ledger.empty_columns", columns=", ".join(map(str, empty))),
+                   len(empty), action=msg("ledger.constant_action"))
+    constant = [c for c in others if len(table) > 1 and c not in empty
+                and table[c].eq(table[c].iloc[0]).all()]
     if constant:
         ledger.add(source, msg("ledger.constant_columns",
                                columns=", ".join(map(str, constant))), len(constant),
                    action=msg("ledger.constant_action"))
     for column in others:
         missing = table[column].isna()
-        if missing.any() and column not in constant:
+        if missing.any() and column not in constant and column not in empty:
             ledger.add(source, msg("ledger.missing_values", column=_label(table, column)),
                        int(missing.sum()), action=msg("ledger.kept_missing"),
                        examples=ids[missing].head(3))

@@ -716,6 +716,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "on the log scale)",
         "vi": "cột {column}: thu nhập cách xa phần còn lại (quá {iqr} khoảng tứ phân vị trên "
               "thang log)"},
+    "ledger.empty_columns": {
+        "en": "columns with no value at all (formulas saved without their values?): {columns}",
+        "vi": "cột không có giá trị nào (công thức Excel lưu mà không kèm giá trị?): {columns}"},
     "ledger.constant_columns": {"en": "columns with the same value for every customer: {columns}",
                                 "vi": "cột có cùng một giá trị cho mọi khách hàng: {columns}"},
     "ledger.constant_action": {

@@ -828,3 +828,25 @@ def test_a_no_end_date_on_an_order_is_an_error_naming_the_row(tmp_path):
     with pytest.raises(DataError, match=r"o.csv\): column 'd' \(mapped to 'date'\).*9999-12-31"
                                         r".*data row 2"):
         run_collect(tmp_path)
+
+
+def test_orders_dated_1900_are_a_placeholder_and_stop_the_run_naming_the_row(tmp_path):
+    pd.DataFrame({"c": ["a", "b", "c"], "d": ["2025-01-02", "1900-01-01", "2025-01-05"],
+                  "v": [1, 2, 3]}).to_csv(tmp_path / "o.csv", index=False)
+    write_config(tmp_path, "client: x\ndata:\n  transactions: {path: o.csv, columns: "
+                           "{customer_id: c, date: d, amount: v}}\n")
+    with pytest.raises(DataError, match=r"column 'd' \(mapped to 'date'\): 1 order\(s\) are "
+                                        r"dated before 1970, e.g. 1900-01-01 at data row 2 for "
+                                        r"customer 'b'.*45,661 days old"):
+        run_collect(tmp_path)
+
+
+def test_an_all_blank_column_gets_its_own_ledger_line(tmp_path):
+    pd.DataFrame({"customer_id": ["a", "b", "c"], "income": [None, None, None],
+                  "age": [30, 40, 50]}).to_csv(tmp_path / "c.csv", index=False)
+    write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv}\n")
+    ledger = run_collect(tmp_path).ledger.set_index("rule")
+    line = ledger.loc["columns with no value at all (formulas saved without their values?): "
+                      "income"]
+    assert line["rows"] == 1
+    assert not any(r.startswith("column 'income': missing") for r in ledger.index)
