@@ -1715,6 +1715,10 @@ def _ledger_blank_rows(name: str, table: pd.DataFrame, ledger: _Ledger) -> None:
 def _load(name: str, src: SourceConfig, reads: list[dict], ledger: _Ledger) -> pd.DataFrame:
     table = load_source(name, src)
     _ledger_blank_rows(name, table, ledger)
+    read = table.attrs.get("read", {})
+    if src.path.suffix.lower() == ".gz" and not read.get("compression"):
+        ledger.add(name, msg("ledger.not_gzip", file=src.path.name), int(read.get("rows", 0)),
+                   action=msg("ledger.read_as_text"))
     reads.append({"source": name, "reader": "pandas",
                   **table.attrs.get("read", {"file": str(src.path)})})
     return table

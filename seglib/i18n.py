@@ -716,6 +716,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "on the log scale)",
         "vi": "cột {column}: thu nhập cách xa phần còn lại (quá {iqr} khoảng tứ phân vị trên "
               "thang log)"},
+    "ledger.not_gzip": {"en": "{file} ends in .gz but is not compressed",
+                        "vi": "{file} có đuôi .gz nhưng không được nén"},
+    "ledger.read_as_text": {"en": "read as plain text", "vi": "đọc như văn bản thường"},
     "ledger.empty_columns": {
         "en": "columns with no value at all (formulas saved without their values?): {columns}",
         "vi": "cột không có giá trị nào (công thức Excel lưu mà không kèm giá trị?): {columns}"},

@@ -850,3 +850,12 @@ def test_an_all_blank_column_gets_its_own_ledger_line(tmp_path):
                       "income"]
     assert line["rows"] == 1
     assert not any(r.startswith("column 'income': missing") for r in ledger.index)
+
+
+def test_a_gz_file_that_is_not_compressed_gets_a_ledger_line(tmp_path):
+    (tmp_path / "c.csv.gz").write_text("customer_id,age\na,30\nb,40\n")
+    write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv.gz}\n")
+    result = run_collect(tmp_path)
+    assert len(result.customers) == 2
+    line = result.ledger.set_index("rule").loc["c.csv.gz ends in .gz but is not compressed"]
+    assert line["action"] == "read as plain text" and line["rows"] == 2
