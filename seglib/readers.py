@@ -441,6 +441,13 @@ def _read_csv(path: Path, sep: str | None, encoding: str | None, where: str, sou
     if encoding is None:
         encoding, evidence = _detect_encoding(raw)
         detected.append("encoding")
+        mixed = _mixed_encoding(raw) if encoding not in ("utf-8", "utf-8-sig") else None
+        if mixed:
+            utf8_line, other_line = mixed
+            raise DataError(
+                f"{where}: the file mixes UTF-8 (line {utf8_line}) with another encoding "
+                f"(line {other_line}), so one name would be read as several (Hà Nội and "
+                f"HÃ  Ná»i); re-save the whole file as UTF-8, or give data.{source}.encoding")
     else:
         encoding, evidence = _check_codec(encoding, where, source), None
     text = _decode_sample(raw, encoding, truncated, where, source, detected)
@@ -542,6 +549,28 @@ def _detect_encoding(raw: bytes) -> tuple[str, str | None]:
         return "cp1258", "not UTF-8, and bytes undefined in cp1252"
     return "cp1252", (f"not UTF-8; {evidence} Vietnamese tone mark(s) or letter(s) against "
                       f"{counter} misplaced tone mark(s)")
+
+
+def _mixed_encoding(raw: bytes) -> tuple[int, int] | None:
+    """First line that is UTF-8 with accents and first line that is not UTF-8, if both occur.
+
+    A file whose rows were appended by two systems (one writing UTF-8, one Windows-1258)
+    has both; a single-byte file almost never has two lines that happen to be valid UTF-8
+    with non-ASCII letters in them.
+    """
+    utf8, other = [], None
+    for number, line in enumerate(raw.split(b"\n")[:-1] or raw.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other = other or number
+            continue
+        utf8.append(number)
+        if len(utf8) >= 2 and other:
+            return utf8[0], other
+    return (utf8[0], other) if len(utf8) >= 2 and other else None
 
 
 def _utf16_without_bom(raw: bytes) -> str | None:

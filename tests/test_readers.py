@@ -609,3 +609,17 @@ def test_row_of_is_one_based():
     assert row_of(pd.Series([False, False, True, True])) == 3
     with pytest.raises(ValueError):
         row_of(pd.Series([False]))
+
+
+def test_a_file_mixing_utf8_and_windows_1258_rows_is_refused_naming_both_lines(tmp_path):
+    """Rows appended by two systems: read as one encoding, Hà Nội became four cities."""
+    rows = ["customer_id,city"] + [f"c{i},Đà Nẵng" for i in range(6)]
+    data = b"".join((row.encode("utf-8") if i % 2 else to_cp1258(row).encode("cp1258"))
+                    + b"\n" for i, row in enumerate(rows))
+    path = write(tmp_path / "c.csv", data)
+    message = refused(path, "mixes UTF-8 (line 2) with another encoding (line 3)",
+                      "re-save the whole file as UTF-8")
+    assert "c.csv" in message
+    # a file all in Windows-1258 is still read, and a given encoding is trusted
+    single = write(tmp_path / "w.csv", "\n".join(to_cp1258(r) for r in rows).encode("cp1258"))
+    assert read(single)["city"].iloc[0] == "Đà Nẵng"
