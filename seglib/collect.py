@@ -701,26 +701,39 @@ def _sql_ident(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
+#: The largest amount a line may have: money is summed exactly as DECIMAL(18, 6), which holds
+#: up to 10^12 (a trillion, in any currency: a line above it is a typo such as 1e308).
+MAX_AMOUNT = 1e12
+
+
 def _check_lines(con: duckdb.DuckDBPyConnection, path: Path, labels: dict[str, str]) -> None:
     """Blank or infinite values in the columns every line needs: a DataError naming the row.
 
     One pass over the lines counts every check and its first row.
     """
-    checks = [("date", "date IS NULL", "no date"),
-              ("amount", "amount IS NULL", "no amount"),
-              ("amount", "isinf(amount) OR isnan(amount)", "an infinite amount")]
+    need = "every row needs one"
+    limit = (f"correct the value (money is summed exactly up to {MAX_AMOUNT:,.0f}, far above "
+             f"any real order)")
+    checks = [("date", "date IS NULL", "no date", need),
+              ("amount", "amount IS NULL", "no amount", need),
+              ("amount", "isinf(amount) OR isnan(amount)", "an infinite amount", need),
+              ("amount", f"abs(amount) >= {MAX_AMOUNT:g}",
+               f"an amount of {MAX_AMOUNT:,.0f} or more", limit)]
     columns = {row[0] for row in con.execute("DESCRIBE tx_in").fetchall()}
+    if "margin" in columns:
+        checks.append(("margin", f"abs(margin) >= {MAX_AMOUNT:g}",
+                       f"a margin of {MAX_AMOUNT:,.0f} or more", limit))
     if "order_id" in columns:
-        checks.append(("order_id", "order_id IS NULL", "no order id"))
+        checks.append(("order_id", "order_id IS NULL", "no order id", need))
     parts = ", ".join(f"count(*) FILTER (WHERE {condition}), min(row_no) FILTER (WHERE "
-                      f"{condition})" for _, condition, _ in checks)
+                      f"{condition})" for _, condition, _, _ in checks)
     found = con.execute(f"SELECT {parts} FROM tx_in").fetchall()[0]
-    for k, (column, _, what) in enumerate(checks):
+    for k, (column, _, what, advice) in enumerate(checks):
         count, first = found[2 * k], found[2 * k + 1]
         if count:
             raise DataError(
                 f"data.transactions ({path}): column {labels.get(column, repr(column))}: "
-                f"{count} row(s) have {what}, first at data row {first}; every row needs one"
+                f"{count} row(s) have {what}, first at data row {first}; {advice}"
             )
 
 

@@ -859,3 +859,14 @@ def test_a_gz_file_that_is_not_compressed_gets_a_ledger_line(tmp_path):
     assert len(result.customers) == 2
     line = result.ledger.set_index("rule").loc["c.csv.gz ends in .gz but is not compressed"]
     assert line["action"] == "read as plain text" and line["rows"] == 2
+
+
+def test_an_amount_of_1e308_is_an_error_naming_the_row(tmp_path):
+    pd.DataFrame({"c": ["a", "b"], "d": ["2025-01-02", "2025-01-03"],
+                  "v": ["2", "1e308"]}).to_csv(tmp_path / "o.csv", index=False)
+    write_config(tmp_path, "client: x\ndata:\n  transactions: {path: o.csv, columns: "
+                           "{customer_id: c, date: d, amount: v}}\n")
+    with pytest.raises(DataError, match=r"column 'v' \(mapped to 'amount'\): 1 row\(s\) have "
+                                        r"an amount of 1,000,000,000,000 or more, first at "
+                                        r"data row 2; correct the value"):
+        run_collect(tmp_path)
