@@ -422,6 +422,12 @@ def _canonical_frame(raw: pd.DataFrame, src: SourceConfig, ledger: _Ledger, *,
         tx["channel"] = normalize_channel(tx["channel"], channels)
     if "category" in tx.columns:
         tx["category"] = tx["category"].astype("string").str.strip().replace("", pd.NA)
+        if not keep_pii:  # an address typed as a category would become a column name
+            personal = pii_values(tx["category"])
+            if personal.any():
+                ledger.add(src, msg("ledger.pii_categories", label=_label(raw, "category")),
+                           int(personal.sum()), action=msg("ledger.pii_categories.action"))
+                tx["category"] = tx["category"].mask(personal)
     return remove_pii(tx, src, ledger, keep_pii)
 
 
@@ -572,7 +578,16 @@ def _native_select(con: duckdb.DuckDBPyConnection, src: SourceConfig,
         select.append(f"CASE lower(trim({col('channel')})) {cases} "
                       f"ELSE nullif(lower(trim({col('channel')})), '') END AS channel")
     if "category" in canon:
-        select.append(f"nullif(trim({col('category')}), '') AS category")
+        category = f"nullif(trim({col('category')}), '')"
+        if not keep_pii:  # an address typed as a category would become a column name
+            personal = PII_VALUE_SQL.format(text=category)
+            count = con.execute(f"SELECT count(*) FROM {source} WHERE {personal}").fetchall()[0][0]
+            if count:
+                ledger.add("transactions", msg("ledger.pii_categories",
+                                               label=_labels(src).get("category", "'category'")),
+                           count, action=msg("ledger.pii_categories.action"))
+                category = f"CASE WHEN {personal} THEN NULL ELSE {category} END"
+        select.append(f"{category} AS category")
     known = set(CANONICAL_COLUMNS["transactions"])
     extras = {key: name for key, name in canon.items() if key not in known}
     if extras:

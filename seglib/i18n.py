@@ -716,6 +716,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "on the log scale)",
         "vi": "cột {column}: thu nhập cách xa phần còn lại (quá {iqr} khoảng tứ phân vị trên "
               "thang log)"},
+    "ledger.pii_categories": {
+        "en": "column {label}: categories that are an email address or a phone number",
+        "vi": "cột {label}: ngành hàng là địa chỉ email hoặc số điện thoại"},
+    "ledger.pii_categories.action": {
+        "en": "read as no category (personal data never becomes a column name)",
+        "vi": "coi là không có ngành hàng (dữ liệu cá nhân không bao giờ thành tên cột)"},
     "ledger.not_gzip": {"en": "{file} ends in .gz but is not compressed",
                         "vi": "{file} có đuôi .gz nhưng không được nén"},
     "ledger.read_as_text": {"en": "read as plain text", "vi": "đọc như văn bản thường"},

@@ -870,3 +870,24 @@ def test_an_amount_of_1e308_is_an_error_naming_the_row(tmp_path):
                                         r"an amount of 1,000,000,000,000 or more, first at "
                                         r"data row 2; correct the value"):
         run_collect(tmp_path)
+
+
+@pytest.mark.parametrize("typed", [True, False])
+def test_a_category_that_is_an_email_never_becomes_a_column(tmp_path, typed):
+    """Read by DuckDB (plain CSV) or by pandas (a date written day first)."""
+    dates = (["2025-01-02", "2025-01-03", "2025-01-04"] if typed else
+             ["02/01/2025", "03/01/2025", "31/01/2025"])
+    pd.DataFrame({"c": ["a", "b", "a"], "d": dates, "v": [1, 2, 3],
+                  "k": ["Food", "bob@example.com", "Toys"]}).to_csv(tmp_path / "o.csv",
+                                                                     index=False)
+    write_config(tmp_path, "client: x\ndata:\n  transactions: {path: o.csv, dayfirst: true, "
+                           "columns: {customer_id: c, date: d, amount: v, category: k}}\n")
+    result = run_collect(tmp_path)
+    assert not any("example" in c for c in result.customers.columns)
+    assert {"category_share_food", "category_share_toys"} <= set(result.customers.columns)
+    assert "@" not in result.customers.to_csv() and "@" not in result.ledger.to_csv()
+    assert not result.transactions["category"].astype(str).str.contains("@").any()
+    line = result.ledger.set_index("rule").loc[
+        "column 'k' (mapped to 'category'): categories that are an email address or a phone "
+        "number"]
+    assert line["rows"] == 1
