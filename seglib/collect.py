@@ -1101,7 +1101,9 @@ def remove_pii(table: pd.DataFrame, source: str, ledger: _Ledger, keep: bool,
     With ``flags``, ``has_email`` / ``has_phone`` record that a contact is on file
     (the customers source), so that reachability survives without the contact itself.
     """
-    found = find_pii_columns(table)
+    # product descriptions are free text too, but about products: only the customer-level
+    # sources drop free text (notes, addresses)
+    found = find_pii_columns(table, free_text=source != "transactions")
     if not found:
         return table
     table = table.copy()

@@ -119,12 +119,15 @@ def pseudonym(values: pd.Series) -> pd.Series:
     return values.map(one, na_action="ignore").astype("string")
 
 
-def find_pii_columns(table: pd.DataFrame) -> dict[str, str]:
+def find_pii_columns(table: pd.DataFrame, free_text: bool = True) -> dict[str, str]:
     """Columns of personal data and their kind (``email``, ``phone``, ``name``, ``other``).
 
     Found by what a column holds (most values look like emails or phones, or a
     column named like a person holds people's names) or by its name (a column
-    of small counts such as ``email_opens`` is not personal data).
+    of small counts such as ``email_opens`` is not personal data). A text column in
+    which *some* values are an email address or a phone number goes too, and, with
+    ``free_text`` (the customer-level sources, where a note or an address is about one
+    person), a column of free text (:func:`looks_like_free_text`).
     """
     found = {}
     for column in table.columns:
@@ -138,6 +141,36 @@ def find_pii_columns(table: pd.DataFrame) -> dict[str, str]:
             plain = plain_name(column)
             kind = ("email" if "mail" in plain or "thu_dien_tu" in plain else
                     "phone" if re.search(r"phone|mobile|tel|dien_thoai|sdt", plain) else "other")
+        if kind is None and _text_column(table[column]):
+            values = table[column].dropna().astype(str)
+            if pii_values(values).any():
+                kind = "other"  # some values are an address or a number: not safe to keep
+            elif free_text and looks_like_free_text(values):
+                kind = "other"  # notes and addresses: names and places in free text
         if kind is not None:
             found[column] = kind
     return found
+
+
+def _text_column(values: pd.Series) -> bool:
+    return not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+                or pd.api.types.is_datetime64_any_dtype(values))
+
+
+#: Free text: at least this many values, mostly distinct, most of them several words long.
+FREE_TEXT_MIN_VALUES = 20
+
+
+def looks_like_free_text(values: pd.Series) -> bool:
+    """True for a column of notes or addresses (mostly distinct phrases of several words).
+
+    Such a column (``note``, ``ship_to``, ``delivery_note``) is where names, addresses and
+    phone numbers hide; a label column (``city``, ``plan``) repeats a few short values.
+    """
+    text = values.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    if len(text) < FREE_TEXT_MIN_VALUES:
+        return False
+    distinct = text.nunique() / len(text)
+    words = text.str.split().str.len()
+    return bool(distinct >= 0.5 and (words >= 3).mean() >= 0.5 and text.str.len().median() >= 15)

@@ -891,3 +891,28 @@ def test_a_category_that_is_an_email_never_becomes_a_column(tmp_path, typed):
         "column 'k' (mapped to 'category'): categories that are an email address or a phone "
         "number"]
     assert line["rows"] == 1
+
+
+def test_notes_addresses_and_columns_with_some_emails_never_reach_the_outputs(tmp_path):
+    """Planted personal data: a note, an address column named c7, an email in `product`."""
+    n = 30
+    pd.DataFrame({"customer_id": [f"C{i}" for i in range(n)],
+                  "age": list(range(20, 20 + n)),
+                  "note": [f"Called on {i} May, prefers Mrs Lan at home {i}" for i in range(n)],
+                  "c7": [f"{i} Nguyen Trai street, District {i % 5}, Hanoi" for i in range(n)],
+                  "plan": ["basic", "gold"] * (n // 2)}).to_csv(tmp_path / "c.csv", index=False)
+    pd.DataFrame({"c": [f"C{i}" for i in range(n)], "d": ["2025-01-02"] * n, "v": [5.0] * n,
+                  "product": ["Lamp"] * (n - 1) + ["ann@example.com"]}).to_csv(
+        tmp_path / "o.csv", index=False)
+    write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv}\n"
+                           "  transactions: {path: o.csv, columns: {customer_id: c, date: d, "
+                           "amount: v}}\n")
+    result = run_collect(tmp_path)
+    assert {"note", "c7"}.isdisjoint(result.customers.columns)
+    assert {"age", "plan"} <= set(result.customers.columns)  # labels and numbers stay
+    assert "product" not in result.transactions.columns
+    assert "@" not in result.transactions.to_csv() and "Nguyen Trai" not in \
+        result.customers.to_csv()
+    rules = " | ".join(result.ledger["rule"])
+    assert "personal data columns: note, c7" in rules and "personal data columns: product" in \
+        rules
