@@ -81,5 +81,5 @@ def test_opening_the_pages_runs_none_of_the_payloads(planted_run, page, tmp_path
          "--dump-dom", (planted_run / page).as_uri()],
         capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "PWNED" not in proc.stderr, [l for l in proc.stderr.splitlines() if "PWNED" in l]
+    assert "PWNED" not in proc.stderr, [line for line in proc.stderr.splitlines() if "PWNED" in line]
     assert "PWNED" in proc.stdout  # the page loaded, with the payloads as text
