@@ -185,6 +185,11 @@ FILES: dict[str, RunFile] = _files(
 )
 
 
+def _sha256(path: Path) -> str:
+    with Path(path).open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def stamp_of(path: Path) -> str:
     """The first 16 hex digits of a file's SHA-256."""
     with Path(path).open("rb") as handle:
@@ -631,12 +636,23 @@ class RunFolder:
         """The segment profiles of 02_segment."""
         return self._frame("segment_profiles.csv")
 
+    def _manifest_sha256(self, name: str) -> str | None:
+        """The sha256 a complete run's manifest lists for ``name`` (None: not listed)."""
+        manifest = self.path / "manifest.json"
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if data.get("status") != "complete":
+            return None
+        return (data.get("outputs") or {}).get(name)
+
     def read_model(self, expected_type: type | None = None, version: object = None):
         """The fitted segment model, after checking its stamp (the file is a pickle).
 
         The file is loaded only when its content has the stamp recorded when it was
-        written: a model file changed or replaced since is refused before it is
-        unpickled.
+        written and, in a finished run, the sha256 its manifest lists: a model file
+        changed or replaced since is refused before it is unpickled.
         """
         import joblib
 
@@ -649,6 +665,12 @@ class RunFolder:
         if stamp_of(path) != recorded:
             raise DataError(f"{path}: its content is not the model {spec.notebook} saved (the "
                             f"stamp differs from {STAMPS}); it is not loaded. Re-run "
+                            f"{spec.notebook}")
+        listed = self._manifest_sha256(spec.name)
+        if listed is not None and _sha256(path) != listed:
+            raise DataError(f"{path}: its content is not the model this run finished with (its "
+                            f"sha256 differs from manifest.json); it is not loaded (a model "
+                            f"file is a pickle, which runs code when loaded). Re-run "
                             f"{spec.notebook}")
         try:
             model = joblib.load(path)

@@ -868,3 +868,31 @@ def test_the_unclassified_group_is_named_in_vietnamese():
     result = segment.segment_customers(customers, features=FEATURES, k_min=2, k_max=6,
                                        random_state=0, locale="vi")
     assert result.names[segment.UNCLASSIFIED] == "Chưa phân khúc: khách mới"
+
+
+def test_a_model_replaced_after_the_run_is_refused_before_it_is_unpickled(tmp_path):
+    """Stamps rewritten to match a planted pickle: the finished run's manifest still knows."""
+    import json
+    import pickle
+    from pathlib import Path
+
+    from seglib.run_folder import RunFolder
+
+    segments = pd.DataFrame({"customer_id": ["a"], "segment": [1], "segment_name": ["A"]})
+    profiles = pd.DataFrame({"segment": [1], "segment_name": ["A"], "customers": [1],
+                             "share": [1.0]})
+    collected_run(tmp_path, segments[["customer_id"]]).write_segmentation(
+        segments=segments, profiles=profiles, model=None)
+    (tmp_path / "manifest.json").write_text(json.dumps(
+        {"status": "complete", "outputs": {"segment_model.joblib": "0" * 64}}))
+    marker = tmp_path / "ran"
+
+    class Planted:
+        def __reduce__(self):
+            return (Path.touch, (marker,))
+
+    (tmp_path / "segment_model.joblib").write_bytes(pickle.dumps(Planted()))
+    RunFolder(tmp_path)._record(["segment_model.joblib"])  # the stamps forged too
+    with pytest.raises(DataError, match="sha256 differs from manifest.json"):
+        segment.read_model(tmp_path)
+    assert not marker.exists()  # the pickle never ran
