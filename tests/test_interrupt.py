@@ -132,3 +132,18 @@ def test_two_runs_of_one_client_in_the_same_second_get_their_own_folders(tmp_pat
     folders = {default_run_dir(config, root=tmp_path) for _ in range(5)}
     assert len(folders) == 5 and all(f.is_dir() for f in folders)
     assert len({f.parent for f in folders}) == 1
+
+
+@pytest.mark.parametrize("after", ["[2/6]", "[6/6]"])
+def test_a_killed_run_is_recognisably_incomplete(demo_config, tmp_path, after):
+    """SIGKILL leaves no time to tidy up: the folder must still not look finished."""
+    out = tmp_path / "run"
+    returncode, _ = _stop_after(demo_config, out, after, signal.SIGKILL)
+    manifest = json.loads((out / "manifest.json").read_text())
+    present = [name for name in DELIVERABLES if (out / name).exists()]
+    if manifest["status"] == "complete":  # killed after the last step
+        assert "report.html" in present
+    else:
+        assert returncode == -signal.SIGKILL
+        assert manifest["status"] == "running"  # never "complete"
+        assert present == []  # pending names only, if any
