@@ -1,4 +1,4 @@
-"""Malformed client inputs: one clear message and exit code 2.
+"""Malformed client inputs (81 cases): one clear message and exit code 2.
 
 Every case builds its files in a temporary folder. Whatever is wrong, reading it must
 
@@ -276,6 +276,182 @@ CASES: dict[str, Case] = {
     "config: not YAML": Case(_config_only("segmentation: {k_min: [\n"), ("config.yaml",)),
 }
 
+
+
+def _customers_with(columns: str, content: str | None = None) -> Callable:
+    """A customers file and a mapping of ``columns`` (YAML flow mapping text)."""
+    def build(tmp: Path) -> str:
+        _write(tmp, "customers.csv", content or csv_text(
+            ["Cust No", "Spend A", "Spend B", "Web Orders", "Shop Orders"],
+            [["C1", "10", "5", "1", "2"], ["C2", "3", "x", "0", "1"],
+             ["C3", "8", "2", "2", "1.5"]]))
+        return f"""
+client: bad-input
+data:
+  customers:
+    path: customers.csv
+    columns: {columns}
+"""
+    return build
+
+
+def _source_path(target: Callable[[Path], str]) -> Callable:
+    def build(tmp: Path) -> str:
+        return orders_config(target(tmp))
+    return build
+
+
+def _folder(tmp: Path) -> str:
+    (tmp / "orders_folder").mkdir()
+    return "orders_folder"
+
+
+def _loop(tmp: Path) -> str:
+    (tmp / "loop_a.csv").symlink_to(tmp / "loop_b.csv")
+    (tmp / "loop_b.csv").symlink_to(tmp / "loop_a.csv")
+    return "loop_a.csv"
+
+
+def _mixed_encodings() -> bytes:
+    rows = [",".join(HEADER)] + [f"C{i},O{i},2025-01-0{i},{i}.00" for i in range(1, 7)]
+    rows = [r + (",Hà Nội" if i else ",City") for i, r in enumerate(rows)]
+    return b"".join(r.encode("utf-8" if i % 2 else "cp1252", errors="replace")
+                    .replace(b"?", "\xe0".encode("latin-1")) + b"\n"
+                    for i, r in enumerate(rows))
+
+
+CASES.update({
+    # ---- values no order can have
+    "order dated 1900-01-01 (a placeholder)": Case(
+        orders_file(csv_text(HEADER, changed(ROWS, 3, 2, "1900-01-01"))),
+        ("orders.csv",), column="Order Date", row=3, also=("1970",)),
+    "order dated 9999-12-31 (a 'no end')": Case(
+        orders_file(csv_text(HEADER, changed(ROWS, 2, 2, "9999-12-31"))),
+        ("orders.csv",), column="Order Date", row=2),
+    "amount 1e308": Case(
+        orders_file(csv_text(HEADER, changed(ROWS, 4, 3, "1e308"))),
+        ("orders.csv",), column="Total", row=4),
+    "negative infinity amount": Case(
+        orders_file(csv_text(HEADER, changed(ROWS, 1, 3, "-inf"))),
+        ("orders.csv",), column="Total", row=1),
+    "rows in two encodings": Case(orders_file(_mixed_encodings()), ("orders.csv",),
+                                  also=("UTF-8",)),
+    # ---- paths that are not files
+    "source is a folder": Case(_source_path(_folder), ("orders_folder",), also=("folder",)),
+    "source is a device": Case(_source_path(lambda tmp: "/dev/null"), ("/dev/null",),
+                               also=("regular file",)),
+    "source is a looping link": Case(_source_path(_loop), ("loop_a.csv",), also=("link",)),
+    # ---- a CRM export with behaviour summed per customer
+    "summed column not in the file": Case(
+        _customers_with('{customer_id: "Cust No", revenue: ["Spend A", "Spend C"]}'),
+        ("customers.csv",), column="Spend C"),
+    "summed column holds text": Case(
+        _customers_with('{customer_id: "Cust No", revenue: ["Spend A", "Spend B"]}'),
+        ("customers.csv",), column="Spend B"),
+    "order counts that are not whole numbers": Case(
+        _customers_with('{customer_id: "Cust No", n_orders: ["Web Orders", "Shop Orders"]}'),
+        ("customers.csv",), column="n_orders", also=("whole numbers", "C3")),
+    "config: a list of columns for a transaction column": Case(
+        _config_only(""), ("config.yaml",), column="data.transactions.columns.amount"),
+    "config: an empty list of columns to sum": Case(
+        _customers_with('{customer_id: "Cust No", revenue: []}'), ("config.yaml",),
+        column="data.customers.columns.revenue"),
+    # ---- the config
+    "config: seed beyond 32 bits": Case(_config_only("seed: 99999999999999999999\n"),
+                                        ("config.yaml",), column="seed"),
+    "config: negative seed": Case(_config_only("seed: -3\n"), ("config.yaml",), column="seed"),
+    "config: unknown locale": Case(_config_only("locale: fr\n"), ("config.yaml",),
+                                   column="locale"),
+    "config: top_n 0": Case(_config_only("targeting: {top_n: 0}\n"), ("config.yaml",),
+                            column="top_n"),
+    "config: unknown targeting criterion": Case(
+        _config_only("targeting: {weights: {charisma: 1}}\n"), ("config.yaml",),
+        column="charisma"),
+    "config: negative weight": Case(_config_only("targeting: {weights: {size: -1}}\n"),
+                                    ("config.yaml",), column="weights"),
+    "config: lapsed before active": Case(
+        _config_only("lifecycle: {active_days: 400, lapsed_days: 300}\n"), ("config.yaml",),
+        column="lapsed_days"),
+    "config: white_space_distance 0": Case(
+        _config_only("positioning: {white_space_distance: 0}\n"), ("config.yaml",),
+        column="white_space_distance"),
+    "config: unknown source": Case(
+        lambda tmp: (_write(tmp, "orders.csv", TEXT_ROWS),
+                     orders_config("orders.csv") + "  orders: {path: orders.csv}\n")[1],
+        ("config.yaml",), column="orders"),
+    "config: neither customers nor transactions": Case(
+        lambda tmp: (_write(tmp, "s.csv", "customer_id,q\nC1,3\n"),
+                     "client: x\ndata:\n  survey: {path: s.csv}\n")[1],
+        ("config.yaml",), also=("customers", "transactions")),
+    "config: logo that is not an image": Case(
+        lambda tmp: (_write(tmp, "logo.png", "not an image"), _write(tmp, "orders.csv", TEXT_ROWS),
+                     orders_config("orders.csv", extra="logo: logo.png\n"))[2],
+        ("config.yaml", "logo.png"), column="logo"),
+    "config: logo missing": Case(_config_only("logo: nowhere.png\n"), ("config.yaml",),
+                                 column="logo", also=("nowhere.png",)),
+    "config: dayfirst as text": Case(
+        orders_file(TEXT_ROWS, options='    dayfirst: "yes"\n'), ("config.yaml",),
+        column="dayfirst"),
+    "config: decimal semicolon": Case(orders_file(TEXT_ROWS, options='    decimal: ";"\n'),
+                                      ("config.yaml",), column="decimal"),
+    "config: as_of a number": Case(_config_only("collect: {as_of: 20250101}\n"),
+                                   ("config.yaml",), column="as_of"),
+    "config: unknown canonical transaction column": Case(
+        orders_file(TEXT_ROWS, mapping=MAPPING.replace("}", ', colour: "Total"}')),
+        ("config.yaml",), column="data.transactions.columns.colour"),
+    "config: sheet as true": Case(orders_file(TEXT_ROWS, options="    sheet: true\n"),
+                                  ("config.yaml",), column="sheet"),
+    "config: client missing": Case(
+        lambda tmp: (_write(tmp, "orders.csv", TEXT_ROWS),
+                     orders_config("orders.csv").replace("client: bad-input", ""))[1],
+        ("config.yaml",), column="client"),
+    "config: top level a list": Case(lambda tmp: "- a\n- b\n", ("config.yaml",)),
+    # ---- the file's layout
+    "title row above the header": Case(
+        orders_file("Sales export, June\n" + TEXT_ROWS), ("orders.csv",),
+        also=("header",)),
+    "gzip named file that is random bytes": Case(
+        orders_file(b"\x1f\x8b" + _random_bytes(2000, 3), name="orders.csv.gz"),
+        ("orders.csv.gz",)),
+    "config: a negative cost per contact": Case(
+        _config_only("targeting: {roi: {cost_per_contact: {email: -1}}}\n"), ("config.yaml",),
+        column="cost_per_contact"),
+    "config: no cost in cost_per_contact": Case(
+        _config_only("targeting: {roi: {cost_per_contact: {}}}\n"), ("config.yaml",),
+        column="cost_per_contact"),
+    "config: retention_uplift above 1": Case(
+        _config_only("targeting: {roi: {retention_uplift: 2}}\n"), ("config.yaml",),
+        column="retention_uplift"),
+    "config: transition_days of ten years": Case(
+        _config_only("lifecycle: {transition_days: 5000}\n"), ("config.yaml",),
+        column="transition_days"),
+    "config: a blank engagement column": Case(
+        _config_only('lifecycle: {engagement_columns: [" "]}\n'), ("config.yaml",),
+        column="engagement_columns"),
+    "no customer id column mapped or named": Case(
+        orders_file(TEXT_ROWS, mapping='{order_id: "Order No", date: "Order Date", '
+                                       'amount: "Total"}'),
+        ("orders.csv",), column="customer_id"),
+    "customers: header only": Case(customers_file(csv_text(CUSTOMER_HEADER, [])),
+                                   ("customers.csv",)),
+    "customers: id column missing": Case(
+        customers_file(csv_text(["Number", "Age Years"], [["C1", "3"]])), ("customers.csv",),
+        column="Cust No"),
+    "customers: text in a number column": Case(
+        customers_file(csv_text(CUSTOMER_HEADER, changed(CUSTOMER_ROWS, 2, 1, "n/a!"))),
+        ("customers.csv",), column="Age Years", row=2),
+    "quantity text": Case(
+        orders_file(csv_text(["Cust No", "Order No", "Order Date", "Qty", "Price"],
+                             [r[:3] + (["two"] if i == 1 else ["1"]) + ["3"]
+                              for i, r in enumerate(ROWS)]),
+                    mapping='{customer_id: "Cust No", order_id: "Order No", '
+                            'date: "Order Date", quantity: "Qty", unit_price: "Price"}'),
+        ("orders.csv",), column="Qty", row=2),
+})
+CASES["config: a list of columns for a transaction column"] = Case(
+    orders_file(TEXT_ROWS, mapping=MAPPING.replace('amount: "Total"', 'amount: ["Total"]')),
+    ("config.yaml",), column="data.transactions.columns.amount")
+
 #: Cases that do not (yet) give exit 2 with a message naming what it should.
 XFAIL: dict[str, str] = {}
 
@@ -341,7 +517,9 @@ def test_bad_input_gives_exit_2_and_one_clear_message(case: Case, tmp_path):
 #: One case of each kind also runs through the CLI and the runner (a kernel each).
 END_TO_END = ("missing file", "excel named .csv", "text in age",
               "customer ids that do not match (007 vs 7)", "unparseable date",
-              "order id shared by two customers", "config: unknown key")
+              "order id shared by two customers", "config: unknown key",
+              "order dated 1900-01-01 (a placeholder)", "summed column holds text",
+              "source is a folder")
 
 
 @pytest.mark.slow
@@ -359,5 +537,5 @@ def test_bad_input_through_seglib_run_exits_2_without_a_report(name, tmp_path, c
     assert not (out.exists() and list(out.rglob("report.html")))
 
 
-def test_there_are_at_least_30_cases():
-    assert len(CASES) >= 30
+def test_there_are_at_least_80_cases():
+    assert len(CASES) >= 80
