@@ -1449,6 +1449,30 @@ NUMERIC_ATTRIBUTES = ("age", "income", "household_size", "distance_to_store_km",
 NA_TOKENS = frozenset({"n/a", "na", "nan", "null", "none", "unknown", "-", "--", "?", "#n/a"})
 
 
+#: A plain number as text: what the per-column parsing would read without a doubt.
+_PLAIN_NUMBER = r"-?(?:0|[1-9]\d{0,14})(?:\.\d+)?"
+
+
+def _plain_number_columns(table: pd.DataFrame, exclude: set) -> list:
+    """Text columns whose every filled value is a plain number (``42``, ``-3.5``).
+
+    No thousands separators, no leading zeros (codes stay text), no currency: anything
+    else goes through the per-column parsing with its ledger lines and messages.
+    """
+    columns = [c for c in table.columns if c not in exclude
+               and not pd.api.types.is_numeric_dtype(table[c])
+               and not pd.api.types.is_bool_dtype(table[c])
+               and not pd.api.types.is_datetime64_any_dtype(table[c])]
+    if not columns:
+        return []
+    long = table[columns].melt(var_name="column", value_name="value").dropna()
+    if long.empty:
+        return []
+    plain = long["value"].astype(str).str.fullmatch(_PLAIN_NUMBER)
+    ok = plain.groupby(long["column"].to_numpy()).all()
+    return [c for c in columns if bool(ok.get(c, False))]
+
+
 def _numeric_where_possible(table: pd.DataFrame, source: str, path: Path, ledger: _Ledger,
                             exclude: Iterable[str], src: SourceConfig | None = None,
                             locale: str = "en") -> pd.DataFrame:
@@ -1462,6 +1486,9 @@ def _numeric_where_possible(table: pd.DataFrame, source: str, path: Path, ledger
     """
     table = table.copy()
     exclude = set(exclude)
+    plain = _plain_number_columns(table, exclude)
+    if plain:  # one conversion for all the columns of plain numbers (a wide file: seconds)
+        table[plain] = table[plain].apply(pd.to_numeric).astype("float64")
     for column in table.columns:
         if column in exclude or pd.api.types.is_numeric_dtype(table[column]) \
                 or pd.api.types.is_bool_dtype(table[column]):
