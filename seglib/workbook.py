@@ -23,6 +23,7 @@ from pathlib import Path
 from seglib.config import RunConfig, config_to_dict, write_config
 from seglib.errors import (
     INPUT_ERROR_NAMES,
+    ConfigError,
     DataError,
     InputError,
     Interrupted,
@@ -418,6 +419,27 @@ def _run_stages(config: RunConfig, run_dir: Path, snapshot: Path, manifest: _Man
     manifest.data["pdf"] = _write_pdfs(run_dir, echo)
 
 
+#: Targeting criteria and the source without which no run can compute them.
+CRITERION_SOURCES = {"growth_customers": "transactions", "growth_revenue": "transactions",
+                     "clv_mean": "transactions", "clv_total": "transactions",
+                     "cost_to_serve": "service"}
+
+
+def check_before_running(config: RunConfig) -> None:
+    """Refuse what the config asks for and its sources can never give.
+
+    Exit 2 at once, not after the first stages have run for a minute.
+    """
+    sources = config.sources()
+    weights = config.targeting.weights or {}
+    missing = sorted(k for k, w in weights.items()
+                     if w > 0 and CRITERION_SOURCES.get(k) and CRITERION_SOURCES[k] not in sources)
+    if missing:
+        needs = ", ".join(f"{k} (needs data.{CRITERION_SOURCES[k]})" for k in missing)
+        raise ConfigError(f"targeting.weights: {needs}: the config has no such source; set "
+                          f"their weight to 0, remove them, or add the source")
+
+
 def run(config: RunConfig, out_dir: Path | None = None, *,
         echo: Callable[[str], None] = print) -> Path:
     """Run every stage for one config; return the run folder.
@@ -432,6 +454,7 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
         If the run was stopped by Ctrl-C or SIGTERM: the manifest says "interrupted" and
         which stage, and no deliverable is left in the folder.
     """
+    check_before_running(config)
     run_dir = Path(out_dir) if out_dir is not None else default_run_dir(config)
     run_dir = run_dir.resolve()
     _prepare_run_dir(run_dir)

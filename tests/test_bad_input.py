@@ -539,3 +539,15 @@ def test_bad_input_through_seglib_run_exits_2_without_a_report(name, tmp_path, c
 
 def test_there_are_at_least_80_cases():
     assert len(CASES) >= 80
+
+
+def test_a_weight_the_sources_can_never_give_stops_the_run_before_any_stage(tmp_path, capsys):
+    """A customers-only config weighting CLV used to fail in stage 3, after a minute."""
+    (tmp_path / "c.csv").write_text("customer_id,age\nC1,30\nC2,40\nC3,50\n")
+    config = write_config(tmp_path, "client: x\ndata:\n  customers: {path: c.csv}\n"
+                                    "targeting: {weights: {clv_mean: 2, size: 1}}\n")
+    code = main(["run", str(config), "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "targeting.weights: clv_mean (needs data.transactions)" in err
+    assert not (tmp_path / "run").exists()  # nothing started
