@@ -24,7 +24,6 @@ the base's share; any other segment is "mixed" on that trait (see
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import numpy as np
@@ -1200,49 +1199,36 @@ _CSS = """
 """
 
 
+def _templates():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
 def cards_html(personas: list[dict], locale: str = "en") -> str:
     """Persona cards as an HTML fragment (a style block and one card each).
 
-    Every text from data is HTML-escaped; nothing runs or loads from outside.
+    Rendered by jinja2 with autoescaping (``templates/persona_cards.html.j2``): every
+    text from data is escaped; nothing runs or loads from outside.
     """
-    e = html.escape
-    w = TEXT.get(locale, TEXT["en"])
-    cards = []
-    for p in personas:
-        rows = "".join(
-            f"<tr><th>{e(t['trait'])}</th><td>{e(t['value'])}</td>"
-            f"<td class='evidence'>{e(t['evidence'])}</td></tr>" for t in p["traits"])
-        actions = "".join(
-            f"<tr><td>{e(a['what'])}</td><td>{e(a['when'])}</td><td>{e(a['channel'])}</td>"
-            f"<td class='evidence'>{e(a['why'])}</td></tr>" for a in p["actions"])
-        notes = "".join(f"<li>{e(n)}</li>" for n in p.get("notes", []))
-        count = f"{p['customers']:,}"
-        cards.append(
-            "<div class='persona-card'>"
-            f"<h3>{e(p['title'])}</h3>"
-            f"<p class='segment'>{e(w['segment'])}: {e(p['segment_name'])} · "
-            f"{e(count)} {e(w['customers'])}</p>"
-            f"<p class='portrait'>{e(p['summary'])}</p>"
-            "<table class='traits'><colgroup><col class='k'><col class='v'><col></colgroup>"
-            f"<tr><th>{e(w['trait'])}</th><th>{e(w['value'])}</th>"
-            f"<th>{e(w['evidence'])}</th></tr>{rows}</table>"
-            f"<h4>{e(w['send'])}</h4><table class='actions'><colgroup><col class='k'>"
-            "<col class='v'><col class='v'><col></colgroup>"
-            f"<tr><th>{e(w['what'])}</th><th>{e(w['when'])}</th>"
-            f"<th>{e(w['through'])}</th><th>{e(w['why'])}</th></tr>{actions}</table>"
-            + (f"<h4>{e(w['left_out'])}</h4><ul class='notes'>{notes}</ul>" if notes else "")
-            + "</div>")
-    return f"<style>{_CSS}</style>" + "".join(cards)
+    from markupsafe import Markup
+
+    shown = [{**p, "count": f"{p['customers']:,}", "notes": p.get("notes", [])}
+             for p in personas]
+    return _templates().get_template("persona_cards.html.j2").render(
+        personas=shown, w=TEXT.get(locale, TEXT["en"]), css=Markup(_CSS))  # noqa: S704
 
 
 def page_html(personas: list[dict], locale: str = "en", client: str = "") -> str:
     """A self-contained, printable page of persona cards (``personas.html``)."""
+    from markupsafe import Markup
+
     w = TEXT.get(locale, TEXT["en"])
-    title = html.escape(f"{w['page_title']}: {client}" if client else w["page_title"])
-    return (f"<!DOCTYPE html>\n<html lang='{html.escape(locale)}'>\n<head>\n"
-            f"<meta charset='utf-8'>\n<title>{title}</title>\n</head>\n"
-            f"<body style='margin:24px'>\n<h1 style='font-family:system-ui,sans-serif'>{title}"
-            f"</h1>\n{cards_html(personas, locale)}\n</body>\n</html>\n")
+    return _templates().get_template("personas.html.j2").render(
+        lang=locale, title=f"{w['page_title']}: {client}" if client else w["page_title"],
+        cards=Markup(cards_html(personas, locale)))  # noqa: S704 - rendered, escaped above
 
 
 def write_outputs(personas: list[dict], run: RunFolder | Path, locale: str = "en",
