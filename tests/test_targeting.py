@@ -617,3 +617,9 @@ def test_costs_given_in_another_currency_are_questioned():
             "VND; are these costs in another currency?") in text
     fine, _ = clv_run("VND", cost_per_contact={"email": 1_500.0})
     assert "another currency" not in targeting.money_text(fine, "VND")
+
+
+def test_without_transactions_the_text_says_which_clv_models_could_not_be_fitted():
+    text = targeting.clv_text(None)
+    assert "neither model could be fitted" in text
+    assert "BG/NBD" in text and "Gamma-Gamma" in text and "data.transactions" in text

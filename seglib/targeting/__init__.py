@@ -899,8 +899,12 @@ def price(result: Targeting, currency: str | None) -> Targeting:
 def clv_text(result: CLVResult | None, currency: str = "") -> str:
     """How CLV was computed, in words (the fallback labelled as such)."""
     if result is None:
-        return ("*No customer lifetime value: the run has no transactions (data.transactions), "
-                "so there is no purchase history to model.*")
+        return ("*No customer lifetime value: neither model could be fitted. BG/NBD (repeat "
+                "purchases and drop-out) and Gamma-Gamma (spend per purchase) need each "
+                "customer's dated purchases, and the run has no transactions "
+                "(data.transactions); a customers file's totals (orders, spend, recency) do "
+                "not give the timing of each purchase. Targeting ranks on those totals "
+                "instead.*")
     s = result.settings
     money = f" {md(currency)}" if currency else ""
     source = (f"from {result.margin_source}" if not result.margin_source.startswith("none")
