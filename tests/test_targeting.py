@@ -597,18 +597,6 @@ def test_without_costs_for_the_currency_the_return_is_not_computed_and_the_keys_
         targeting.money_text(given, "JPY")
 
 
-def test_write_outputs_prices_a_result_in_the_run_folders_currency(tmp_path):
-    result, segments = clv_run(None)  # as the notebook calls it: no currency
-    assert result.roi is None and result.settings["currency"] is None
-    run = run_with_segments(tmp_path, segments)
-    (run.path / "config.yaml").write_text("client: x\ncurrency: VND\n", encoding="utf-8")
-    targeting.write_outputs(result, run, segments)
-    assert result.settings["currency"] == "VND"
-    assert result.roi.loc[2, "setup_cost"] == 2_500_000
-    written = pd.read_csv(run.path / "targeting.csv").set_index("segment")
-    assert written.loc[2, "campaign_cost"] == pytest.approx(result.roi.loc[2, "campaign_cost"])
-
-
 def test_costs_given_in_another_currency_are_questioned():
     # the old template's dollar costs in a VND run: 0.10 VND per email
     result, _ = clv_run("VND", cost_per_contact={"email": 0.10, "phone": 2.50, "mail": 1.20})

@@ -36,7 +36,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from seglib.clv import HISTORICAL_METHOD, CLVResult, customer_clv
 from seglib.config import COST_DEFAULTS, DEFAULT_WEIGHTS, TARGETING_CRITERIA
@@ -675,35 +674,15 @@ def _and(items: list[str], sep: str = ", ") -> str:
     return sep.join(items[:-1]) + " and " + items[-1]
 
 
-def run_currency(run: RunFolder) -> str | None:
-    """The currency of the run's config snapshot (``config.yaml``), or None without one."""
-    path = run.path / "config.yaml"
-    if not path.is_file():
-        return None
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        return None
-    return str(raw.get("currency") or "") if isinstance(raw, dict) else None
-
-
 def write_outputs(result: Targeting | pd.DataFrame, run: RunFolder | Path,
                   segments: pd.DataFrame | None = None) -> dict[str, Path]:
     """Write ``targeting.csv`` (one row per segment) and ``clv.parquet`` (one per customer).
 
     ``run`` must be the :class:`RunFolder` the segments were read through: the files
-    are stamped with that segmentation. A result priced without a currency
-    (:func:`target_segments` called without ``currency``) is priced here in the
-    currency of the run's config snapshot, when the run folder has one, so that
-    the default costs are the run currency's and never another's: ``result`` is
-    updated in place and the texts read afterwards follow.
+    are stamped with that segmentation. The money is what :func:`target_segments`
+    priced in the currency it was given (the notebook passes the run's).
     """
     run = run if isinstance(run, RunFolder) else RunFolder(run)
-    if isinstance(result, Targeting) and result.params is not None \
-            and result.settings.get("currency") is None:
-        currency = run_currency(run)
-        if currency is not None:
-            price(result, currency)
     scored = result if isinstance(result, pd.DataFrame) else result.scored
     clv = None
     if isinstance(result, Targeting) and result.clv is not None:
