@@ -872,6 +872,21 @@ def _loyalty(b: _Builder, survey: list[str] | None) -> None:
                                          base=b.pct(base)), share, len(buyers))
 
 
+def _category_names(base: pd.DataFrame) -> dict[str, str]:
+    """``category_share_<slug>`` column -> the category as the client wrote it.
+
+    The columns are named from the categories (:func:`seglib.rfm.category_columns`); the
+    favourite categories of the customer base give the names back (``noi_that`` -> "nội
+    thất"). A column whose category is nobody's favourite keeps its slug.
+    """
+    from seglib import rfm
+
+    if "favourite_category" not in base:
+        return {}
+    names = sorted(base["favourite_category"].dropna().astype(str).unique())
+    return {column: name for name, column in rfm.category_columns(names).items()}
+
+
 def _categories(b: _Builder) -> None:
     values = b.usable("categories", "favourite_category", numeric=False)
     if values is None:
@@ -882,6 +897,8 @@ def _categories(b: _Builder) -> None:
                      and _numeric(b.members, c)]
     spend = (b.members[spend_columns].mean().sort_values(ascending=False, kind="stable")
              if spend_columns else pd.Series(dtype=float))
+    named = _category_names(b.base)
+    spend.index = [named.get(c, c.removeprefix("category_share_")) for c in spend.index]
     shares = {"cat": cat, "share": b.pct(share), "n": filled, "base": b.pct(v["base"])}
     b.facts["categories_kind"] = v["kind"]
     if v["kind"] == "mixed":  # no favourite to name: the card says mixed, the actions stay general
@@ -889,15 +906,13 @@ def _categories(b: _Builder) -> None:
         value = b.words["v_mixed"]
         evidence = b.t("e_categories_mixed", **shares)
     else:
-        cats = [cat] + [c.removeprefix("category_share_") for c in spend.index[:2]
-                        if c.removeprefix("category_share_") != cat and spend[c] >= 0.15]
+        cats = [cat] + [c for c in spend.index[:2] if c != cat and spend[c] >= 0.15]
         cats = cats[:2]
         value = ", ".join(cats)
         evidence = b.t("e_categories", kind=b.words[f"k_{v['kind']}"], **shares)
     b.facts["categories"] = cats
     if not spend.empty:
-        listed = ", ".join(f"{c.removeprefix('category_share_')} {b.pct(float(s))}"
-                           for c, s in spend.head(3).items())
+        listed = ", ".join(f"{c} {b.pct(float(s))}" for c, s in spend.head(3).items())
         evidence += b.t("e_categories_spend", spend=listed)
     b.add("categories", value, evidence, share, filled)
 

@@ -571,3 +571,19 @@ def test_card_texts_have_both_locales_with_the_same_placeholders():
     en, vi = persona.TEXT["en"], persona.TEXT["vi"]
     assert set(en) == set(vi)
     assert [k for k in en if fields(en[k]) != fields(vi[k])] == []
+
+
+def test_categories_are_named_as_the_client_wrote_them_not_by_their_column_slug(base):
+    """Vietnamese categories: "nội thất" has the column category_share_noi_that."""
+    customers, segments, targeting = base
+    words = {"furniture": "nội thất", "kitchen": "nhà bếp", "gifts": "quà tặng",
+             "decor": "trang trí"}
+    customers = customers.assign(favourite_category=customers["favourite_category"].map(words))
+    customers = customers.rename(columns={"category_share_furniture": "category_share_noi_that",
+                                          "category_share_kitchen": "category_share_nha_bep",
+                                          "category_share_gifts": "category_share_qua_tang",
+                                          "category_share_decor": "category_share_trang_tri"})
+    cards = build(customers, segments, targeting, locale="vi")
+    shown = " ".join(t["value"] + " " + t["evidence"] for c in cards for t in c["traits"])
+    assert "nội thất" in shown and "noi_that" not in shown and "nha_bep" not in shown
+    assert "noi_that" not in " ".join(c["summary"] for c in cards)
